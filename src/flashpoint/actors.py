@@ -1,0 +1,134 @@
+"""Resolve a noun phrase to actors: ISO3 country, a name and a CAMEO/PLOVER-style sector.
+
+"Iran's foreign minister" -> Iran/IRN/GOV; "Officials in Pakistan" -> Pakistan/PAK/GOV;
+"two bases of Sunni Muslim group Jaish al-Adl" -> Jaish al-Adl/IRN/REB; "Iraq and Syria" -> two actors;
+"its" -> the nearest actor mentioned before it (same sentence, else the previous subject).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from spacy.tokens import Span, Token
+
+from .lexicon import Entry, load_actor_dictionary
+from .models import Actor
+from .places import candidates as place_candidates
+
+CUT_DEPS = {"relcl", "acl", "advcl", "parataxis", "punct", "cc", "mark", "ccomp"}
+PRONOUNS = {"its", "it", "their", "they", "them", "his", "her", "he", "she"}
+ENTITY_LABELS = {"GPE", "NORP", "ORG", "PERSON", "LOC", "FAC"}
+
+
+def phrase_tokens(tok: Token) -> list[Token]:
+    """The token's subtree without relative clauses and other clause-level attachments."""
+    out: list[Token] = []
+
+    def walk(t: Token) -> None:
+        out.append(t)
+        for c in t.children:
+            if c.dep_ not in CUT_DEPS:
+                walk(c)
+
+    walk(tok)
+    return sorted(out, key=lambda t: t.i)
+
+
+@dataclass
+class Mention:
+    entry: Entry
+    tokens: list[Token]
+    text: str
+
+    @property
+    def start(self) -> int:
+        return self.tokens[0].i
+
+
+@dataclass
+class CorefState:
+    """What pronouns can refer to: the actors of the last subject seen in the document."""
+
+    last_subject: list[Actor] = field(default_factory=list)
+
+
+def entity_entry(span: Span) -> Entry | None:
+    d = load_actor_dictionary()
+    e = d.lookup(span.text)
+    if e:
+        return e
+    if span.label_ == "PERSON":
+        return Entry(span.text, None, None, "person", "PERSON")
+    if span.label_ in ("GPE", "LOC", "FAC"):
+        cands = place_candidates(span.text)
+        if cands:
+            best = max(cands, key=lambda p: p.population)
+            return Entry(d.country_name(best.country) or best.country, best.country, None, "place", span.label_)
+    if span.label_ == "ORG":
+        return Entry(span.text, None, None, "org", "ORG")
+    return None
+
+
+def mentions_in(tokens: list[Token]) -> list[Mention]:
+    """Entity mentions whose tokens all lie inside the phrase."""
+    if not tokens:
+        return []
+    ids = {t.i for t in tokens}
+    out = []
+    for ent in tokens[0].doc.ents:
+        if ent.label_ in ENTITY_LABELS and ent.start in ids and (ent.end - 1) in ids:
+            entry = entity_entry(ent)
+            if entry:
+                out.append(Mention(entry, list(ent), ent.text))
+    return out
+
+
+def antecedent(tok: Token, coref: CorefState) -> list[Actor]:
+    """The nearest actor mentioned before a pronoun in its sentence, else the last subject."""
+    sent = tok.sent
+    before = [t for t in sent if t.i < tok.i]
+    ms = [m for m in mentions_in(before) if m.entry.country or m.entry.kind in ("group", "org")]
+    if ms:
+        m = ms[-1]
+        return [Actor(tok.text, m.entry.name, m.entry.country, m.entry.sector)]
+    return [Actor(tok.text, a.name, a.country, a.sector) for a in coref.last_subject]
+
+
+def to_actor(m: Mention, text: str, sector: str | None) -> Actor:
+    e = m.entry
+    if e.kind in ("group", "org", "person") and e.name:
+        return Actor(text, e.name, e.country, e.sector or sector)
+    return Actor(text, e.name, e.country, sector or e.sector or ("GOV" if e.kind in ("name", "place") else None))
+
+
+def resolve_phrase(tok: Token, coref: CorefState | None = None) -> list[Actor]:
+    """Actors a noun phrase refers to; coordinated mentions ("Iraq and Syria") give several."""
+    coref = coref or CorefState()
+    d = load_actor_dictionary()
+    tokens = phrase_tokens(tok)
+    text = tok.doc.text[tokens[0].idx : tokens[-1].idx + len(tokens[-1])].strip()
+    sector = d.role_sector([t.lemma_.lower() for t in tokens if t.pos_ in ("NOUN", "ADJ", "PROPN", "VERB")])
+    if tok.lower_ in PRONOUNS:
+        return antecedent(tok, coref)
+    mentions = mentions_in(tokens)
+    if not mentions:
+        poss = [t for t in tokens if t.lower_ in PRONOUNS and t.dep_ == "poss"]
+        if poss:
+            return [Actor(text, a.name, a.country, sector or a.sector) for a in antecedent(poss[0], coref)]
+        if sector:
+            return [Actor(text, tok.text if tok.pos_ != "PRON" else text, None, sector)]
+        return []
+    # Coordinated mentions are separate actors; otherwise a named actor beats a bare country.
+    heads = {m.tokens[-1].i: m for m in mentions}
+    conj = [m for m in mentions if any(t.dep_ == "conj" and t.head.i in heads for t in m.tokens)]
+    if conj:
+        first = heads.get(conj[0].tokens[-1].head.i)
+        group = ([first] if first else []) + conj
+        return [to_actor(m, m.text, sector) for m in group]
+    named = [m for m in mentions if m.entry.kind in ("group", "org", "person")]
+    pick = named[0] if named else mentions[0]
+    actor = to_actor(pick, text, sector)
+    if actor.country is None:
+        countries = [m.entry.country for m in mentions if m.entry.country]
+        actor.country = countries[0] if countries else None
+    return [actor]

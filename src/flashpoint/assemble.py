@@ -1,0 +1,226 @@
+"""From coder candidates to contract Event records: relative dates, missing roles, splitting per
+recipient, and fusion of the mentions of one event within a document.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import date, timedelta
+
+from .coder import Candidate
+from .facts import casualty_facts
+from .lexicon import goldstein, load_actor_dictionary, plover_score
+from .models import Actor, Event, Location, Span, stable_id
+from .places import country_place
+
+VERBAL = {"AGREE", "CONSULT", "SUPPORT", "CONCEDE", "REQUEST", "ACCUSE", "REJECT", "THREATEN", "SANCTION"}
+VIOLENT = {"ASSAULT", "COERCE", "PROTEST", "MOBILIZE"}
+PRECISION_RANK = {"day": 0, "week": 1, "month": 2, "year": 3, "unknown": 4}
+
+
+def countries(actors: list[Actor]) -> set[str]:
+    return {a.country for a in actors if a.country}
+
+
+def resolve_relative(cands: list[Candidate]) -> None:
+    """ "X a day after Y": Y's date is X's date minus a day, X dated by itself or by the last
+    earlier mention of the same kind of event ("The strikes were launched a day after ...")."""
+    for c in cands:
+        if not c.relative or c.date:
+            continue
+        days, j = c.relative
+        anchor = cands[j]
+        anchor_date = anchor.date or next(
+            (p.date for p in reversed(cands[:j]) if p.date and p.trig.type == anchor.trig.type and p.date_precision == "day"),
+            None,
+        )
+        if anchor_date:
+            c.date, c.date_precision = anchor_date + timedelta(days=days), "day"
+
+
+def default_date(c: Candidate, dateline: date | None) -> None:
+    """No date in the text: the dateline, at day precision for what is reported as happening now
+    (present or present perfect: "has recalled", "says"), else at week precision."""
+    if c.date or dateline is None:
+        return
+    verb = c.token if c.token.pos_ in ("VERB", "AUX") else c.token.head
+    present = "Pres" in verb.morph.get("Tense") or any(
+        a.lemma_ == "have" and "Pres" in a.morph.get("Tense") for a in verb.children if a.dep_ == "aux"
+    )
+    c.date, c.date_precision = dateline, "day" if present else "week"
+
+
+def fill_roles(cands: list[Candidate], salient: list[str]) -> None:
+    """Missing actors from a sibling clause of the same sentence; missing recipients from the place
+    of an attack or, for verbal events, the document's main counterpart."""
+    d = load_actor_dictionary()
+    for c in cands:
+        if not c.actors:
+            sibling = [o for o in cands if o is not c and o.sentence == c.sentence and o.actors and o.trig.type == c.trig.type]
+            sibling = sibling or [o for o in cands if o is not c and o.sentence == c.sentence and o.actors and o.token.dep_ == "conj"]
+            if sibling:
+                c.actors = list(sibling[0].actors)
+        mine = countries(c.actors)
+        if c.recipients and not countries(c.recipients) and c.location and c.location.country not in mine:
+            for r in c.recipients:
+                r.country = r.country or c.location.country
+        if not c.recipients and c.location and c.location.country and c.location.country not in mine and c.trig.type in VIOLENT:
+            iso = c.location.country
+            c.recipients = [Actor(c.location.text, d.country_name(iso) or iso, iso, None)]
+        if not c.recipients and c.trig.type in VERBAL and mine:
+            other = next((s for s in salient if s not in mine), None)
+            if other:
+                c.recipients = [Actor("", d.country_name(other) or other, other, "GOV")]
+                c.spans["recipient_inferred"] = c.spans["sentence"]
+
+
+def split_recipients(cands: list[Candidate]) -> list[Candidate]:
+    """One event per recipient country, as PLOVER asks when recipients differ ("Iraq and Syria")."""
+    out = []
+    for c in cands:
+        groups = {}
+        for r in c.recipients:
+            groups.setdefault(r.country, []).append(r)
+        keyed = {k: v for k, v in groups.items() if k}
+        if len(keyed) <= 1:
+            out.append(c)
+            continue
+        for rs in keyed.values():
+            clone = Candidate(**{**c.__dict__, "recipients": rs, "spans": dict(c.spans)})
+            out.append(clone)
+    return out
+
+
+def merge_key_ok(a: "Group", c: Candidate) -> bool:
+    if a.type != c.trig.type or a.modality != c.modality:
+        return False
+    if a.mode and c.trig.mode and a.mode != c.trig.mode and c.trig.type != "ASSAULT":
+        return False
+    if a.objects != (c.trig.objects and frozenset(c.trig.objects)):
+        return False
+    ca, cr = countries(c.actors), countries(c.recipients)
+    if ca and a.actor_c and not (ca & a.actor_c):
+        return False
+    if cr and a.recip_c and not (cr & a.recip_c):
+        return False
+    if not (ca or cr) or not (a.actor_c or a.recip_c):
+        return a.sentence == c.sentence
+    return not (stated_day(c) and a.day and stated_day(c) != a.day)
+
+
+def stated_day(c: Candidate) -> date | None:
+    """The day the text itself gives the event (not a default from the dateline)."""
+    return c.date if c.date_precision == "day" and c.date_text else None
+
+
+class Group:
+    """The mentions of one event in one document."""
+
+    def __init__(self, c: Candidate):
+        self.members = [c]
+        self.type = c.trig.type
+        self.mode = c.trig.mode
+        self.modality = c.modality
+        self.objects = c.trig.objects and frozenset(c.trig.objects)
+        self.sentence = c.sentence
+        self.actor_c = countries(c.actors)
+        self.recip_c = countries(c.recipients)
+        self.day = stated_day(c)
+
+    def add(self, c: Candidate) -> None:
+        self.members.append(c)
+        self.actor_c |= countries(c.actors)
+        self.recip_c |= countries(c.recipients)
+        self.day = self.day or stated_day(c)
+
+
+def fuse(cands: list[Candidate]) -> list[Group]:
+    groups: list[Group] = []
+    for c in cands:
+        g = next((g for g in groups if merge_key_ok(g, c)), None)
+        if g:
+            g.add(c)
+        else:
+            groups.append(Group(c))
+    return groups
+
+
+def unique(actors: list[Actor]) -> list[Actor]:
+    seen, out = set(), []
+    for a in actors:
+        key = (a.country, a.name)
+        if key not in seen:
+            seen.add(key)
+            out.append(a)
+    return out
+
+
+def best_location(members: list[Candidate], recipients: list[Actor]) -> Location | None:
+    locs = [m.location for m in members if m.location]
+    if locs:
+        return min(locs, key=lambda loc: (loc.precision, loc.feature_code != "ADM1"))
+    return None
+
+
+def build_event(doc_id: str, text: str, g: Group) -> Event:
+    ms = g.members
+    first = ms[0]
+    dated = sorted((m for m in ms if m.date), key=lambda m: PRECISION_RANK[m.date_precision])
+    main = dated[0] if dated else first
+    actors = unique([a for m in ms for a in m.actors])
+    recipients = unique([a for m in ms for a in m.recipients if (a.country, a.name) not in {(x.country, x.name) for x in actors}])
+    trig = next((m.trig for m in ms if m.trig.mode), first.trig)
+    modes = [trig.mode] if trig.mode else []
+    evidence, seen = [], set()
+    for m in ms:
+        s, e = m.spans["sentence"]
+        if (s, e) not in seen:
+            seen.add((s, e))
+            evidence.append(Span(text[s:e], s, e))
+    ts, te = first.spans["trigger"]
+    loc = best_location(ms, recipients)
+    facts = casualty_facts([m.sentence for m in ms], [m.offset for m in ms], text) if g.type in ("ASSAULT", "COERCE") else None
+    conf = 0.4 + 0.2 * bool(countries(actors)) + 0.2 * bool(countries(recipients)) + 0.1 * (main.date_text is not None)
+    conf += 0.1 * (len(ms) > 1) - 0.15 * ("recipient_inferred" in first.spans)
+    ident = stable_id(doc_id, g.type, ",".join(sorted(countries(actors))), ",".join(sorted(countries(recipients))), str(ts))
+    ev = Event(
+        event_id=ident,
+        doc_id=doc_id,
+        event_type=g.type,
+        mode=modes,
+        cameo=trig.cameo,
+        goldstein=goldstein(trig.cameo),
+        plover_score=plover_score(g.type, modes),
+        acled={"event_type": trig.acled[0], "sub_event_type": trig.acled[1]} if trig.acled else None,
+        actor=actors,
+        recipient=recipients,
+        date=main.date.isoformat() if main.date else None,
+        date_precision=main.date_precision if main.date else "unknown",
+        date_text=main.date_text,
+        location=loc,
+        modality=g.modality,
+        evidence=evidence,
+        trigger=Span(text[ts:te], ts, te),
+        confidence=round(max(0.05, min(conf, 0.99)), 2),
+    )
+    if facts:
+        ev.fatalities, ev.injuries, ev.claims, ev.contested = facts.fatalities, facts.injuries, facts.claims, facts.contested
+    return ev
+
+
+def assemble(doc_id: str, text: str, dateline: date | None, cands: list[Candidate], country_counts: Counter) -> list[Event]:
+    resolve_relative(cands)
+    for c in cands:
+        default_date(c, dateline)
+    salient = [c for c, _ in country_counts.most_common()]
+    fill_roles(cands, salient)
+    kept = [c for c in cands if countries(c.actors) or countries(c.recipients) or any(a.name for a in c.actors)]
+    kept = [c for c in kept if c.actors or c.trig.type in VIOLENT]
+    events = [build_event(doc_id, text, g) for g in fuse(split_recipients(kept))]
+    for ev in events:
+        if ev.location is None and ev.event_type in VIOLENT and countries(ev.recipient):
+            iso = sorted(countries(ev.recipient))[0]
+            p = country_place(iso)
+            if p:
+                ev.location = Location(p.name, p.name, iso, None, None, p.lat, p.lon, p.geonameid, 3, "PCLI")
+    return events

@@ -1,0 +1,311 @@
+"""The `flashpoint` command line (../shared/CONTRACT.md).
+
+Exit codes: 0 everything was read; 1 the run finished but some records were skipped (each named
+on stderr with its file and line); 2 the run could not go on (database unwritable, no input).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from collections.abc import Iterator
+from importlib import resources
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from . import export
+from .models import Document, ReadIssue
+from .readers import read_paths
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__.split("\n")[0])
+err = Console(stderr=True)
+out = Console()
+
+DbOpt = Annotated[Optional[Path], typer.Option("--db", help="DuckDB file [env FLASHPOINT_DB, default flashpoint.duckdb]")]
+Paths = Annotated[list[str], typer.Argument(help="files, folders, or - for JSONL on stdin")]
+
+
+class Tally:
+    """Counts what was read and reports every input problem once, naming file and line."""
+
+    def __init__(self) -> None:
+        self.read = self.skipped = self.warned = 0
+
+    def docs(self, items: Iterator[Document | ReadIssue]) -> Iterator[Document]:
+        seen: dict[str, str] = {}
+        for it in items:
+            if isinstance(it, ReadIssue):
+                if it.skipped:
+                    self.skipped += 1
+                    err.print(f"[red]skipped[/] {it}", markup=True, highlight=False)
+                else:
+                    self.warned += 1
+                    err.print(f"[yellow]warning[/] {it}", markup=True, highlight=False)
+                continue
+            if it.id in seen:
+                if seen[it.id] != it.content_hash:
+                    self.skipped += 1
+                    err.print(f"[red]skipped[/] {it.origin}: duplicate document id {it.id!r} with different text", highlight=False)
+                continue
+            seen[it.id] = it.content_hash
+            self.read += 1
+            yield it
+
+    @property
+    def exit_code(self) -> int:
+        return 1 if self.skipped else 0
+
+
+def progress() -> Progress:
+    return Progress(
+        TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
+        TextColumn("{task.fields[rate]}"), TimeElapsedColumn(),
+        console=err, transient=True, disable=not err.is_terminal,
+    )
+
+
+def fail(message: str) -> None:
+    err.print(f"[red]error[/] {message}", highlight=False)
+    raise typer.Exit(2)
+
+
+@app.command()
+def extract(
+    paths: Paths,
+    output: Annotated[Optional[str], typer.Option("-o", "--output", help="output file (default stdout)")] = None,
+    fmt: Annotated[str, typer.Option("--format", help="jsonl | json (PLOVER) | csv (ACLED-style) | parquet")] = "jsonl",
+) -> None:
+    """Events of the given documents, no database needed."""
+    from .pipeline import extract as run
+
+    if fmt not in export.FORMATS:
+        fail(f"unknown format {fmt!r}; choose one of {', '.join(export.FORMATS)}")
+    tally = Tally()
+    records = []
+    t0 = time.perf_counter()
+    with progress() as bar:
+        task = bar.add_task("extract", total=None, rate="")
+        for i, (doc, events) in enumerate(run(tally.docs(read_paths(paths))), 1):
+            for e in events:
+                r = e.to_dict()
+                r["source_document"] = {"title": doc.title, "source": doc.source, "url": doc.url}
+                records.append(r)
+            bar.update(task, advance=1, rate=f"{i / (time.perf_counter() - t0):.1f} docs/s")
+    try:
+        export.write(records, fmt, output)
+    except (OSError, ValueError) as e:
+        fail(str(e))
+    err.print(f"{tally.read} documents, {len(records)} events" + (f", {tally.skipped} skipped" if tally.skipped else ""))
+    raise typer.Exit(tally.exit_code)
+
+
+@app.command()
+def ingest(
+    paths: Paths,
+    db: DbOpt = None,
+    batch: Annotated[int, typer.Option(help="documents per transaction")] = 32,
+) -> None:
+    """Extract into the store. Idempotent (same document twice changes nothing) and resumable."""
+    from .pipeline import CODER_VERSION, batched
+    from .pipeline import extract as run
+    from .store import Store, StoreError
+
+    tally = Tally()
+    written_docs = written_events = unchanged = 0
+    t0 = time.perf_counter()
+    try:
+        store = Store(db)
+    except StoreError as e:
+        fail(str(e))
+    try:
+        with store, progress() as bar:
+            task = bar.add_task("ingest", total=None, rate="")
+            for docs in batched(tally.docs(read_paths(paths)), batch):
+                todo = store.pending(docs, CODER_VERSION)
+                unchanged += len(docs) - len(todo)
+                if todo:
+                    written_events += store.write(run(todo), CODER_VERSION)
+                    written_docs += len(todo)
+                done = written_docs + unchanged
+                bar.update(task, advance=len(docs), rate=f"{done / (time.perf_counter() - t0):.1f} docs/s")
+    except StoreError as e:
+        err.print(f"{written_docs} documents were committed before the error and are kept.")
+        fail(str(e))
+    except KeyboardInterrupt:
+        err.print(f"\ninterrupted: {written_docs} documents committed; run the same command again to continue")
+        raise typer.Exit(130)
+    err.print(
+        f"{tally.read} documents read: {written_docs} coded ({written_events} events), {unchanged} already stored"
+        + (f"; {tally.skipped} skipped" if tally.skipped else "")
+        + f" in {time.perf_counter() - t0:.1f}s"
+    )
+    raise typer.Exit(tally.exit_code)
+
+
+@app.command()
+def events(
+    db: DbOpt = None,
+    date_from: Annotated[Optional[str], typer.Option("--from", help="first date, YYYY-MM-DD")] = None,
+    date_to: Annotated[Optional[str], typer.Option("--to", help="last date, YYYY-MM-DD")] = None,
+    country: Annotated[Optional[str], typer.Option(help="ISO3 of actor, recipient or place")] = None,
+    event_type: Annotated[Optional[str], typer.Option("--type", help="PLOVER event type")] = None,
+    actor: Annotated[Optional[str], typer.Option(help="actor name (substring) or ISO3")] = None,
+    modality: Annotated[Optional[str], typer.Option(help="asserted | negated | hypothetical | future | historical")] = None,
+    fmt: Annotated[str, typer.Option("--format", help="table | jsonl | json (PLOVER) | csv (ACLED-style) | parquet")] = "table",
+    output: Annotated[Optional[str], typer.Option("-o", "--output")] = None,
+    limit: Annotated[Optional[int], typer.Option(help="at most this many events")] = None,
+) -> None:
+    """Query and export stored events."""
+    from datetime import date
+
+    from .store import Store, StoreError
+
+    for label, value in (("--from", date_from), ("--to", date_to)):
+        if value:
+            try:
+                date.fromisoformat(value)
+            except ValueError:
+                fail(f"{label} {value!r} is not a date (YYYY-MM-DD)")
+    try:
+        with Store(db, read_only=True) as store:
+            records = store.query_events(date_from, date_to, country, event_type, actor, modality, limit)
+    except StoreError as e:
+        fail(str(e))
+    if fmt == "table":
+        out.print(events_table(records))
+        return
+    try:
+        export.write(records, fmt, output)
+    except (OSError, ValueError) as e:
+        fail(str(e))
+
+
+def who(actors: list[dict]) -> str:
+    return ", ".join(f"{a['name']}" + (f" ({a['country']}/{a['sector'] or '-'})" if a.get("country") else "") for a in actors)
+
+
+def events_table(records: list[dict]) -> Table:
+    t = Table(title=f"{len(records)} events", show_lines=False)
+    for col in ("date", "type", "actor", "recipient", "where", "killed", "modality", "evidence"):
+        t.add_column(col, overflow="fold")
+    for r in records:
+        loc = r.get("location") or {}
+        fat = r.get("fatalities") or {}
+        killed = "" if not fat else (str(fat["best"]) if fat["low"] == fat["high"] else f"{fat['best']} ({fat['low']}-{fat['high']})")
+        t.add_row(
+            f"{r.get('date') or '?'}" + ("" if r.get("date_precision") == "day" else f" ~{r.get('date_precision')}"),
+            r["event_type"] + (f"/{r['mode'][0]}" if r.get("mode") else ""),
+            who(r.get("actor") or []), who(r.get("recipient") or []),
+            ", ".join(x for x in (loc.get("name"), loc.get("country")) if x),
+            killed + (" contested" if r.get("contested") else ""),
+            r.get("modality") or "",
+            (r.get("evidence") or [{"text": ""}])[0]["text"][:90],
+        )
+    return t
+
+
+@app.command()
+def summary(db: DbOpt = None) -> None:
+    """What the store holds: documents, events by type, the main dyads."""
+    from .store import Store, StoreError
+
+    try:
+        with Store(db, read_only=True) as store:
+            s = store.summary()
+    except StoreError as e:
+        fail(str(e))
+    out.print(f"[bold]{s['documents']}[/] documents, [bold]{s['events']}[/] events")
+    t = Table(title="asserted events by PLOVER type")
+    for col in ("type", "events", "killed (best)"):
+        t.add_column(col)
+    for typ, n, killed in s["by_type"]:
+        t.add_row(typ, str(n), str(killed))
+    out.print(t)
+    d = Table(title="top dyads (actor -> recipient)")
+    for col in ("actor", "recipient", "events", "first", "last"):
+        d.add_column(col)
+    for a, r, n, first, last in s["dyads"]:
+        d.add_row(a, r, str(n), str(first), str(last))
+    out.print(d)
+
+
+@app.command()
+def geoparse(
+    paths: Paths,
+    output: Annotated[Optional[str], typer.Option("-o", "--output")] = None,
+) -> None:
+    """One JSONL line per document with its resolved toponyms."""
+    from .geoparse import toponyms
+    from .nlp import load_nlp, parse
+    from .pipeline import batched
+
+    tally = Tally()
+    buf = open(output, "w", encoding="utf-8") if output else sys.stdout
+    try:
+        for docs in batched(tally.docs(read_paths(paths)), 32):
+            for doc, chunks in zip(docs, parse((d.text for d in docs), load_nlp())):
+                buf.write(json.dumps({"doc_id": doc.id, "toponyms": toponyms(chunks)}, ensure_ascii=False) + "\n")
+    finally:
+        if output:
+            buf.close()
+    raise typer.Exit(tally.exit_code)
+
+
+@app.command("demo-path")
+def demo_path() -> None:
+    """Print the folder of the bundled demo corpus."""
+    print(resources.files("flashpoint").joinpath("data", "demo"))
+
+
+@app.command("eval")
+def evaluate(
+    name: Annotated[str, typer.Argument(help="seed")],
+    shared: Annotated[Path, typer.Option(help="the shared evaluation folder")] = Path("../shared"),
+) -> None:
+    """Scores on the shared evaluation sets."""
+    from . import evaluate as ev
+
+    if name != "seed":
+        fail(f"unknown evaluation {name!r}; available: seed")
+    try:
+        report = ev.seed(shared)
+    except FileNotFoundError as e:
+        fail(f"{e.filename}: not found (pass --shared PATH)")
+    ev.print_seed(report, out)
+
+
+@app.command()
+def bench(
+    repeat: Annotated[int, typer.Option(help="times the demo corpus is processed")] = 3,
+) -> None:
+    """Throughput of extraction on the bundled demo corpus (docs/s, chars/s)."""
+    from .nlp import load_nlp
+    from .pipeline import extract as run
+
+    docs = [d for d in read_paths([resources.files("flashpoint").joinpath("data", "demo")]) if isinstance(d, Document)]
+    t0 = time.perf_counter()
+    load_nlp()
+    from .places import gazetteer
+
+    gazetteer()
+    startup = time.perf_counter() - t0
+    list(run(docs[:1]))
+    t1 = time.perf_counter()
+    n_events = sum(len(evs) for _ in range(repeat) for _, evs in run(docs))
+    dt = time.perf_counter() - t1
+    chars = sum(len(d.text) for d in docs) * repeat
+    t = Table(title="flashpoint bench (extract, demo corpus)")
+    for col in ("documents", "events", "seconds", "docs/s", "chars/s", "start-up s"):
+        t.add_column(col)
+    t.add_row(str(len(docs) * repeat), str(n_events), f"{dt:.2f}", f"{len(docs) * repeat / dt:.1f}", f"{chars / dt:,.0f}", f"{startup:.1f}")
+    out.print(t)
+
+
+if __name__ == "__main__":
+    app()

@@ -1,0 +1,272 @@
+"""The event coder: find trigger words from data/triggers.yaml, check their constraints on the
+dependency parse, and fill in who did it to whom, when, where, and how real it is.
+
+Each candidate keeps the trigger entry it came from and character spans for the trigger, the
+sentence, the actor and the recipient, so every coded event can be checked against the text.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date
+
+from spacy.tokens import Span, Token
+
+from . import dates as dt
+from .actors import CorefState, mentions_in, resolve_phrase
+from .lexicon import Trigger, load_actor_dictionary, load_triggers
+from .models import Actor, Location
+from .modality import modality as classify_modality
+from .nlp import Chunk
+from .places import resolve as resolve_place
+
+SAY_VERBS = {"say", "tell", "state", "announce", "claim", "add", "report", "allege", "insist", "declare", "write", "stress"}
+LIGHT_VERBS = {"carry", "launch", "conduct", "mount", "stage", "have", "hold", "make", "fire", "begin", "start", "order", "undertake"}
+OBJ_DEPS = {"dobj", "obj", "nsubjpass", "attr", "oprd"}
+PLACE_PREPS = {"in", "at", "near", "inside", "outside", "into", "across", "from"}
+GEO_LABELS = {"GPE", "LOC", "FAC"}
+
+
+@dataclass
+class Candidate:
+    """An event as found in one sentence, before fusion with its other mentions in the document."""
+
+    trig: Trigger
+    token: Token
+    offset: int  # chunk offset in the document
+    actors: list[Actor] = field(default_factory=list)
+    recipients: list[Actor] = field(default_factory=list)
+    modality: str = "asserted"
+    date: date | None = None
+    date_precision: str = "unknown"
+    date_text: str | None = None
+    relative: tuple[int, int] | None = None  # (days, index of the candidate it is relative to)
+    location: Location | None = None
+    spans: dict[str, tuple[int, int]] = field(default_factory=dict)
+
+    @property
+    def sentence(self) -> Span:
+        return self.token.sent
+
+    def char_span(self, tokens: list[Token] | Token | Span) -> tuple[int, int]:
+        if isinstance(tokens, Token):
+            tokens = [tokens]
+        tokens = list(tokens)
+        return self.offset + tokens[0].idx, self.offset + tokens[-1].idx + len(tokens[-1])
+
+
+def lemma(t: Token) -> str:
+    return t.lemma_.lower()
+
+
+def children(t: Token, *deps: str) -> list[Token]:
+    return [c for c in t.children if c.dep_ in deps]
+
+
+def prep_objects(t: Token, preps: set[str] | frozenset[str]) -> list[Token]:
+    return [o for p in t.children if p.dep_ in ("prep", "agent") and p.lower_ in preps for o in p.children if o.dep_ == "pobj"]
+
+
+def light_verb(tok: Token) -> Token | None:
+    """The verb a nominal trigger is the object/subject of: "carried out attacks", "strikes were launched"."""
+    if tok.pos_ == "NOUN" and tok.dep_ in OBJ_DEPS | {"nsubj"} and tok.head.pos_ in ("VERB", "AUX"):
+        return tok.head
+    return None
+
+
+def obj_lemmas(tok: Token) -> set[str]:
+    """Lemmas of what the trigger acts on (including compounds such as "trade delegation")."""
+    objs = children(tok, *OBJ_DEPS) + prep_objects(tok, {"of", "from"}) if tok.pos_ != "NOUN" else prep_objects(tok, {"of"})
+    for x in children(tok, "xcomp", "ccomp"):
+        objs += children(x, "nsubj", "dobj")
+    if tok.pos_ == "NOUN" and (lv := light_verb(tok)) is not None:
+        objs += children(lv, "dobj")
+    out = set()
+    for o in objs:
+        out.add(lemma(o))
+        out.update(lemma(c) for c in o.children if c.dep_ in ("compound", "amod"))
+    return out
+
+
+def subject_lemmas(tok: Token) -> set[str]:
+    subs = children(tok, "nsubj", "nsubjpass")
+    if not subs and tok.dep_ == "conj":
+        subs = children(tok.head, "nsubj", "nsubjpass")
+    return {lemma(s) for s in subs} | {lemma(c) for s in subs for c in s.children if c.dep_ == "compound"}
+
+
+def is_negated(tok: Token) -> bool:
+    heads = [tok] + ([tok.head] if tok.dep_ in ("xcomp", "conj") else [])
+    return any(c.dep_ == "neg" for h in heads for c in h.children)
+
+
+def matches(trig: Trigger, tok: Token) -> bool:
+    if tok.pos_ not in trig.pos and not (tok.pos_ == "PROPN" and "NOUN" in trig.pos and tok.lower_ == tok.text.lower()):
+        return False
+    words = trig.words
+    if len(words) > 1:
+        near = {lemma(c) for c in tok.children} | {lemma(tok.head)} | {lemma(c) for c in tok.head.children}
+        others = list(words)
+        others.remove(lemma(tok) if lemma(tok) in others else tok.lower_)
+        if not all(w in near for w in others):
+            return False
+    if trig.negated != is_negated(tok) and trig.negated:
+        return False
+    if trig.objects and not (obj_lemmas(tok) & trig.objects):
+        return False
+    if trig.not_objects and obj_lemmas(tok) & trig.not_objects:
+        return False
+    if trig.subjects and not (subject_lemmas(tok) & trig.subjects):
+        return False
+    mods = {lemma(c) for c in tok.children if c.dep_ in ("compound", "amod", "nmod")}
+    if trig.modifiers and not (mods & trig.modifiers):
+        return False
+    if trig.not_modifiers and mods & trig.not_modifiers:
+        return False
+    if trig.not_verbs and tok.dep_ in OBJ_DEPS and lemma(tok.head) in trig.not_verbs:
+        return False
+    return True
+
+
+def find_triggers(sent: Span) -> list[tuple[Token, Trigger]]:
+    """Every (token, entry) that fires in the sentence; a multiword entry beats a one-word one."""
+    lex = load_triggers()
+    out = []
+    for tok in sent:
+        cands = lex.by_word.get(lemma(tok), []) + (lex.by_word.get(tok.lower_, []) if tok.lower_ != lemma(tok) else [])
+        fired = [t for t in cands if matches(t, tok)]
+        if fired:
+            fired.sort(key=lambda t: (-len(t.words), -len(t.objects), t.negated is False))
+            out.append((tok, fired[0]))
+    # A word that is part of another trigger's multiword lemma ("phone" in "phone call") is not its own event.
+    taken = {c.i for tok, t in out if len(t.words) > 1 for c in tok.children if lemma(c) in t.words}
+    return [(tok, t) for tok, t in out if tok.i not in taken]
+
+
+def speaker(sent: Span) -> Token | None:
+    """The subject of the sentence's verb of saying, or the object of "according to"."""
+    for t in sent:
+        if lemma(t) in SAY_VERBS and t.pos_ == "VERB":
+            subj = children(t, "nsubj")
+            if subj:
+                return subj[0]
+        if t.lower_ == "according" and (objs := prep_objects(t, {"to"})):
+            return objs[0]
+    return None
+
+
+class Coder:
+    """Turns the parsed chunks of one document into candidates (one per trigger and recipient)."""
+
+    def __init__(self, dateline: date | None):
+        self.dateline = dateline
+        self.coref = CorefState()
+        self.country_counts: Counter = Counter()
+
+    def roles(self, tok: Token, trig: Trigger) -> tuple[list[Actor], list[Actor], list[Token], list[Token]]:
+        lex = load_triggers()
+        actor_toks: list[Token] = []
+        recip_toks: list[Token] = []
+        if tok.pos_ in ("VERB", "AUX"):
+            passive = bool(children(tok, "nsubjpass", "auxpass"))
+            subj = children(tok, "nsubj")
+            if not subj and tok.dep_ in ("xcomp", "conj", "advcl"):
+                subj = children(tok.head, "nsubj") or ([tok.head] if tok.head.pos_ == "NOUN" else [])
+            actor_toks += subj + prep_objects(tok, lex.defaults["actor_preps"] | trig.actor_preps)
+            if not trig.objects:
+                recip_toks += children(tok, "dobj", "obj") + (children(tok, "nsubjpass") if passive else [])
+            recip_toks += prep_objects(tok, lex.defaults["recipient_preps"] | trig.recipient_preps)
+        else:
+            actor_toks += children(tok, "poss")
+            actor_toks += [c for c in tok.children if c.dep_ in ("amod", "compound") and load_actor_dictionary().lookup(c.text)]
+            actor_toks += prep_objects(tok, lex.defaults["noun_actor_preps"] | trig.actor_preps)
+            recip_toks += prep_objects(tok, lex.defaults["noun_recipient_preps"] | trig.recipient_preps)
+            lv = light_verb(tok)
+            if lv is not None:
+                if tok.dep_ in ("dobj", "obj", "attr"):
+                    actor_toks += children(lv, "nsubj")
+                elif tok.dep_ == "nsubjpass":
+                    actor_toks += prep_objects(lv, {"by"})
+                recip_toks += prep_objects(lv, lex.defaults["noun_recipient_preps"] | trig.recipient_preps)
+        if trig.objects:  # the object is a thing (an ambassador, a meeting); its owner acts
+            for o in children(tok, *OBJ_DEPS) + prep_objects(tok, {"of"}):
+                owners = children(o, "poss") + [c for c in o.children if c.dep_ in ("amod", "compound")]
+                if not actor_toks:
+                    actor_toks += [w for w in owners if resolve_phrase(w, self.coref)]
+        if trig.speaker and not actor_toks and (sp := speaker(tok.sent)) is not None:
+            actor_toks.append(sp)
+        recip_toks = [r for r in recip_toks if r not in actor_toks]
+        actors = [a for t in actor_toks for a in resolve_phrase(t, self.coref)]
+        recipients = [a for t in recip_toks for a in resolve_phrase(t, self.coref)]
+        return actors, recipients, actor_toks, recip_toks
+
+    def place(self, tok: Token) -> Location | None:
+        """The most specific place named in the trigger's clause after in/at/near/inside."""
+        clause = tok
+        while clause.dep_ not in ("ROOT", "ccomp", "advcl", "conj", "relcl") and clause.head is not clause:
+            clause = clause.head
+        found: list[Location] = []
+        region = [t for t in clause.subtree]
+        for ent in tok.doc.ents:
+            if ent.label_ in GEO_LABELS and ent.start >= region[0].i and ent.end <= region[-1].i + 1:
+                if ent.root.dep_ == "pobj" and ent.root.head.lower_ in PLACE_PREPS or ent.root.dep_ in ("compound", "appos", "conj"):
+                    loc = resolve_place(ent.text, self.country_counts)
+                    if loc:
+                        found.append(loc)
+        if not found:
+            return None
+        return min(found, key=lambda loc: (loc.precision, -(loc.lat is not None)))
+
+    def date_of(self, tok: Token) -> tuple[dt.DateMention | None, dt.DateMention | None]:
+        """The date mention of the trigger's clause, and a relative one ("a day after") before it."""
+        sent = tok.sent
+        mentions = [dt.resolve(m, self.dateline) for m in dt.find_mentions(sent.text)]
+        clause = tok
+        while clause.dep_ not in ("ROOT", "ccomp", "advcl", "relcl") and clause.head is not clause:
+            clause = clause.head
+        lo, hi = clause.left_edge.idx - sent.start_char, clause.right_edge.idx + len(clause.right_edge) - sent.start_char
+        own = [m for m in mentions if m.kind != "relative" and lo <= m.start < hi and m.date]
+        rel = [m for m in mentions if m.kind == "relative" and m.end <= tok.idx - sent.start_char]
+        pos = tok.idx - sent.start_char
+        own.sort(key=lambda m: (dt.specificity(m), abs(m.start - pos)))
+        return (own[0] if own else None), (rel[-1] if rel else None)
+
+    def sentence(self, chunk: Chunk, sent: Span, index_base: int) -> list[Candidate]:
+        out: list[Candidate] = []
+        for m in mentions_in(list(sent)):
+            if m.entry.country:
+                self.country_counts[m.entry.country] += 1
+        for tok, trig in find_triggers(sent):
+            actors, recipients, a_toks, r_toks = self.roles(tok, trig)
+            own, rel = self.date_of(tok)
+            year = own.date.year if own and own.date and own.precision == "year" else None
+            c = Candidate(trig, tok, chunk.offset, actors, recipients)
+            c.modality = classify_modality(tok, trig.negated, year, self.dateline)
+            if own:
+                c.date, c.date_precision, c.date_text = own.date, own.precision, own.text
+            if rel and rel.offset_days is not None and out:
+                # "X, a day after Y": the trigger after the phrase is Y, the one before it is X.
+                c.relative = (-rel.offset_days, index_base + out.index(out[-1]))
+                c.date_text = rel.text
+            c.location = self.place(tok)
+            c.spans["trigger"] = c.char_span(tok)
+            c.spans["sentence"] = (chunk.offset + sent.start_char, chunk.offset + sent.end_char)
+            if a_toks:
+                c.spans["actor"] = c.char_span(sorted(a_toks[0].subtree, key=lambda t: t.i))
+            if r_toks:
+                c.spans["recipient"] = c.char_span(sorted(r_toks[0].subtree, key=lambda t: t.i))
+            out.append(c)
+        subj = [s for s in sent if s.dep_ == "nsubj" and s.head.dep_ == "ROOT"]
+        if subj:
+            resolved = resolve_phrase(subj[0], self.coref)
+            if resolved and any(a.country for a in resolved):
+                self.coref.last_subject = resolved
+        return out
+
+    def code(self, chunks: list[Chunk]) -> list[Candidate]:
+        out: list[Candidate] = []
+        for chunk in chunks:
+            for sent in chunk.doc.sents:
+                out += self.sentence(chunk, sent, len(out))
+        return out

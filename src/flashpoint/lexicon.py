@@ -1,0 +1,223 @@
+"""Loaders for the package's data files: actors, countries, role sectors, triggers, CAMEO and PLOVER.
+
+Everything a rule knows lives in `flashpoint/data/` as YAML/CSV; this module only reads and indexes it.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from functools import lru_cache
+from importlib import resources
+from typing import Any
+
+import yaml
+
+
+def data_text(name: str) -> str:
+    return resources.files("flashpoint").joinpath("data", name).read_text(encoding="utf-8")
+
+
+def load_yaml(name: str) -> Any:
+    return yaml.safe_load(data_text(name))
+
+
+def load_csv(name: str) -> list[dict[str, str]]:
+    lines = [ln for ln in data_text(name).splitlines() if not ln.startswith("#")]
+    return list(csv.DictReader(lines))
+
+
+def norm(s: str) -> str:
+    """Lower-case, accents and possessive removed, whitespace folded: the key aliases are looked up by."""
+    s = unicodedata.normalize("NFKD", s)
+    s = "".join(c for c in s if not unicodedata.combining(c))
+    s = s.replace("’", "'").replace("‘", "'").lower().strip()
+    s = re.sub(r"('s|')$", "", s)
+    s = re.sub(r"^the\s+", "", s)
+    return re.sub(r"\s+", " ", s)
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One known actor: a country (by name, demonym, capital or metonym), a group, an org or a person."""
+
+    name: str
+    country: str | None
+    sector: str | None
+    kind: str  # country | demonym | capital | metonym | group | org | person
+    label: str  # spaCy entity label the EntityRuler gives it
+
+
+@dataclass
+class ActorDictionary:
+    aliases: dict[str, Entry] = field(default_factory=dict)
+    surface: dict[str, str] = field(default_factory=dict)  # normalised alias -> alias as written
+    roles: dict[str, str] = field(default_factory=dict)  # role term -> sector
+    country_names: dict[str, str] = field(default_factory=dict)  # ISO3 -> display name
+
+    def add(self, alias: str, entry: Entry) -> None:
+        key = norm(alias)
+        if key and key not in self.aliases:
+            self.aliases[key] = entry
+            self.surface[key] = alias
+
+    def lookup(self, text: str) -> Entry | None:
+        return self.aliases.get(norm(text))
+
+    def country_name(self, iso3: str | None) -> str | None:
+        return self.country_names.get(iso3 or "", iso3)
+
+    def ruler_patterns(self) -> list[dict[str, str]]:
+        """EntityRuler phrase patterns: each alias as written (case-sensitive) with its entity label."""
+        out = []
+        for key, entry in self.aliases.items():
+            alias = self.surface[key]
+            if len(alias) < 3 and not alias.isupper():
+                continue
+            out.append({"label": entry.label, "pattern": alias, "id": entry.name})
+        return out
+
+    def role_sector(self, words: list[str]) -> str | None:
+        """The sector of the longest role term among lower-cased words (e.g. "foreign ministry spokesperson")."""
+        text = " ".join(words)
+        best: tuple[int, str] | None = None
+        for n in (4, 3, 2, 1):
+            for i in range(len(words) - n + 1):
+                term = " ".join(words[i : i + n])
+                if term in self.roles and (best is None or i + n > best[0]):
+                    best = (i + n, self.roles[term])
+            if best:
+                return best[1]
+        return self.roles.get(text)
+
+
+LABELS = {"name": "GPE", "capital": "GPE", "metonym": "ORG", "demonym": "NORP"}
+
+
+@lru_cache(maxsize=1)
+def load_actor_dictionary() -> ActorDictionary:
+    import pycountry
+
+    d = ActorDictionary()
+    for c in pycountry.countries:
+        d.country_names[c.alpha_3] = getattr(c, "common_name", None) or c.name
+    d.country_names.setdefault("XKX", "Kosovo")
+    rows = load_csv("countries.csv")
+    # Names first so a capital never shadows a country name, then the curated actors.
+    for kind in ("name", "demonym", "capital", "metonym"):
+        for r in rows:
+            if r["kind"] == kind:
+                iso3 = r["iso3"].strip()
+                sector = "GOV" if kind in ("capital", "metonym") else None
+                d.add(r["alias"], Entry(d.country_name(iso3) or iso3, iso3, sector, kind, LABELS[kind]))
+    for a in load_yaml("actors.yaml")["actors"]:
+        kind = a.get("kind", "group")
+        label = {"person": "PERSON"}.get(kind, "ORG")
+        entry = Entry(a["name"], a.get("country"), a.get("sector"), kind, label)
+        for alias in [a["name"], *a.get("aliases", [])]:
+            d.add(alias, entry)
+    for role in load_yaml("sectors.yaml")["roles"]:
+        for term in role["terms"]:
+            d.roles.setdefault(term.lower(), role["sector"])
+    return d
+
+
+@dataclass(frozen=True)
+class Trigger:
+    """One lexicon entry of data/triggers.yaml, expanded to a single lemma."""
+
+    lemma: str  # may be several words: the head word plus its particle/object/compound
+    pos: tuple[str, ...]
+    type: str
+    mode: str | None
+    cameo: str
+    acled: tuple[str, str] | None
+    objects: frozenset[str] = frozenset()
+    not_objects: frozenset[str] = frozenset()
+    subjects: frozenset[str] = frozenset()
+    modifiers: frozenset[str] = frozenset()
+    not_modifiers: frozenset[str] = frozenset()
+    not_verbs: frozenset[str] = frozenset()
+    negated: bool = False
+    speaker: bool = False
+    actor_preps: frozenset[str] = frozenset()
+    recipient_preps: frozenset[str] = frozenset()
+
+    @property
+    def words(self) -> list[str]:
+        return self.lemma.split()
+
+
+@dataclass
+class TriggerLexicon:
+    by_word: dict[str, list[Trigger]]
+    defaults: dict[str, frozenset[str]]
+
+
+@lru_cache(maxsize=1)
+def load_triggers() -> TriggerLexicon:
+    raw = load_yaml("triggers.yaml")
+    defaults = {k: frozenset(v) for k, v in raw["defaults"].items()}
+    by_word: dict[str, list[Trigger]] = {}
+    sets = ("objects", "not_objects", "subjects", "modifiers", "not_modifiers", "not_verbs")
+    for t in raw["triggers"]:
+        for lemma in t["lemma"]:
+            trig = Trigger(
+                lemma=lemma.lower(),
+                pos=tuple(t["pos"]),
+                type=t["type"],
+                mode=t.get("mode"),
+                cameo=str(t["cameo"]),
+                acled=tuple(t["acled"]) if t.get("acled") else None,
+                negated=bool(t.get("negated")),
+                speaker=bool(t.get("speaker")),
+                actor_preps=frozenset(t.get("actor_preps", [])),
+                recipient_preps=frozenset(t.get("recipient_preps", [])),
+                **{k: frozenset(w.lower() for w in t.get(k, [])) for k in sets},
+            )
+            for word in set(trig.words):
+                by_word.setdefault(word, []).append(trig)
+    return TriggerLexicon(by_word, defaults)
+
+
+@dataclass(frozen=True)
+class CameoCode:
+    code: str
+    name: str
+    goldstein: float | None
+
+
+@lru_cache(maxsize=1)
+def load_cameo() -> dict[str, CameoCode]:
+    out = {}
+    for r in load_csv("cameo.csv"):
+        g = r.get("goldstein")
+        out[r["cameo"]] = CameoCode(r["cameo"], r.get("name", ""), float(g) if g not in (None, "") else None)
+    return out
+
+
+def goldstein(code: str | None) -> float | None:
+    """Goldstein score of a CAMEO code, falling back to its parent codes."""
+    table = load_cameo()
+    while code:
+        if code in table and table[code].goldstein is not None:
+            return table[code].goldstein
+        code = code[:-1] if len(code) > 2 else None
+    return None
+
+
+@lru_cache(maxsize=1)
+def load_plover() -> dict[str, Any]:
+    return load_yaml("plover.yaml")
+
+
+def plover_score(event_type: str, modes: list[str]) -> float | None:
+    p = load_plover()
+    for m in modes:
+        score = p["modes"].get(event_type, {}).get(m)
+        if score is not None:
+            return float(score)
+    t = p["types"].get(event_type)
+    return float(t["score"]) if t else None

@@ -1,0 +1,56 @@
+"""Modality of an event: asserted, negated, hypothetical, future or historical.
+
+Speculation ("China might mediate") and history ("has, in the past, mounted attacks") must never
+become asserted events; the cues are data (data/modality.yaml), read on the trigger's verb chain.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from functools import lru_cache
+
+from spacy.tokens import Token
+
+from .lexicon import load_yaml
+
+CHAIN_DEPS = {"xcomp", "conj", "dobj", "nsubjpass", "pobj", "prep", "nsubj", "acomp", "attr"}
+
+
+@lru_cache(maxsize=1)
+def cues() -> dict[str, set[str]]:
+    return {k: set(v) for k, v in load_yaml("modality.yaml").items() if isinstance(v, list)}
+
+
+def verb_chain(tok: Token) -> list[Token]:
+    """The trigger and the words it hangs from up to its clause's main verb (xcomp/conj/objects)."""
+    chain = [tok]
+    t = tok
+    while t.dep_ in CHAIN_DEPS and t.head is not t:
+        t = t.head
+        chain.append(t)
+        if t.pos_ in ("VERB", "AUX") and t.dep_ not in ("xcomp", "conj"):
+            break
+    return chain
+
+
+def modality(tok: Token, negation_is_trigger: bool = False, year: int | None = None, dateline: date | None = None) -> str:
+    """Classify the event whose trigger is `tok`. `year`: a year the sentence dates it to, if any."""
+    c = cues()
+    chain = verb_chain(tok)
+    clause = chain[-1]
+    children = [ch for t in chain for ch in t.children]
+    words = {ch.lower_ for ch in children}
+    span = tok.doc[clause.left_edge.i : clause.right_edge.i + 1].text.lower()
+    if any(p in span for p in c["historical_phrases"]) or (year and dateline and year < dateline.year - 1):
+        return "historical"
+    if not negation_is_trigger and (words & c["negation"] or any(t.lemma_ in c["negating_verbs"] for t in chain[1:])):
+        return "negated"
+    if words & (c["hypothetical_aux"] | c["hypothetical_markers"]):
+        return "hypothetical"
+    if words & c["future_aux"] and not negation_is_trigger:
+        return "future"
+    if any(t.lemma_ in c["future_verbs"] and t is not tok for t in chain[1:]):
+        return "future"
+    if any(ch.lower_ == "going" and any(g.lower_ == "to" for g in ch.children) for ch in children):
+        return "future"
+    return "asserted"
