@@ -175,30 +175,30 @@ class Store:
         """Contract event records matching every filter given (country: actor, recipient or place)."""
         where, args = [], []
         if date_from:
-            where.append("date >= ?")
+            where.append("e.date >= ?")
             args.append(date_from)
         if date_to:
-            where.append("date <= ?")
+            where.append("e.date <= ?")
             args.append(date_to)
         if country:
-            where.append("(country = ? OR list_contains(actor_countries, ?) OR list_contains(recipient_countries, ?))")
+            where.append("(e.country = ? OR list_contains(actor_countries, ?) OR list_contains(recipient_countries, ?))")
             args += [country.upper()] * 3
         if event_type:
-            where.append("event_type = ?")
+            where.append("e.event_type = ?")
             args.append(event_type.upper())
         if modality:
-            where.append("modality = ?")
+            where.append("e.modality = ?")
             args.append(modality.lower())
         if actor:
             where.append(
-                "event_id IN (SELECT event_id FROM actors WHERE role = 'actor' AND "
+                "e.event_id IN (SELECT event_id FROM actors WHERE role = 'actor' AND "
                 "(lower(name) LIKE ? OR lower(text) LIKE ? OR country = ?))"
             )
             args += [f"%{actor.lower()}%", f"%{actor.lower()}%", actor.upper()]
         sql = "SELECT e.record, d.title, d.source, d.url FROM events e JOIN documents d USING (doc_id)"
         if where:
             sql += " WHERE " + " AND ".join(where)
-        sql += " ORDER BY date NULLS LAST, event_id"
+        sql += " ORDER BY e.date NULLS LAST, e.event_id"
         if limit:
             sql += f" LIMIT {int(limit)}"
         out = []

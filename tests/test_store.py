@@ -1,0 +1,123 @@
+"""The DuckDB store: schema versioning, idempotent and atomic writes, filters."""
+
+import errno
+from datetime import date
+
+import duckdb
+import pytest
+
+from flashpoint import store as store_mod
+from flashpoint.models import Actor, Claim, Count, Document, Event, Location, Span
+from flashpoint.store import SCHEMA_VERSION, Store, StoreError
+
+
+def doc(i: int, text: str | None = None) -> Document:
+    return Document(f"d{i}", text or f"Article number {i}.", date(2024, 1, 16), f"title {i}", None, "Wire", f"f.txt:{i}")
+
+
+def event(d: Document, typ: str = "ASSAULT", actor: str = "IRN", recipient: str = "PAK") -> Event:
+    return Event(
+        event_id=f"{d.id}-{typ}", doc_id=d.id, event_type=typ, mode=["aerial"], cameo="195", goldstein=-10.0,
+        actor=[Actor("Iran", "Iran", actor, "MIL")], recipient=[Actor("Pakistan", "Pakistan", recipient, None)],
+        date="2024-01-16", date_precision="day", date_text="on Tuesday",
+        location=Location("Panjgur", "Panjgur", "PAK", "Balochistan", None, 26.97, 64.09, 1168446, 2, "PPLA2"),
+        fatalities=Count(2, 2, 2), injuries=Count(3, 3, 3),
+        claims=[Claim("fatalities", 2, "Pakistan's foreign ministry", "killed two children")],
+        contested=True, evidence=[Span("x", 0, 1)], trigger=Span("x", 0, 1),
+    )
+
+
+def counts(s: Store) -> tuple:
+    return tuple(s.con.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in ("documents", "events", "actors", "claims", "evidence"))
+
+
+def test_schema_version_is_recorded_and_reopening_keeps_data(tmp_path):
+    path = tmp_path / "fp.duckdb"
+    with Store(path) as s:
+        assert s.version() == SCHEMA_VERSION
+        d = doc(1)
+        s.write([(d, [event(d)])], "v1")
+    with Store(path, read_only=True) as s:
+        assert counts(s) == (1, 1, 2, 1, 1)
+        rec = s.query_events()[0]
+        assert rec["fatalities"] == {"best": 2, "low": 2, "high": 2} and rec["contested"] is True
+        assert rec["location"]["geonameid"] == 1168446
+
+
+def test_writing_the_same_documents_twice_changes_nothing(tmp_path):
+    with Store(tmp_path / "fp.duckdb") as s:
+        docs = [doc(i) for i in range(3)]
+        s.write([(d, [event(d)]) for d in docs], "v1")
+        before = (counts(s), s.con.execute("SELECT * EXCLUDE (ingested_at) FROM documents ORDER BY 1").fetchall())
+        assert s.pending(docs, "v1") == []
+        s.write([(d, [event(d)]) for d in docs], "v1")
+        after = (counts(s), s.con.execute("SELECT * EXCLUDE (ingested_at) FROM documents ORDER BY 1").fetchall())
+        assert before == after
+
+
+def test_changed_text_or_newer_coder_makes_a_document_pending_again(tmp_path):
+    with Store(tmp_path / "fp.duckdb") as s:
+        d = doc(1)
+        s.write([(d, [event(d)])], "v1")
+        assert s.pending([doc(1, "Edited article.")], "v1")[0].id == "d1"
+        assert s.pending([d], "v2") == [d]
+        s.write([(d, [])], "v2")  # re-coded: the old events go
+        assert counts(s) == (1, 0, 0, 0, 0)
+
+
+def test_a_failed_batch_is_rolled_back_and_earlier_batches_are_kept(tmp_path, monkeypatch):
+    path = tmp_path / "fp.duckdb"
+    with Store(path) as s:
+        first = [doc(i) for i in range(2)]
+        s.write([(d, [event(d)]) for d in first], "v1")
+        real = store_mod.event_row
+
+        def disk_full(e):
+            if e.doc_id == "d3":
+                raise OSError(errno.ENOSPC, "No space left on device")
+            return real(e)
+
+        monkeypatch.setattr(store_mod, "event_row", disk_full)
+        second = [doc(2), doc(3)]
+        with pytest.raises(StoreError, match="No space left on device"):
+            s.write([(d, [event(d)]) for d in second], "v1")
+    with Store(path, read_only=True) as s:
+        assert counts(s) == (2, 2, 4, 2, 2)
+        assert s.pending(first + second, "v1") == second
+
+
+def test_unopenable_database_paths_give_a_store_error_naming_the_path(tmp_path):
+    blocker = tmp_path / "not-a-dir"
+    blocker.write_text("x")
+    with pytest.raises(StoreError, match="not-a-dir"):
+        Store(blocker / "fp.duckdb")
+    with pytest.raises(StoreError, match="no such database"):
+        Store(tmp_path / "missing.duckdb", read_only=True)
+
+
+def test_a_database_from_a_newer_flashpoint_is_refused(tmp_path):
+    path = tmp_path / "fp.duckdb"
+    Store(path).close()
+    con = duckdb.connect(str(path))
+    con.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'", [str(SCHEMA_VERSION + 1)])
+    con.close()
+    with pytest.raises(StoreError, match="newer"):
+        Store(path)
+
+
+def test_filters_by_date_country_type_actor_and_modality(tmp_path):
+    with Store(tmp_path / "fp.duckdb") as s:
+        a, b = doc(1), doc(2)
+        e2 = event(b, "SANCTION", actor="PAK", recipient="IRN")
+        e2.date, e2.location, e2.modality = "2024-01-17", None, "asserted"
+        e3 = event(b, "REQUEST", actor="CHN", recipient="PAK")
+        e3.modality = "hypothetical"
+        s.write([(a, [event(a)]), (b, [e2, e3])], "v1")
+        types = lambda **kw: sorted(r["event_type"] for r in s.query_events(**kw))  # noqa: E731
+        assert types(date_from="2024-01-17") == ["SANCTION"]
+        assert types(date_to="2024-01-16") == ["ASSAULT", "REQUEST"]
+        assert types(country="irn") == ["ASSAULT", "SANCTION"]
+        assert types(event_type="sanction") == ["SANCTION"]
+        assert types(actor="CHN") == ["REQUEST"]
+        assert types(modality="asserted") == ["ASSAULT", "SANCTION"]
+        assert len(s.query_events(limit=1)) == 1
