@@ -136,15 +136,18 @@ def test_rss_feed_items_become_documents(tmp_path):
     assert "not an RSS/Atom feed" in issues[1].message
 
 
-def test_folders_are_read_recursively_in_order_and_skip_hidden(tmp_path):
+def test_folders_are_read_recursively_in_order_and_skip_hidden_and_readme(tmp_path):
     (tmp_path / "b").mkdir()
     (tmp_path / ".git").mkdir()
     (tmp_path / "a.txt").write_text("date 2024-01-16\nFirst " + ARTICLE)
     (tmp_path / "b" / "c.txt").write_text("date 2024-01-17\nSecond " + ARTICLE)
     (tmp_path / ".git" / "x.txt").write_text("date 2024-01-17\nHidden " + ARTICLE)
     (tmp_path / "b" / "notes.bin").write_bytes(b"\x00\x01")
+    (tmp_path / "README.md").write_text("# What this folder holds\n")
     docs, issues = split(read_paths([tmp_path]))
     assert [d.text.split()[0] for d in docs] == ["First", "Second"] and issues == []
+    docs, _ = split(read_paths([tmp_path / "README.md"]))  # named explicitly, it is read
+    assert docs[0].text.startswith("# What")
 
 
 def test_huge_article_is_read_whole(tmp_path):

@@ -18,7 +18,8 @@ FORMATS = ("jsonl", "json", "csv", "parquet")
 # ACLED's interaction codes by actor sector (1 state forces, 2 rebels, 3 political militias,
 # 4 identity militias, 5 rioters, 6 protesters, 7 civilians, 8 external/other forces).
 INTER = {"GOV": 1, "MIL": 1, "COP": 1, "SPY": 1, "JUD": 1, "LEG": 1, "REB": 2, "SEP": 2, "INS": 2,
-         "OPP": 3, "CRM": 3, "CVL": 7, "REF": 7, "JRN": 7, "MED": 7, "EDU": 7, "REL": 7, "LAB": 6, "IGO": 8, "NGO": 8}
+         "OPP": 3, "CRM": 3, "UAF": 3, "PTY": 3, "CVL": 7, "REF": 7, "JRN": 7, "MED": 7, "EDU": 7, "REL": 7, "LAB": 6, "IGO": 8, "NGO": 8,
+         "HRI": 8, "HLH": 7, "BUS": 7, "AGR": 7}
 PRECISION_CODE = {"day": 1, "week": 2, "month": 3, "year": 3, "unknown": 3}
 DISORDER = {"Battles": "Political violence", "Explosions/Remote violence": "Political violence",
             "Violence against civilians": "Political violence", "Riots": "Political violence",

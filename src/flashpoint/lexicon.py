@@ -53,7 +53,7 @@ class Entry:
 @dataclass
 class ActorDictionary:
     aliases: dict[str, Entry] = field(default_factory=dict)
-    surface: dict[str, str] = field(default_factory=dict)  # normalised alias -> alias as written
+    surface: dict[str, list[str]] = field(default_factory=dict)  # normalised alias -> its spellings as written
     roles: dict[str, str] = field(default_factory=dict)  # role term -> sector
     country_names: dict[str, str] = field(default_factory=dict)  # ISO3 -> display name
 
@@ -61,7 +61,8 @@ class ActorDictionary:
         key = norm(alias)
         if key and key not in self.aliases:
             self.aliases[key] = entry
-            self.surface[key] = alias
+        if key and self.aliases[key] == entry and alias not in self.surface.setdefault(key, []):
+            self.surface[key].append(alias)
 
     def lookup(self, text: str) -> Entry | None:
         return self.aliases.get(norm(text))
@@ -73,10 +74,9 @@ class ActorDictionary:
         """EntityRuler phrase patterns: each alias as written (case-sensitive) with its entity label."""
         out = []
         for key, entry in self.aliases.items():
-            alias = self.surface[key]
-            if len(alias) < 3 and not alias.isupper():
-                continue
-            out.append({"label": entry.label, "pattern": alias, "id": entry.name})
+            for alias in self.surface[key]:
+                if len(alias) >= 3 or alias.isupper():
+                    out.append({"label": entry.label, "pattern": alias, "id": entry.name})
         return out
 
     def role_sector(self, words: list[str]) -> str | None:

@@ -19,6 +19,8 @@ from pathlib import Path
 from .models import Document, ReadIssue, stable_id
 
 TEXT_EXT = {".txt", ".text", ".md"}
+# A folder's own documentation is not an article: skipped when a folder is read, read when named.
+FOLDER_DOCS = {"readme", "license", "licence", "changelog", "notice"}
 JSON_EXT = {".jsonl", ".ndjson", ".json"}
 CSV_EXT = {".csv"}
 HTML_EXT = {".html", ".htm"}
@@ -257,8 +259,11 @@ def expand(paths: Iterable[str | Path]) -> Iterator[Path | ReadIssue]:
     for p in map(Path, paths):
         if p.is_dir():
             for f in sorted(p.rglob("*")):
-                if f.is_file() and f.suffix.lower() in KNOWN_EXT and not any(
-                    part.startswith(".") for part in f.relative_to(p).parts
+                if (
+                    f.is_file()
+                    and f.suffix.lower() in KNOWN_EXT
+                    and f.stem.lower() not in FOLDER_DOCS
+                    and not any(part.startswith(".") for part in f.relative_to(p).parts)
                 ):
                     yield f
         elif p.exists():
