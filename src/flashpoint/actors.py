@@ -16,18 +16,21 @@ from .models import Actor
 from .places import candidates as place_candidates
 
 CUT_DEPS = {"relcl", "acl", "advcl", "parataxis", "punct", "cc", "mark", "ccomp"}
-PRONOUNS = {"its", "it", "their", "they", "them", "his", "her", "he", "she"}
+PRONOUNS = {"its", "it", "their", "they", "them", "his", "her", "he", "she", "him"}
+PERSONAL = {"his", "her", "he", "she", "him"}
 ENTITY_LABELS = {"GPE", "NORP", "ORG", "PERSON", "LOC", "FAC"}
 
 
-def phrase_tokens(tok: Token) -> list[Token]:
-    """The token's subtree without relative clauses and other clause-level attachments."""
+def phrase_tokens(tok: Token, core: bool = False) -> list[Token]:
+    """The token's subtree without relative clauses and other clause-level attachments; the `core`
+    phrase also leaves out prepositional modifiers other than "of" ("Iran's Revolutionary Guards
+    in Iraq and Syria" -> "Iran's Revolutionary Guards"; "bases of Jaish al-Adl" stays whole)."""
     out: list[Token] = []
 
     def walk(t: Token) -> None:
         out.append(t)
         for c in t.children:
-            if c.dep_ not in CUT_DEPS:
+            if c.dep_ not in CUT_DEPS and not (core and c.dep_ == "prep" and c.lower_ != "of"):
                 walk(c)
 
     walk(tok)
@@ -50,6 +53,7 @@ class CorefState:
     """What pronouns can refer to: the actors of the last subject seen in the document."""
 
     last_subject: list[Actor] = field(default_factory=list)
+    last_person: list[Actor] = field(default_factory=list)  # for "he", "she": the last named person
 
 
 def entity_entry(span: Span) -> Entry | None:
@@ -87,11 +91,16 @@ def antecedent(tok: Token, coref: CorefState) -> list[Actor]:
     """The nearest actor mentioned before a pronoun in its sentence, else the last subject."""
     sent = tok.sent
     before = [t for t in sent if t.i < tok.i]
-    ms = [m for m in mentions_in(before) if m.entry.country or m.entry.kind in ("group", "org")]
+    personal = tok.lower_ in PERSONAL
+    ms = [
+        m for m in mentions_in(before)
+        if (m.entry.kind == "person" if personal else m.entry.country or m.entry.kind in ("group", "org"))
+    ]
     if ms:
         m = ms[-1]
         return [Actor(tok.text, m.entry.name, m.entry.country, m.entry.sector)]
-    return [Actor(tok.text, a.name, a.country, a.sector) for a in coref.last_subject]
+    fallback = (coref.last_person if personal else []) or coref.last_subject
+    return [Actor(tok.text, a.name, a.country, a.sector) for a in fallback]
 
 
 def to_actor(m: Mention, text: str, sector: str | None) -> Actor:
@@ -110,7 +119,7 @@ def resolve_phrase(tok: Token, coref: CorefState | None = None) -> list[Actor]:
     sector = d.role_sector([t.lemma_.lower() for t in tokens if t.pos_ in ("NOUN", "ADJ", "PROPN", "VERB")])
     if tok.lower_ in PRONOUNS:
         return antecedent(tok, coref)
-    mentions = mentions_in(tokens)
+    mentions = mentions_in(phrase_tokens(tok, core=True)) or mentions_in(tokens)
     if not mentions:
         poss = [t for t in tokens if t.lower_ in PRONOUNS and t.dep_ == "poss"]
         if poss:

@@ -15,6 +15,7 @@ from .places import country_place
 
 VERBAL = {"AGREE", "CONSULT", "SUPPORT", "CONCEDE", "REQUEST", "ACCUSE", "REJECT", "THREATEN", "SANCTION"}
 VIOLENT = {"ASSAULT", "COERCE", "PROTEST", "MOBILIZE"}
+TARGETED = {"ASSAULT", "COERCE"}  # the place of the event says who was hit
 PRECISION_RANK = {"day": 0, "week": 1, "month": 2, "year": 3, "unknown": 4}
 
 
@@ -60,11 +61,13 @@ def fill_roles(cands: list[Candidate], salient: list[str]) -> None:
             sibling = sibling or [o for o in cands if o is not c and o.sentence == c.sentence and o.actors and o.token.dep_ == "conj"]
             if sibling:
                 c.actors = list(sibling[0].actors)
+        if c.trig.type == "PROTEST":
+            protest_roles(c, cands)
         mine = countries(c.actors)
         if c.recipients and not countries(c.recipients) and c.location and c.location.country not in mine:
             for r in c.recipients:
                 r.country = r.country or c.location.country
-        if not c.recipients and c.location and c.location.country and c.location.country not in mine and c.trig.type in VIOLENT:
+        if not c.recipients and c.location and c.location.country and c.location.country not in mine and c.trig.type in TARGETED:
             iso = c.location.country
             c.recipients = [Actor(c.location.text, d.country_name(iso) or iso, iso, None)]
         if not c.recipients and c.trig.type in VERBAL and mine:
@@ -72,6 +75,19 @@ def fill_roles(cands: list[Candidate], salient: list[str]) -> None:
             if other:
                 c.recipients = [Actor("", d.country_name(other) or other, other, "GOV")]
                 c.spans["recipient_inferred"] = c.spans["sentence"]
+
+
+def protest_roles(c: Candidate, cands: list[Candidate]) -> None:
+    """Protesters with no country of their own are of the country they protest in; what they
+    protest against is the actor of the event the sentence names ("following attacks by Iran")."""
+    if c.location and c.location.country:
+        for a in c.actors:
+            a.country = a.country or c.location.country
+    mine = countries(c.actors)
+    if not countries(c.recipients) - mine:
+        cause = next((o for o in cands if o is not c and o.sentence == c.sentence and countries(o.actors) - mine), None)
+        if cause:
+            c.recipients = [a for a in cause.actors if a.country not in mine]
 
 
 def split_recipients(cands: list[Candidate]) -> list[Candidate]:
@@ -85,8 +101,10 @@ def split_recipients(cands: list[Candidate]) -> list[Candidate]:
         if len(keyed) <= 1:
             out.append(c)
             continue
-        for rs in keyed.values():
+        for iso, rs in keyed.items():
             clone = Candidate(**{**c.__dict__, "recipients": rs, "spans": dict(c.spans)})
+            if clone.location and clone.location.country != iso:
+                clone.location = None  # "strikes in Iraq and Syria": the Iraqi place is not the Syrian event's
             out.append(clone)
     return out
 
@@ -96,9 +114,10 @@ def merge_key_ok(a: "Group", c: Candidate) -> bool:
         return False
     if a.mode and c.trig.mode and a.mode != c.trig.mode and c.trig.type != "ASSAULT":
         return False
-    if a.objects != (c.trig.objects and frozenset(c.trig.objects)):
+    if a.objects != c.objects:
         return False
-    ca, cr = countries(c.actors), countries(c.recipients)
+    ca = countries(c.actors)
+    cr = countries(c.recipients) - ca  # a group hit by its own country's forces abroad says nothing of the dyad
     if ca and a.actor_c and not (ca & a.actor_c):
         return False
     if cr and a.recip_c and not (cr & a.recip_c):
@@ -121,16 +140,16 @@ class Group:
         self.type = c.trig.type
         self.mode = c.trig.mode
         self.modality = c.modality
-        self.objects = c.trig.objects and frozenset(c.trig.objects)
+        self.objects = c.objects
         self.sentence = c.sentence
         self.actor_c = countries(c.actors)
-        self.recip_c = countries(c.recipients)
+        self.recip_c = countries(c.recipients) - self.actor_c
         self.day = stated_day(c)
 
     def add(self, c: Candidate) -> None:
         self.members.append(c)
         self.actor_c |= countries(c.actors)
-        self.recip_c |= countries(c.recipients)
+        self.recip_c |= countries(c.recipients) - self.actor_c
         self.day = self.day or stated_day(c)
 
 

@@ -42,6 +42,7 @@ class Candidate:
     date_precision: str = "unknown"
     date_text: str | None = None
     relative: tuple[int, int] | None = None  # (days, index of the candidate it is relative to)
+    objects: frozenset[str] = frozenset()  # the objects that made a constrained entry fire (ambassador, delegation)
     location: Location | None = None
     spans: dict[str, tuple[int, int]] = field(default_factory=dict)
 
@@ -141,7 +142,20 @@ def find_triggers(sent: Span) -> list[tuple[Token, Trigger]]:
             out.append((tok, fired[0]))
     # A word that is part of another trigger's multiword lemma ("phone" in "phone call") is not its own event.
     taken = {c.i for tok, t in out if len(t.words) > 1 for c in tok.children if lemma(c) in t.words}
-    return [(tok, t) for tok, t in out if tok.i not in taken]
+    fired = {tok.i: t for tok, t in out}
+    return [(tok, t) for tok, t in out if tok.i not in taken and not subsumed(tok, fired)]
+
+
+def subsumed(tok: Token, fired: dict[int, Trigger]) -> bool:
+    """Part of another trigger's event rather than an event of its own: an infinitive complement or
+    purpose clause ("would not allow him to return", "recalled its envoy to protest", "threatened to
+    strike"), or the object a trigger entry names ("cancelled the meeting", "recalled the delegation")."""
+    head = fired.get(tok.head.i) if tok.head.i != tok.i else None
+    if head is None:
+        return False
+    if tok.dep_ in ("xcomp", "ccomp", "advcl") and any(c.tag_ == "TO" for c in tok.children):
+        return True
+    return tok.pos_ == "NOUN" and tok.dep_ in OBJ_DEPS and lemma(tok) in head.objects
 
 
 def speaker(sent: Span) -> Token | None:
@@ -154,6 +168,24 @@ def speaker(sent: Span) -> Token | None:
         if t.lower_ == "according" and (objs := prep_objects(t, {"to"})):
             return objs[0]
     return None
+
+
+def earlier_event(tok: Token, clause: Token) -> bool:
+    """A nominal trigger the clause says came before its own event ("protests following the
+    attacks", "after the strikes"): the clause's date is not its date."""
+    t = tok
+    while t.i != clause.i and t.head.i != t.i:
+        if t.dep_ == "prep" and t.lower_ in ("following", "after", "since"):
+            return True
+        t = t.head
+    return False
+
+
+def clause_of(tok: Token, stops: tuple[str, ...] = ("ROOT", "ccomp", "advcl", "conj", "relcl")) -> Token:
+    """The head of the clause a token belongs to."""
+    while tok.dep_ not in stops and tok.head.i != tok.i:
+        tok = tok.head
+    return tok
 
 
 class Coder:
@@ -201,32 +233,39 @@ class Coder:
         recipients = [a for t in recip_toks for a in resolve_phrase(t, self.coref)]
         return actors, recipients, actor_toks, recip_toks
 
-    def place(self, tok: Token) -> Location | None:
-        """The most specific place named in the trigger's clause after in/at/near/inside."""
-        clause = tok
-        while clause.dep_ not in ("ROOT", "ccomp", "advcl", "conj", "relcl") and clause.head is not clause:
-            clause = clause.head
+    def place(self, tok: Token, actors: list[Actor], actor_toks: list[Token]) -> Location | None:
+        """The most specific place named in the trigger's clause ("in", "at", "near" ... a place),
+        leaving out descriptive clauses ("a group that seeks a state in X") and the actor's own
+        phrase ("a strike from neighbouring Iran"); a place outside the actor's country wins."""
+        clause = clause_of(tok)
+        skip = {t.i for a in actor_toks for t in a.subtree}
+        for t in clause.subtree:
+            if t.dep_ in ("relcl", "acl", "appos", "parataxis") and tok not in t.subtree:
+                skip |= {x.i for x in t.subtree}
+        region = {t.i for t in clause.subtree} - skip
+        own = {a.country for a in actors if a.country}
         found: list[Location] = []
-        region = [t for t in clause.subtree]
         for ent in tok.doc.ents:
-            if ent.label_ in GEO_LABELS and ent.start >= region[0].i and ent.end <= region[-1].i + 1:
-                if ent.root.dep_ == "pobj" and ent.root.head.lower_ in PLACE_PREPS or ent.root.dep_ in ("compound", "appos", "conj"):
+            if ent.label_ in GEO_LABELS and all(t.i in region for t in ent):
+                root = ent.root
+                if root.dep_ == "pobj" and root.head.lower_ in PLACE_PREPS or root.dep_ in ("compound", "appos", "conj", "dobj", "nsubjpass"):
                     loc = resolve_place(ent.text, self.country_counts)
-                    if loc:
+                    # "from" names where the event came from: the actor's own country is not where it happened
+                    if loc and not (root.head.lower_ == "from" and loc.country in own):
                         found.append(loc)
         if not found:
             return None
-        return min(found, key=lambda loc: (loc.precision, -(loc.lat is not None)))
+        return min(found, key=lambda loc: (loc.country in own, loc.precision, loc.lat is None))
 
     def date_of(self, tok: Token) -> tuple[dt.DateMention | None, dt.DateMention | None]:
         """The date mention of the trigger's clause, and a relative one ("a day after") before it."""
         sent = tok.sent
         mentions = [dt.resolve(m, self.dateline) for m in dt.find_mentions(sent.text)]
-        clause = tok
-        while clause.dep_ not in ("ROOT", "ccomp", "advcl", "relcl") and clause.head is not clause:
-            clause = clause.head
+        clause = clause_of(tok, ("ROOT", "ccomp", "advcl", "relcl"))
         lo, hi = clause.left_edge.idx - sent.start_char, clause.right_edge.idx + len(clause.right_edge) - sent.start_char
         own = [m for m in mentions if m.kind != "relative" and lo <= m.start < hi and m.date]
+        if earlier_event(tok, clause):
+            own = []
         rel = [m for m in mentions if m.kind == "relative" and m.end <= tok.idx - sent.start_char]
         pos = tok.idx - sent.start_char
         own.sort(key=lambda m: (dt.specificity(m), abs(m.start - pos)))
@@ -234,22 +273,23 @@ class Coder:
 
     def sentence(self, chunk: Chunk, sent: Span, index_base: int) -> list[Candidate]:
         out: list[Candidate] = []
-        for m in mentions_in(list(sent)):
+        mentions = mentions_in(list(sent))
+        for m in mentions:
             if m.entry.country:
                 self.country_counts[m.entry.country] += 1
         for tok, trig in find_triggers(sent):
             actors, recipients, a_toks, r_toks = self.roles(tok, trig)
             own, rel = self.date_of(tok)
             year = own.date.year if own and own.date and own.precision == "year" else None
-            c = Candidate(trig, tok, chunk.offset, actors, recipients)
+            c = Candidate(trig, tok, chunk.offset, actors, recipients, objects=frozenset(obj_lemmas(tok) & trig.objects))
             c.modality = classify_modality(tok, trig.negated, year, self.dateline)
             if own:
                 c.date, c.date_precision, c.date_text = own.date, own.precision, own.text
             if rel and rel.offset_days is not None and out:
                 # "X, a day after Y": the trigger after the phrase is Y, the one before it is X.
-                c.relative = (-rel.offset_days, index_base + out.index(out[-1]))
+                c.relative = (-rel.offset_days, index_base + len(out) - 1)
                 c.date_text = rel.text
-            c.location = self.place(tok)
+            c.location = self.place(tok, actors, a_toks)
             c.spans["trigger"] = c.char_span(tok)
             c.spans["sentence"] = (chunk.offset + sent.start_char, chunk.offset + sent.end_char)
             if a_toks:
@@ -257,6 +297,10 @@ class Coder:
             if r_toks:
                 c.spans["recipient"] = c.char_span(sorted(r_toks[0].subtree, key=lambda t: t.i))
             out.append(c)
+        persons = [m for m in mentions if m.entry.kind == "person" and m.entry.country]
+        if persons:
+            m = persons[-1]
+            self.coref.last_person = [Actor(m.text, m.entry.name, m.entry.country, m.entry.sector)]
         subj = [s for s in sent if s.dep_ == "nsubj" and s.head.dep_ == "ROOT"]
         if subj:
             resolved = resolve_phrase(subj[0], self.coref)

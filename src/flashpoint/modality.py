@@ -25,7 +25,7 @@ def verb_chain(tok: Token) -> list[Token]:
     """The trigger and the words it hangs from up to its clause's main verb (xcomp/conj/objects)."""
     chain = [tok]
     t = tok
-    while t.dep_ in CHAIN_DEPS and t.head is not t:
+    while t.dep_ in CHAIN_DEPS and t.head.i != t.i:
         t = t.head
         chain.append(t)
         if t.pos_ in ("VERB", "AUX") and t.dep_ not in ("xcomp", "conj"):
@@ -49,7 +49,7 @@ def modality(tok: Token, negation_is_trigger: bool = False, year: int | None = N
         return "hypothetical"
     if words & c["future_aux"] and not negation_is_trigger:
         return "future"
-    if any(t.lemma_ in c["future_verbs"] and t is not tok for t in chain[1:]):
+    if any(t.lemma_ in c["future_verbs"] and t.i != tok.i for t in chain[1:]):
         return "future"
     if any(ch.lower_ == "going" and any(g.lower_ == "to" for g in ch.children) for ch in children):
         return "future"
