@@ -107,7 +107,7 @@ def to_actor(m: Mention, text: str, sector: str | None) -> Actor:
     e = m.entry
     if e.kind in ("group", "org", "person") and e.name:
         return Actor(text, e.name, e.country, e.sector or sector)
-    return Actor(text, e.name, e.country, sector or e.sector or ("GOV" if e.kind in ("name", "place") else None))
+    return Actor(text, e.name, e.country, sector or e.sector or ("GOV" if e.kind == "name" else None))
 
 
 def resolve_phrase(tok: Token, coref: CorefState | None = None) -> list[Actor]:

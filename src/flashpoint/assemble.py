@@ -15,6 +15,7 @@ from .places import country_place
 
 VERBAL = {"AGREE", "CONSULT", "SUPPORT", "CONCEDE", "REQUEST", "ACCUSE", "REJECT", "THREATEN", "SANCTION"}
 VIOLENT = {"ASSAULT", "COERCE", "PROTEST", "MOBILIZE"}
+DOMESTIC = {"COP", "JUD"}  # police and courts act in their own country
 TARGETED = {"ASSAULT", "COERCE"}  # the place of the event says who was hit
 PRECISION_RANK = {"day": 0, "week": 1, "month": 2, "year": 3, "unknown": 4}
 
@@ -63,6 +64,10 @@ def fill_roles(cands: list[Candidate], salient: list[str]) -> None:
                 c.actors = list(sibling[0].actors)
         if c.trig.type == "PROTEST":
             protest_roles(c, cands)
+        if c.location and c.location.country:  # "police arrested ... in Conakry"
+            for a in c.actors:
+                if a.country is None and a.sector in DOMESTIC:
+                    a.country = c.location.country
         mine = countries(c.actors)
         if c.recipients and not countries(c.recipients) and c.location and c.location.country not in mine:
             for r in c.recipients:
@@ -187,6 +192,8 @@ def build_event(doc_id: str, text: str, g: Group) -> Event:
     dated = sorted((m for m in ms if m.date), key=lambda m: PRECISION_RANK[m.date_precision])
     main = dated[0] if dated else first
     actors = unique([a for m in ms for a in m.actors])
+    if countries(actors):  # "the strikes", "missiles": a role word adds nothing once the actor is known
+        actors = [a for a in actors if a.country]
     recipients = unique([a for m in ms for a in m.recipients if (a.country, a.name) not in {(x.country, x.name) for x in actors}])
     trig = next((m.trig for m in ms if m.trig.mode), first.trig)
     modes = [trig.mode] if trig.mode else []

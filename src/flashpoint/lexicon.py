@@ -101,10 +101,15 @@ def load_actor_dictionary() -> ActorDictionary:
     import pycountry
 
     d = ActorDictionary()
+    shown: set[str] = set()
     for c in pycountry.countries:
         d.country_names[c.alpha_3] = getattr(c, "common_name", None) or c.name
     d.country_names.setdefault("XKX", "Kosovo")
     rows = load_csv("countries.csv")
+    for r in rows:  # the first name a country has in countries.csv is the one shown ("Russia", not "Russian Federation")
+        if r["kind"] == "name" and r["iso3"] not in shown:
+            shown.add(r["iso3"])
+            d.country_names[r["iso3"]] = r["alias"]
     # Names first so a capital never shadows a country name, then the curated actors.
     for kind in ("name", "demonym", "capital", "metonym"):
         for r in rows:

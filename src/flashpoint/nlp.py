@@ -25,6 +25,7 @@ CHUNK_CHARS = 20_000
 # Where a proper noun the statistical NER missed is taken for a place: after these prepositions,
 # or as the name of one of these place nouns ("the Panjgur district", "the village of Koh-i-Sabaz").
 PLACE_PREPS = {"in", "at", "near", "inside", "outside", "into", "from", "across", "around", "outside", "toward", "towards"}
+MAJOR_PLACE = 100_000  # a name the gazetteer knows as a place this populous is taken for that place anywhere
 PLACE_NOUNS = {"district", "province", "village", "town", "city", "region", "county", "area", "governorate", "state", "border", "camp"}
 
 
@@ -84,9 +85,10 @@ def place_context(span: Span) -> bool:
 
 @Language.component("gazetteer_places")
 def gazetteer_places(doc: Doc) -> Doc:
-    """Tag as places the proper nouns the syntax puts in a place slot ("in X", "X district", "the
-    village of X") that the statistical NER left out or took for an organisation or person: GPE
-    when the gazetteer knows the name, LOC when only a place noun says so. Districts and villages
+    """Tag as places the proper nouns the statistical NER left out or took for an organisation or
+    person: names of major places anywhere, other names when the syntax puts them in a place slot
+    ("in X", "X district", "the village of X"); GPE when the gazetteer knows the name, LOC when only
+    a place noun says so. Districts and villages
     such as Panjgur are often missed; names from the actor dictionary are never relabelled."""
     from .places import gazetteer
 
@@ -95,10 +97,11 @@ def gazetteer_places(doc: Doc) -> Doc:
     taken = {t.i for e in ents for t in e}
     out: list[Span] = []
     for e in ents:
-        if e.label_ in ("ORG", "PERSON", "NORP") and not e.ent_id_ and place_context(e):
-            known = norm(e.text) in index
-            if known or e.root.head.lemma_.lower() in PLACE_NOUNS or e.root.head.head.lemma_.lower() in PLACE_NOUNS:
-                e = Span(doc, e.start, e.end, label="GPE" if known else "LOC")
+        if e.label_ in ("ORG", "PERSON") and not e.ent_id_:
+            places = index.get(norm(e.text), [])
+            major = any(p.population >= MAJOR_PLACE for p in places)
+            if major or place_context(e) and (places or e.root.head.lemma_.lower() in PLACE_NOUNS or e.root.head.head.lemma_.lower() in PLACE_NOUNS):
+                e = Span(doc, e.start, e.end, label="GPE" if places else "LOC")
         out.append(e)
     i = 0
     while i < len(doc):

@@ -135,7 +135,7 @@ def resolve(text: str, context: Counter | None = None) -> Location | None:
     def score(p: Place) -> float:
         s = math.log10(p.population + 10)
         s += 4.0 * min(context.get(p.country, 0), 3)
-        s += {"PCLI": 3.0, "ADM1": 1.5, "PPL": 0.0}[p.feature]
+        s += {"PCLI": 3.0, "ADM1": 0.0, "PPL": 0.5}[p.feature]  # a city and its province share a name: the city
         return s
 
     p = max(cands, key=score)
