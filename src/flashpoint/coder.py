@@ -26,6 +26,7 @@ LIGHT_VERBS = {"carry", "launch", "conduct", "mount", "stage", "have", "hold", "
 OBJ_DEPS = {"dobj", "obj", "nsubjpass", "attr", "oprd"}
 PLACE_PREPS = {"in", "at", "near", "inside", "outside", "into", "across", "from"}
 GEO_LABELS = {"GPE", "LOC", "FAC"}
+NOT_EVENTS = {"DATE", "TIME", "CARDINAL", "ORDINAL", "MONEY", "PERCENT", "QUANTITY"}
 
 
 @dataclass
@@ -135,6 +136,8 @@ def find_triggers(sent: Span) -> list[tuple[Token, Trigger]]:
     lex = load_triggers()
     out = []
     for tok in sent:
+        if tok.ent_type_ in NOT_EVENTS:  # "3 March 2023" is a date, not a march
+            continue
         cands = lex.by_word.get(lemma(tok), []) + (lex.by_word.get(tok.lower_, []) if tok.lower_ != lemma(tok) else [])
         fired = [t for t in cands if matches(t, tok)]
         if fired:

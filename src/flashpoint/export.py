@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import csv
-import io
 import json
 import sys
-from datetime import date, datetime, timezone
-from pathlib import Path
+from datetime import date, datetime
 from typing import IO, Any
 
 from . import __version__
-from .lexicon import load_plover
+from .lexicon import load_actor_dictionary, load_plover
 
 FORMATS = ("jsonl", "json", "csv", "parquet")
 
@@ -70,7 +68,7 @@ def acled_row(r: dict[str, Any]) -> dict[str, Any]:
         "interaction": f"{inter1}{inter2}" if inter1 and inter2 else "",
         "civilian_targeting": "Civilian targeting" if any(a.get("sector") == "CVL" for a in recips) else "",
         "iso": loc.get("country", ""),
-        "country": loc.get("country", ""),
+        "country": load_actor_dictionary().country_name(loc.get("country")) or "",
         "admin1": loc.get("admin1", ""),
         "admin2": loc.get("admin2", ""),
         "location": loc.get("name", ""),
@@ -149,7 +147,7 @@ def write(records: list[dict[str, Any]], fmt: str, out: str | None) -> None:
         import pyarrow.parquet as pq
 
         rows = [acled_row(r) for r in records]
-        cols = {c: [row[c] for row in rows] for c in ACLED_COLUMNS}
+        cols = {c: [None if row[c] == "" else row[c] for row in rows] for c in ACLED_COLUMNS}  # "" is CSV's null
         cols["record"] = [json.dumps(r, default=default, ensure_ascii=False) for r in records]
         pq.write_table(pa.table(cols) if rows else pa.table({c: pa.array([], pa.string()) for c in cols}), out)
         return

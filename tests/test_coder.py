@@ -1,0 +1,104 @@
+"""The event coder end to end (read -> NLP -> code -> assemble) on real text."""
+
+from datetime import date
+
+import pytest
+
+from flashpoint.models import Document
+from flashpoint.pipeline import extract
+from flashpoint.readers import read_paths
+
+
+def events_of(text: str, dateline: str | None = "2024-01-24") -> list:
+    doc = Document("t", text, date.fromisoformat(dateline) if dateline else None)
+    return next(extract([doc]))[1]
+
+
+def countries(actors) -> set:
+    return {a.country for a in actors if a.country}
+
+
+@pytest.fixture(scope="module")
+def seed(shared):
+    doc = next(read_paths([shared / "seed" / "iran_pakistan_2024-01-17.txt"]))
+    return doc, next(extract([doc]))[1]
+
+
+def test_seed_iranian_strike_on_panjgur(seed):
+    doc, events = seed
+    [strike] = [e for e in events if e.event_type == "ASSAULT" and countries(e.recipient) & {"PAK"}]
+    assert countries(strike.actor) == {"IRN"}
+    assert (strike.date, strike.date_precision, strike.modality) == ("2024-01-16", "day", "asserted")
+    assert strike.location.name == "Panjgur" and strike.location.country == "PAK"
+    assert abs(strike.location.lat - 26.96) < 0.5 and abs(strike.location.lon - 64.09) < 0.5
+    assert (strike.fatalities.best, strike.injuries.best) == (2, 3)
+    assert strike.cameo.startswith("19") and strike.goldstein == -10.0
+    assert strike.acled["event_type"] == "Explosions/Remote violence"
+    for span in strike.evidence + [strike.trigger]:
+        assert doc.text[span.start : span.end] == span.text
+    assert any("missile strike from neighbouring Iran on Tuesday" in s.text for s in strike.evidence)
+
+
+def test_seed_ambassador_recall_and_separate_trade_delegation_recall(seed):
+    doc, events = seed
+    recalls = [e for e in events if e.event_type == "SANCTION" and countries(e.actor) == {"PAK"} and "withdraw" in e.mode]
+    texts = [e.evidence[0].text for e in recalls]
+    assert any("recalled its ambassador from Iran" in t for t in texts)
+    assert any("trade delegation had been recalled from Chabahar" in t for t in texts)
+    assert all(countries(e.recipient) == {"IRN"} for e in recalls)
+    chabahar = next(e for e in recalls if "Chabahar" in e.evidence[0].text)
+    assert chabahar.location.name == "Chabahar"
+    iraq = [e for e in events if e.event_type == "SANCTION" and countries(e.actor) == {"IRQ"}]
+    assert iraq and countries(iraq[0].recipient) == {"IRN"}
+
+
+def test_seed_a_day_after_dates_the_strikes_in_iraq_and_syria(seed):
+    _, events = seed
+    earlier = {next(iter(countries(e.recipient))): e for e in events if e.event_type == "ASSAULT" and e.date == "2024-01-15"}
+    assert set(earlier) == {"IRQ", "SYR"}
+    assert all(countries(e.actor) == {"IRN"} for e in earlier.values())
+
+
+def test_seed_speculation_and_history_are_never_asserted(seed):
+    doc, events = seed
+    for e in events:
+        sentence = e.evidence[0].text
+        if "might" in sentence or "will likely" in sentence or "in the past" in sentence:
+            assert e.modality != "asserted", sentence
+    assert not [e for e in events if e.modality == "asserted" and countries(e.actor) == {"CHN"}]
+
+
+def test_relative_weekday_place_and_figures_on_an_unseen_sentence():
+    [e] = events_of("Russian forces shelled Kharkiv on Monday, killing three civilians, regional officials said.")
+    assert e.event_type == "ASSAULT" and countries(e.actor) == {"RUS"} and "UKR" in countries(e.recipient)
+    assert (e.date, e.date_precision) == ("2024-01-22", "day")  # the Monday before Wednesday 24 January
+    assert e.location.name == "Kharkiv" and e.location.country == "UKR"
+    assert e.fatalities.best == 3
+
+
+def test_modality_of_hypothetical_and_historical_events():
+    [e] = events_of("Analysts said Egypt might mediate between Israel and Hamas.")
+    assert e.modality == "hypothetical" and countries(e.actor) == {"EGY"}
+    hist = events_of("In the past, the group has mounted attacks on police stations in Mali.")
+    assert hist and all(e.modality == "historical" for e in hist)
+
+
+def test_protest_takes_the_country_it_happens_in():
+    [e] = events_of("Thousands of protesters marched in Nairobi on Saturday to demand an end to violence against women.")
+    assert e.event_type == "PROTEST" and countries(e.actor) == {"KEN"} and e.date == "2024-01-20"
+    assert e.acled["sub_event_type"] == "Peaceful protest"
+
+
+def test_no_dateline_gives_undated_events_unless_the_text_dates_them():
+    [e] = events_of("Police arrested 12 journalists in Conakry, a rights group said.", dateline=None)
+    assert e.event_type == "COERCE" and e.date is None and e.date_precision == "unknown"
+    [e] = events_of("Police arrested 12 journalists in Conakry on 3 March 2023.", dateline=None)
+    assert (e.date, e.date_precision) == ("2023-03-03", "day")
+
+
+def test_a_long_article_is_coded_in_chunks_with_offsets_into_the_whole_text():
+    filler = "The weather in the capital was mild and markets were calm.\n\n" * 2000  # ~120 kB
+    text = filler + "Police arrested 12 journalists in Conakry on Tuesday, a rights group said.\n"
+    [e] = events_of(text)
+    assert e.event_type == "COERCE" and e.evidence[0].start > 100_000
+    assert text[e.trigger.start : e.trigger.end] == "arrested"
