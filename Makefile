@@ -24,7 +24,7 @@ install: $(STAMP)
 demo: install
 	$(BIN)/flashpoint ingest "$$($(BIN)/flashpoint demo-path)" --db $(DB)
 	$(BIN)/flashpoint summary --db $(DB)
-	$(BIN)/flashpoint events --db $(DB) --country PAK --modality asserted --limit 25
+	COLUMNS=$${COLUMNS:-200} $(BIN)/flashpoint events --db $(DB) --country PAK --modality asserted --limit 25
 
 test: install
 	$(BIN)/python -m pytest

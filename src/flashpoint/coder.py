@@ -286,6 +286,8 @@ class Coder:
             year = own.date.year if own and own.date and own.precision == "year" else None
             c = Candidate(trig, tok, chunk.offset, actors, recipients, objects=frozenset(obj_lemmas(tok) & trig.objects))
             c.modality = classify_modality(tok, trig.negated, year, self.dateline)
+            if own and own.kind == "weekday" and c.modality == "future":  # "will meet on Friday": the coming one
+                own = dt.resolve(own, self.dateline, future=True)
             if own:
                 c.date, c.date_precision, c.date_text = own.date, own.precision, own.text
             if rel and rel.offset_days is not None and out:

@@ -75,6 +75,17 @@ def _parse_explicit(text: str, base: date | None) -> date | None:
     return parsed.date() if parsed else None
 
 
+def nearest_year(d: date, dateline: date) -> date:
+    """A date written without its year ("Dec. 30", "Feb. 8") is the one nearest the dateline."""
+    options = []
+    for y in (dateline.year - 1, dateline.year, dateline.year + 1):
+        try:
+            options.append(d.replace(year=y))
+        except ValueError:  # 29 February
+            pass
+    return min(options, key=lambda x: abs((x - dateline).days))
+
+
 def resolve(m: DateMention, dateline: date | None, future: bool = False) -> DateMention:
     """Fill in the date and precision of a mention against the dateline (in place; returns it)."""
     low = m.text.lower()
@@ -112,6 +123,8 @@ def resolve(m: DateMention, dateline: date | None, future: bool = False) -> Date
         m.date, m.precision = date(year, 1, 1), "year"
     elif m.kind == "month_name":
         d = _parse_explicit(re.sub(r"^\W*(in|since|during|early|late|mid-?)\s+", "", low), dateline)
+        if d and dateline and not re.search(r"\d{4}", m.text) and "last year" not in low:
+            d = nearest_year(d, dateline)
         if d:
             m.date, m.precision = d.replace(day=1), "month"
     elif m.kind == "slash":
@@ -124,13 +137,13 @@ def resolve(m: DateMention, dateline: date | None, future: bool = False) -> Date
                 m.date = date(year, b, a)
             except ValueError:
                 m.date = None
-        if m.date and dateline and not y and m.date > dateline:
-            m.date = m.date.replace(year=m.date.year - 1)
+        if m.date and dateline and not y:
+            m.date = nearest_year(m.date, dateline)
         m.precision = "day" if m.date else "unknown"
     else:  # iso, mdy, dmy
         d = _parse_explicit(m.text, dateline)
-        if d and dateline and not re.search(r"\d{4}", m.text) and d > dateline + timedelta(days=1) and not future:
-            d = d.replace(year=d.year - 1)
+        if d and dateline and not re.search(r"\d{4}", m.text):
+            d = nearest_year(d, dateline)
         m.date, m.precision = d, "day" if d else "unknown"
     return m
 
