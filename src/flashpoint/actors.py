@@ -126,6 +126,8 @@ def resolve_phrase(tok: Token, coref: CorefState | None = None) -> list[Actor]:
             return [Actor(text, a.name, a.country, sector or a.sector) for a in antecedent(poss[0], coref)]
         if sector:
             return [Actor(text, tok.text if tok.pos_ != "PRON" else text, None, sector)]
+        if tok.pos_ in ("NOUN", "PROPN") and tok.ent_type_ not in ("DATE", "TIME", "CARDINAL", "MONEY", "QUANTITY"):
+            return [Actor(text, text, None, None)]  # "Islamic fundamentalists": named by the text, of unknown country
         return []
     # Coordinated mentions are separate actors; otherwise a named actor beats a bare country.
     heads = {m.tokens[-1].i: m for m in mentions}

@@ -265,19 +265,29 @@ def demo_path() -> None:
 
 @app.command("eval")
 def evaluate(
-    name: Annotated[str, typer.Argument(help="seed")],
+    name: Annotated[str, typer.Argument(help="seed | plover-gsr | case2021")],
     shared: Annotated[Path, typer.Option(help="the shared evaluation folder")] = Path("../shared"),
+    limit: Annotated[Optional[int], typer.Option(help="score only the first N items (plover-gsr, case2021)", min=1)] = None,
+    errors: Annotated[Optional[Path], typer.Option(help="write misclassified items to this JSONL file (plover-gsr, case2021)")] = None,
 ) -> None:
     """Scores on the shared evaluation sets."""
     from . import evaluate as ev
 
-    if name != "seed":
-        fail(f"unknown evaluation {name!r}; available: seed")
+    runs = {"plover-gsr": (ev.plover_gsr, ev.print_plover_gsr), "case2021": (ev.case2021, ev.print_case2021)}
+    if name != "seed" and name not in runs:
+        fail(f"unknown evaluation {name!r}; available: seed, {', '.join(runs)}")
     try:
-        report = ev.seed(shared)
+        if name == "seed":
+            ev.print_seed(ev.seed(shared), out)
+            return
+        run, show = runs[name]
+        report = run(shared, limit)
     except FileNotFoundError as e:
         fail(f"{e.filename}: not found (pass --shared PATH)")
-    ev.print_seed(report, out)
+    show(report, out)
+    if errors:
+        n = ev.write_errors(report, errors)
+        out.print(f"{n} misclassified items written to {errors}")
 
 
 @app.command()

@@ -26,6 +26,7 @@ LIGHT_VERBS = {"carry", "launch", "conduct", "mount", "stage", "have", "hold", "
 OBJ_DEPS = {"dobj", "obj", "nsubjpass", "attr", "oprd"}
 PLACE_PREPS = {"in", "at", "near", "inside", "outside", "into", "across", "from"}
 GEO_LABELS = {"GPE", "LOC", "FAC"}
+NOUN_EVENT_PREPS = {"on", "for", "in"}
 NOT_EVENTS = {"DATE", "TIME", "CARDINAL", "ORDINAL", "MONEY", "PERCENT", "QUANTITY"}
 
 
@@ -71,9 +72,17 @@ def prep_objects(t: Token, preps: set[str] | frozenset[str]) -> list[Token]:
 
 
 def light_verb(tok: Token) -> Token | None:
-    """The verb a nominal trigger is the object/subject of: "carried out attacks", "strikes were launched"."""
-    if tok.pos_ == "NOUN" and tok.dep_ in OBJ_DEPS | {"nsubj"} and tok.head.pos_ in ("VERB", "AUX"):
+    """The verb a nominal trigger is the object/subject of ("carried out attacks", "strikes were
+    launched") or attached to by on/for/in ("arrived on a visit", "went on strike", "met for talks")."""
+    if tok.pos_ != "NOUN":
+        return None
+    if tok.dep_ == "compound" and tok.head.pos_ == "NOUN":  # "launched a mediation effort"
+        tok = tok.head
+    if tok.dep_ in OBJ_DEPS | {"nsubj"} and tok.head.pos_ in ("VERB", "AUX"):
         return tok.head
+    prep = tok.head
+    if tok.dep_ == "pobj" and prep.lower_ in NOUN_EVENT_PREPS and prep.head.pos_ == "VERB":
+        return prep.head
     return None
 
 
@@ -137,6 +146,8 @@ def find_triggers(sent: Span) -> list[tuple[Token, Trigger]]:
     out = []
     for tok in sent:
         if tok.ent_type_ in NOT_EVENTS:  # "3 March 2023" is a date, not a march
+            continue
+        if tok.lower_ == "according" and any(c.lower_ == "to" for c in tok.children):  # "according to": attribution
             continue
         cands = lex.by_word.get(lemma(tok), []) + (lex.by_word.get(tok.lower_, []) if tok.lower_ != lemma(tok) else [])
         fired = [t for t in cands if matches(t, tok)]
@@ -206,8 +217,12 @@ class Coder:
         if tok.pos_ in ("VERB", "AUX"):
             passive = bool(children(tok, "nsubjpass", "auxpass"))
             subj = children(tok, "nsubj")
-            if not subj and tok.dep_ in ("xcomp", "conj", "advcl"):
-                subj = children(tok.head, "nsubj") or ([tok.head] if tok.head.pos_ == "NOUN" else [])
+            if tok.dep_ == "acl" and tok.tag_ == "VBN":  # "the two children killed": the noun suffered it
+                recip_toks.append(tok.head)
+            elif not subj and tok.dep_ in ("xcomp", "conj", "advcl", "acl"):
+                subj = children(tok.head, "nsubj") or ([tok.head] if tok.head.pos_ in ("NOUN", "PROPN") else [])
+                if subj and subj[0].pos_ != "VERB" and not resolve_phrase(subj[0], self.coref)[0:1] and (lv := light_verb(subj[0])):
+                    subj = children(lv, "nsubj")  # "X issued a declaration demanding ...": X demands
             actor_toks += subj + prep_objects(tok, lex.defaults["actor_preps"] | trig.actor_preps)
             if not trig.objects:
                 recip_toks += children(tok, "dobj", "obj") + (children(tok, "nsubjpass") if passive else [])
@@ -219,7 +234,7 @@ class Coder:
             recip_toks += prep_objects(tok, lex.defaults["noun_recipient_preps"] | trig.recipient_preps)
             lv = light_verb(tok)
             if lv is not None:
-                if tok.dep_ in ("dobj", "obj", "attr"):
+                if tok.dep_ in ("dobj", "obj", "attr", "pobj"):
                     actor_toks += children(lv, "nsubj")
                 elif tok.dep_ == "nsubjpass":
                     actor_toks += prep_objects(lv, {"by"})
@@ -228,7 +243,7 @@ class Coder:
             for o in children(tok, *OBJ_DEPS) + prep_objects(tok, {"of"}):
                 owners = children(o, "poss") + [c for c in o.children if c.dep_ in ("amod", "compound")]
                 if not actor_toks:
-                    actor_toks += [w for w in owners if resolve_phrase(w, self.coref)]
+                    actor_toks += [w for w in owners if any(a.country or a.sector for a in resolve_phrase(w, self.coref))]
         if trig.speaker and not actor_toks and (sp := speaker(tok.sent)) is not None:
             actor_toks.append(sp)
         recip_toks = [r for r in recip_toks if r not in actor_toks]

@@ -96,8 +96,8 @@ def resolve(m: DateMention, dateline: date | None, future: bool = False) -> Date
         m.offset_days = n if g.group(2) in ("after", "later") else -n
         m.precision = "day"
         return m
-    if dateline is None and m.kind not in ("iso", "mdy", "dmy", "year", "month_name"):
-        return m
+    if dateline is None and (m.kind not in ("iso", "mdy", "dmy", "year", "month_name") or not re.search(r"\d{4}", m.text)):
+        return m  # "last year", "on Monday", "in March": nothing to count from
     if m.kind == "weekday":
         wd = next(i for i, w in enumerate(WEEKDAYS) if w in low)
         delta = (dateline.weekday() - wd) % 7
