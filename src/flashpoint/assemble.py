@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections import Counter
 from datetime import date, timedelta
 
+from . import acled
 from .coder import Candidate
 from .facts import casualty_facts
 from .lexicon import goldstein, load_actor_dictionary, plover_score
@@ -204,6 +205,7 @@ def build_event(doc_id: str, text: str, g: Group) -> Event:
             seen.add((s, e))
             evidence.append(Span(text[s:e], s, e))
     ts, te = first.spans["trigger"]
+    sentences = list({m.sentence.start_char + m.offset: m.sentence for m in ms}.values())
     loc = best_location(ms, recipients)
     facts = casualty_facts([m.sentence for m in ms], [m.offset for m in ms], text) if g.type in ("ASSAULT", "COERCE") else None
     conf = 0.4 + 0.2 * bool(countries(actors)) + 0.2 * bool(countries(recipients)) + 0.1 * (main.date_text is not None)
@@ -217,7 +219,8 @@ def build_event(doc_id: str, text: str, g: Group) -> Event:
         cameo=trig.cameo,
         goldstein=goldstein(trig.cameo),
         plover_score=plover_score(g.type, modes),
-        acled={"event_type": trig.acled[0], "sub_event_type": trig.acled[1]} if trig.acled else None,
+        acled=acled.classify(g.type, modes, " ".join(s.text for s in sentences), " ".join(t.lemma_ for s in sentences for t in s),
+                             actors, recipients, trig.acled),
         actor=actors,
         recipient=recipients,
         date=main.date.isoformat() if main.date else None,

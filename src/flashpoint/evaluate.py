@@ -264,6 +264,7 @@ class SentenceReport:
     seconds: float
     classification: Classification = field(init=False)
     countries: dict[str, LabelScore] = field(default_factory=dict)  # plover-gsr: actor / recipient / combined
+    out_of_scope: Counter = field(default_factory=Counter)  # case2021: items left out, by gold label
 
     def __post_init__(self) -> None:
         self.classification = Classification([i.gold for i in self.items], [i.pred for i in self.items])
@@ -385,6 +386,8 @@ CASE_LABELS = {
 # Most severe first; the diplomatic tier sits below every ACLED category.
 SEVERITY = {"battles": 0, "explosions remote violence": 0, "violence against civilians": 1, "riots": 2, "protests": 3, "strategic developments": 4}
 DIPLO_TIER = 5
+# The task's extra types that are not political events; the targets are over ACLED's types and DIPLO.
+OUT_OF_SCOPE = {"NATURAL_DISASTER", "MAN_MADE_DISASTER", "ORG_CRIME", "ATTRIB"}
 VERBAL = {"AGREE", "CONSULT", "SUPPORT", "CONCEDE", "REQUEST", "ACCUSE", "REJECT", "THREATEN"}
 DIPLO_IF_UNMAPPED = {"SANCTION", "AID", "COOPERATE", "RETREAT"}
 
@@ -418,12 +421,16 @@ def case_predict(events: list[Any]) -> str:
 def case2021(shared: Path, limit: int | None = None) -> SentenceReport:
     with (shared / "eval" / "case2021_task2_dev.tsv").open(encoding="utf-8", newline="") as f:
         rows = list(csv.DictReader(f, delimiter="\t", quoting=csv.QUOTE_NONE))[:limit]
+    skipped = Counter(r["SubType"].strip() for r in rows if r["SubType"].strip() in OUT_OF_SCOPE)
+    rows = [r for r in rows if r["SubType"].strip() not in OUT_OF_SCOPE]
     events, seconds = run_extract([(r["id"], r["EventSnippet"]) for r in rows])
     items = [
         Item(r["id"], r["EventSnippet"], r["SubType"].strip(), case_predict(evs), [summary(e) for e in evs])
         for r, evs in zip(rows, events)
     ]
-    return SentenceReport("case2021", items, seconds)
+    rep = SentenceReport("case2021", items, seconds)
+    rep.out_of_scope = skipped
+    return rep
 
 
 # --- printing ---------------------------------------------------------------------------------
@@ -481,5 +488,8 @@ def print_case2021(rep: SentenceReport, console: Console) -> None:
     console.print(t)
     none = c.pred.count("NONE")
     console.print(f"no label (NONE): {none} of {len(c.pred)}")
+    if rep.out_of_scope:
+        left = ", ".join(f"{k} {v}" for k, v in rep.out_of_scope.most_common())
+        console.print(f"left out (not political events, outside the ACLED + DIPLO target): {left}")
     print_top_confusions(rep, console)
     print_timing(rep, console)

@@ -1,0 +1,87 @@
+"""The ACLED event type / sub-event type of a coded event, by the rules of data/acled.yaml.
+
+The rules look at the event's PLOVER type and mode, the words of the sentences that state it and
+the sectors of its actors; the first rule that matches wins, so every category can be explained
+by the rule and the cue word that gave it.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+from .lexicon import load_yaml
+from .models import Actor
+
+CONDITIONS = ("types", "modes", "cues", "not_cues", "context", "actor_sectors", "not_actor_sectors", "recipient_sectors")
+
+
+@dataclass(frozen=True)
+class Rule:
+    sub: str
+    event: str
+    types: frozenset[str] = frozenset()
+    modes: frozenset[str] = frozenset()
+    cues: re.Pattern | None = None
+    not_cues: re.Pattern | None = None
+    context: re.Pattern | None = None
+    actor_sectors: frozenset[str] = frozenset()
+    not_actor_sectors: frozenset[str] = frozenset()
+    recipient_sectors: frozenset[str] = frozenset()
+
+
+def words_pattern(words: list[str] | None) -> re.Pattern | None:
+    if not words:
+        return None
+    alts = sorted({re.escape(w.lower()) for w in words}, key=len, reverse=True)
+    return re.compile(r"(?<![\w-])(?:" + "|".join(alts) + r")(?![\w-])")
+
+
+@lru_cache(maxsize=1)
+def load_rules() -> list[Rule]:
+    out = []
+    for r in load_yaml("acled.yaml")["rules"]:
+        unknown = set(r) - {"sub", "event", *CONDITIONS}
+        if unknown:
+            raise ValueError(f"acled.yaml: rule {r['sub']!r} has unknown fields {sorted(unknown)}")
+        out.append(
+            Rule(
+                sub=r["sub"], event=r["event"],
+                types=frozenset(r.get("types", [])), modes=frozenset(r.get("modes", [])),
+                cues=words_pattern(r.get("cues")), not_cues=words_pattern(r.get("not_cues")),
+                context=words_pattern(r.get("context")),
+                actor_sectors=frozenset(r.get("actor_sectors", [])),
+                not_actor_sectors=frozenset(r.get("not_actor_sectors", [])),
+                recipient_sectors=frozenset(r.get("recipient_sectors", [])),
+            )
+        )
+    return out
+
+
+def matches(rule: Rule, event_type: str, modes: list[str], text: str, actors: list[Actor], recipients: list[Actor]) -> bool:
+    a_sec = {a.sector for a in actors if a.sector}
+    r_sec = {a.sector for a in recipients if a.sector}
+    return (
+        (not rule.types or event_type in rule.types)
+        and (not rule.modes or bool(rule.modes & set(modes)))
+        and (rule.cues is None or bool(rule.cues.search(text)))
+        and (rule.not_cues is None or not rule.not_cues.search(text))
+        and (rule.context is None or bool(rule.context.search(text)))
+        and (not rule.actor_sectors or bool(rule.actor_sectors & a_sec))
+        and not (rule.not_actor_sectors & a_sec)
+        and (not rule.recipient_sectors or bool(rule.recipient_sectors & r_sec))
+    )
+
+
+def classify(
+    event_type: str, modes: list[str], text: str, lemmas: str, actors: list[Actor], recipients: list[Actor],
+    default: tuple[str, str] | None = None,
+) -> dict[str, str] | None:
+    """{"event_type", "sub_event_type"} of the first matching rule, else the trigger's default pair.
+    `text` and `lemmas` are the event's sentences as written and as lemmas; cues match either."""
+    haystack = f"{text.lower()} \n {lemmas.lower()}"
+    for rule in load_rules():
+        if matches(rule, event_type, modes, haystack, actors, recipients):
+            return {"event_type": rule.event, "sub_event_type": rule.sub}
+    return {"event_type": default[0], "sub_event_type": default[1]} if default else None
