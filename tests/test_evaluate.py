@@ -126,12 +126,13 @@ def test_plover_gsr_quick(shared):
 
 def test_case2021_quick(shared, tmp_path):
     rep = ev.case2021(shared, limit=20)
-    assert len(rep.items) == 20
+    assert len(rep.items) + sum(rep.out_of_scope.values()) == 20
+    assert not {i.gold for i in rep.items} & ev.OUT_OF_SCOPE
     c = rep.classification
     assert {i.pred for i in rep.items} <= set(ev.CASE_LABELS.values()) | {"DIPLO", "NONE"}
     for v in (c.accuracy, c.macro_f1, c.weighted_f1):
         assert 0.0 <= v <= 1.0
-    assert sum(s.support for s in c.scores.values()) == 20
+    assert sum(s.support for s in c.scores.values()) == len(rep.items)
     path = tmp_path / "errors.jsonl"
     n = ev.write_errors(rep, path)
     rows = [json.loads(line) for line in path.read_text().splitlines()]
