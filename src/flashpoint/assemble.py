@@ -8,6 +8,7 @@ from collections import Counter
 from datetime import date, timedelta
 
 from . import acled
+from .actors import mentions_in
 from .coder import Candidate
 from .facts import casualty_facts
 from .lexicon import goldstein, load_actor_dictionary, plover_score
@@ -58,6 +59,7 @@ def fill_roles(cands: list[Candidate], salient: list[str]) -> None:
     of an attack or, for verbal events, the document's main counterpart."""
     d = load_actor_dictionary()
     for c in cands:
+        sentence_country(c)
         if not c.actors:
             sibling = [o for o in cands if o is not c and o.sentence == c.sentence and o.actors and o.trig.type == c.trig.type]
             sibling = sibling or [o for o in cands if o is not c and o.sentence == c.sentence and o.actors and o.token.dep_ == "conj"]
@@ -76,11 +78,26 @@ def fill_roles(cands: list[Candidate], salient: list[str]) -> None:
         if not c.recipients and c.location and c.location.country and c.location.country not in mine and c.trig.type in TARGETED:
             iso = c.location.country
             c.recipients = [Actor(c.location.text, d.country_name(iso) or iso, iso, None)]
+        if not c.recipients and c.trig.type == "PROTEST" and mine:  # protesters address their own government
+            iso = sorted(mine)[0]
+            c.recipients = [Actor("", d.country_name(iso) or iso, iso, "GOV")]
+            c.spans["recipient_inferred"] = c.spans["sentence"]
         if not c.recipients and c.trig.type in VERBAL and mine:
             other = next((s for s in salient if s not in mine), None)
             if other:
                 c.recipients = [Actor("", d.country_name(other) or other, other, "GOV")]
                 c.spans["recipient_inferred"] = c.spans["sentence"]
+
+
+def sentence_country(c: Candidate) -> None:
+    """Actors of unknown country ("opposition groups", "President Mugabe") in a sentence that names
+    one country only are of that country."""
+    named = {m.entry.country for m in mentions_in(list(c.sentence)) if m.entry.country}
+    if len(named) == 1:
+        iso = next(iter(named))
+        for a in c.actors + c.recipients:
+            if a.country is None and a.text:
+                a.country = iso
 
 
 def protest_roles(c: Candidate, cands: list[Candidate]) -> None:

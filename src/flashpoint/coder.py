@@ -26,6 +26,7 @@ LIGHT_VERBS = {"carry", "launch", "conduct", "mount", "stage", "have", "hold", "
 OBJ_DEPS = {"dobj", "obj", "nsubjpass", "attr", "oprd"}
 PLACE_PREPS = {"in", "at", "near", "inside", "outside", "into", "across", "from"}
 GEO_LABELS = {"GPE", "LOC", "FAC"}
+ADDRESSEE_TYPES = {"REQUEST", "THREATEN", "ACCUSE"}  # "demanded that X ...": X is who is asked
 NOUN_EVENT_PREPS = {"on", "for", "in"}
 NOT_EVENTS = {"DATE", "TIME", "CARDINAL", "ORDINAL", "MONEY", "PERCENT", "QUANTITY"}
 
@@ -226,7 +227,16 @@ class Coder:
             actor_toks += subj + prep_objects(tok, lex.defaults["actor_preps"] | trig.actor_preps)
             if not trig.objects:
                 recip_toks += children(tok, "dobj", "obj") + (children(tok, "nsubjpass") if passive else [])
-            recip_toks += prep_objects(tok, lex.defaults["recipient_preps"] | trig.recipient_preps)
+            recip_preps = lex.defaults["recipient_preps"] | trig.recipient_preps
+            recip_toks += prep_objects(tok, recip_preps)
+            for o in children(tok, "dobj", "obj") if trig.objects else []:  # "granted asylum to X"
+                recip_toks += prep_objects(o, recip_preps)
+            if not recip_toks:
+                for c in children(tok, "ccomp", "xcomp"):
+                    if trig.type in ADDRESSEE_TYPES and any(m.lower_ == "that" for m in c.children):
+                        recip_toks += children(c, "nsubj")  # "demanded that the government resign"
+                    elif c.tag_ == "VB":  # "threatened to break off relations with X"
+                        recip_toks += children(c, "dobj") + prep_objects(c, recip_preps)
         else:
             actor_toks += children(tok, "poss")
             actor_toks += [c for c in tok.children if c.dep_ in ("amod", "compound") and load_actor_dictionary().lookup(c.text)]
