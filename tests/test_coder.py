@@ -37,6 +37,9 @@ def test_seed_iranian_strike_on_panjgur(seed):
     for span in strike.evidence + [strike.trigger]:
         assert doc.text[span.start : span.end] == span.text
     assert any("missile strike from neighbouring Iran on Tuesday" in s.text for s in strike.evidence)
+    roles = {s.role for s in strike.evidence}
+    assert {"sentence", "trigger", "actor", "recipient"} <= roles
+    assert any(s.role == "actor" and "Iran" in s.text for s in strike.evidence)
 
 
 def test_seed_ambassador_recall_and_separate_trade_delegation_recall(seed):

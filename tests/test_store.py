@@ -121,3 +121,18 @@ def test_filters_by_date_country_type_actor_and_modality(tmp_path):
         assert types(actor="CHN") == ["REQUEST"]
         assert types(modality="asserted") == ["ASSAULT", "SANCTION"]
         assert len(s.query_events(limit=1)) == 1
+
+
+def test_a_version_1_database_is_migrated_and_keeps_its_rows(tmp_path):
+    path = tmp_path / "old.duckdb"
+    con = duckdb.connect(str(path))
+    con.execute(store_mod.MIGRATIONS[0])
+    con.execute("INSERT INTO meta VALUES ('schema_version', '1')")
+    con.execute("INSERT INTO evidence VALUES ('e1', 'd1', 0, 'Iran struck.', 0, 12)")
+    con.close()
+    with Store(path) as s:
+        assert s.version() == SCHEMA_VERSION >= 2
+        assert s.con.execute("SELECT text, role FROM evidence").fetchall() == [("Iran struck.", None)]
+        d = doc(1)
+        s.write([(d, [event(d)])], "v1")
+        assert s.con.execute("SELECT count(*) FROM evidence WHERE doc_id = 'd1'").fetchone()[0] == 1

@@ -204,6 +204,17 @@ def best_location(members: list[Candidate], recipients: list[Actor]) -> Location
     return None
 
 
+def evidence_spans(text: str, ms: list[Candidate]) -> list[Span]:
+    """The sentences that state the event, then the trigger, actor and recipient phrases in them."""
+    out: dict[tuple[str, int, int], Span] = {}
+    for role in ("sentence", "trigger", "actor", "recipient"):
+        for m in ms:
+            if role in m.spans:
+                s, e = m.spans[role]
+                out.setdefault((role, s, e), Span(text[s:e], s, e, role))
+    return list(out.values())
+
+
 def build_event(doc_id: str, text: str, g: Group) -> Event:
     ms = g.members
     first = ms[0]
@@ -215,12 +226,7 @@ def build_event(doc_id: str, text: str, g: Group) -> Event:
     recipients = unique([a for m in ms for a in m.recipients if (a.country, a.name) not in {(x.country, x.name) for x in actors}])
     trig = next((m.trig for m in ms if m.trig.mode), first.trig)
     modes = [trig.mode] if trig.mode else []
-    evidence, seen = [], set()
-    for m in ms:
-        s, e = m.spans["sentence"]
-        if (s, e) not in seen:
-            seen.add((s, e))
-            evidence.append(Span(text[s:e], s, e))
+    evidence = evidence_spans(text, ms)
     ts, te = first.spans["trigger"]
     sentences = list({m.sentence.start_char + m.offset: m.sentence for m in ms}.values())
     loc = best_location(ms, recipients)

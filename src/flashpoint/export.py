@@ -44,6 +44,10 @@ def actor_label(a: dict[str, Any]) -> str:
     return name
 
 
+def sentences(r: dict[str, Any]) -> list[str]:
+    return [e["text"] for e in r.get("evidence") or [] if e.get("role") in ("sentence", None)]
+
+
 def acled_row(r: dict[str, Any]) -> dict[str, Any]:
     acled = r.get("acled") or {}
     loc = r.get("location") or {}
@@ -76,7 +80,7 @@ def acled_row(r: dict[str, Any]) -> dict[str, Any]:
         "longitude": loc.get("lon"),
         "geo_precision": loc.get("precision"),
         "source": (r.get("source_document") or {}).get("source") or "",
-        "notes": " ".join(e["text"] for e in r.get("evidence") or [])[:2000],
+        "notes": " ".join(sentences(r))[:2000],
         "fatalities": fat.get("best", 0),
         "fatalities_low": fat.get("low"),
         "fatalities_high": fat.get("high"),
@@ -117,7 +121,7 @@ def plover_record(r: dict[str, Any]) -> dict[str, Any]:
             "name": loc.get("name"), "geonameid": loc.get("geonameid"), "lat": loc.get("lat"), "lon": loc.get("lon"),
             "country_code": loc.get("country"), "admin1": loc.get("admin1"), "admin2": loc.get("admin2"),
         } if loc else None,
-        "event_text": [e["text"] for e in r.get("evidence") or []],
+        "event_text": sentences(r),
         "quad_code": {"verbal_cooperation": 1, "material_cooperation": 2, "verbal_conflict": 3, "material_conflict": 4}.get(quad),
         "event_scale": r.get("plover_score"),
         "cameo": r.get("cameo"),

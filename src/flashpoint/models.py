@@ -48,6 +48,7 @@ class Span:
     text: str
     start: int
     end: int
+    role: str | None = None  # evidence: sentence | trigger | actor | recipient
 
 
 @dataclass

@@ -48,6 +48,10 @@ MIGRATIONS: list[str] = [
     CREATE TABLE evidence (event_id VARCHAR, doc_id VARCHAR, ord INTEGER, text VARCHAR,
         start_char INTEGER, end_char INTEGER);
     """,
+    # 2: evidence spans say what they show (sentence, trigger, actor, recipient)
+    """
+    ALTER TABLE evidence ADD COLUMN role VARCHAR;
+    """,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -146,7 +150,7 @@ class Store:
                     claim_rows += [
                         (e.event_id, d.id, i, c.field, json.dumps(c.value), c.source, c.quote) for i, c in enumerate(e.claims)
                     ]
-                    evid_rows += [(e.event_id, d.id, i, s.text, s.start, s.end) for i, s in enumerate(e.evidence)]
+                    evid_rows += [(e.event_id, d.id, i, s.text, s.start, s.end, s.role) for i, s in enumerate(e.evidence)]
             for table, rows in (("events", ev_rows), ("actors", actor_rows), ("claims", claim_rows), ("evidence", evid_rows)):
                 if rows:
                     marks = ",".join("?" * len(rows[0]))
