@@ -92,6 +92,21 @@ def test_protest_takes_the_country_it_happens_in():
     assert e.acled["sub_event_type"] == "Peaceful protest"
 
 
+@pytest.mark.parametrize(
+    "text, sub_event, context",
+    [
+        ("Police fired tear gas to disperse protesters in Nairobi on Saturday.", "Protest with intervention", "repression"),
+        ("A roadside bomb killed four soldiers in Kidal on Monday.", "Remote explosive/landmine/IED", "military"),
+        ("Rebels captured the town of Bunia on Monday after government troops withdrew.", "Non-state actor overtakes territory", "military"),
+    ],
+)
+def test_acled_sub_event_and_plover_context(text, sub_event, context):
+    events = events_of(text)
+    assert any(e.acled and e.acled["sub_event_type"] == sub_event and context in e.context for e in events), [
+        (e.event_type, e.acled, e.context) for e in events
+    ]
+
+
 def test_no_dateline_gives_undated_events_unless_the_text_dates_them():
     [e] = events_of("Police arrested 12 journalists in Conakry, a rights group said.", dateline=None)
     assert e.event_type == "COERCE" and e.date is None and e.date_precision == "unknown"

@@ -1,4 +1,5 @@
-"""The ACLED event type / sub-event type of a coded event, by the rules of data/acled.yaml.
+"""The ACLED event type / sub-event type of a coded event, by the rules of data/acled.yaml, and its
+PLOVER contexts, by the cue words of data/contexts.yaml.
 
 The rules look at the event's PLOVER type and mode, the words of the sentences that state it and
 the sectors of its actors; the first rule that matches wins, so every category can be explained
@@ -11,7 +12,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from .lexicon import load_yaml
+from .lexicon import load_yaml, words_pattern
 from .models import Actor
 
 CONDITIONS = ("types", "modes", "cues", "not_cues", "context", "actor_sectors", "not_actor_sectors", "recipient_sectors")
@@ -29,13 +30,6 @@ class Rule:
     actor_sectors: frozenset[str] = frozenset()
     not_actor_sectors: frozenset[str] = frozenset()
     recipient_sectors: frozenset[str] = frozenset()
-
-
-def words_pattern(words: list[str] | None) -> re.Pattern | None:
-    if not words:
-        return None
-    alts = sorted({re.escape(w.lower()) for w in words}, key=len, reverse=True)
-    return re.compile(r"(?<![\w-])(?:" + "|".join(alts) + r")(?![\w-])")
 
 
 @lru_cache(maxsize=1)
@@ -72,6 +66,17 @@ def matches(rule: Rule, event_type: str, modes: list[str], text: str, actors: li
         and not (rule.not_actor_sectors & a_sec)
         and (not rule.recipient_sectors or bool(rule.recipient_sectors & r_sec))
     )
+
+
+@lru_cache(maxsize=1)
+def load_contexts() -> dict[str, re.Pattern]:
+    return {name: words_pattern(cues) for name, cues in load_yaml("contexts.yaml")["contexts"].items()}
+
+
+def contexts(text: str, lemmas: str) -> list[str]:
+    """The PLOVER contexts whose cue words the event's sentences contain (data/contexts.yaml)."""
+    haystack = f"{text.lower()} \n {lemmas.lower()}"
+    return [name for name, pattern in load_contexts().items() if pattern.search(haystack)]
 
 
 def classify(

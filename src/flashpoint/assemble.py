@@ -229,6 +229,7 @@ def build_event(doc_id: str, text: str, g: Group) -> Event:
     evidence = evidence_spans(text, ms)
     ts, te = first.spans["trigger"]
     sentences = list({m.sentence.start_char + m.offset: m.sentence for m in ms}.values())
+    said, lemmas = " ".join(s.text for s in sentences), " ".join(t.lemma_ for s in sentences for t in s)
     loc = best_location(ms, recipients)
     facts = casualty_facts([m.sentence for m in ms], [m.offset for m in ms], text) if g.type in ("ASSAULT", "COERCE") else None
     conf = 0.4 + 0.2 * bool(countries(actors)) + 0.2 * bool(countries(recipients)) + 0.1 * (main.date_text is not None)
@@ -242,8 +243,8 @@ def build_event(doc_id: str, text: str, g: Group) -> Event:
         cameo=trig.cameo,
         goldstein=goldstein(trig.cameo),
         plover_score=plover_score(g.type, modes),
-        acled=acled.classify(g.type, modes, " ".join(s.text for s in sentences), " ".join(t.lemma_ for s in sentences for t in s),
-                             actors, recipients, trig.acled),
+        context=acled.contexts(first.sentence.text, first.sentence.lemma_),  # what its first statement is about
+        acled=acled.classify(g.type, modes, said, lemmas, actors, recipients, trig.acled),
         actor=actors,
         recipient=recipients,
         date=main.date.isoformat() if main.date else None,

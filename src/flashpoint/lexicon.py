@@ -29,6 +29,14 @@ def load_csv(name: str) -> list[dict[str, str]]:
     return list(csv.DictReader(lines))
 
 
+def words_pattern(words: list[str] | None) -> re.Pattern | None:
+    """One regex for a list of words and phrases, matched as whole words (longest first)."""
+    if not words:
+        return None
+    alts = sorted({re.escape(w.lower()) for w in words}, key=len, reverse=True)
+    return re.compile(r"(?<![\w-])(?:" + "|".join(alts) + r")(?![\w-])")
+
+
 def norm(s: str) -> str:
     """Lower-case, accents and possessive removed, whitespace folded: the key aliases are looked up by."""
     s = unicodedata.normalize("NFKD", s)
