@@ -5,13 +5,14 @@ recipient, and fusion of the mentions of one event within a document.
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import replace
 from datetime import date, timedelta
 
 from . import acled
 from .actors import mentions_in
 from .coder import Candidate
 from .facts import casualty_facts
-from .lexicon import goldstein, load_actor_dictionary, plover_score
+from .lexicon import goldstein, load_actor_dictionary, load_plover, plover_score
 from .models import Actor, Event, Location, Span, stable_id
 from .places import country_place
 
@@ -261,14 +262,27 @@ def build_event(doc_id: str, text: str, g: Group) -> Event:
     return ev
 
 
+def intentions(cands: list[Candidate]) -> None:
+    """Future cooperation is an intention to cooperate: "will visit" is AGREE, "will withdraw" CONCEDE
+    (plover.yaml `future_as`); the intention is asserted and dated by when it was stated."""
+    table = load_plover()
+    for c in cands:
+        new = table["future_as"].get(c.trig.type) if c.modality == "future" else None
+        if new:
+            c.trig = replace(c.trig, type=new, mode=None, cameo=table["types"][new]["cameo"], acled=None)
+            c.modality, c.date, c.date_precision, c.date_text = "asserted", None, "unknown", None
+
+
 def assemble(doc_id: str, text: str, dateline: date | None, cands: list[Candidate], country_counts: Counter) -> list[Event]:
+    intentions(cands)
     resolve_relative(cands)
     for c in cands:
         default_date(c, dateline)
     salient = [c for c, _ in country_counts.most_common()]
     fill_roles(cands, salient)
     kept = [c for c in cands if countries(c.actors) or countries(c.recipients) or any(a.name for a in c.actors)]
-    kept = [c for c in kept if c.actors or c.trig.type in VIOLENT]
+    # An event needs a known actor, unless it was done to someone known ("X was accused of ...").
+    kept = [c for c in kept if c.actors or c.trig.type in VIOLENT or countries(c.recipients)]
     events = [build_event(doc_id, text, g) for g in fuse(split_recipients(kept))]
     for ev in events:
         if ev.location is None and ev.event_type in VIOLENT and countries(ev.recipient):

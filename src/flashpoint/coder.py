@@ -69,7 +69,8 @@ def children(t: Token, *deps: str) -> list[Token]:
 
 
 def prep_objects(t: Token, preps: set[str] | frozenset[str]) -> list[Token]:
-    return [o for p in t.children if p.dep_ in ("prep", "agent") and p.lower_ in preps for o in p.children if o.dep_ == "pobj"]
+    """Objects of the given prepositions under t ("to" in "sent aid to X" is parsed as a dative)."""
+    return [o for p in t.children if p.dep_ in ("prep", "agent", "dative") and p.lower_ in preps for o in p.children if o.dep_ == "pobj"]
 
 
 def light_verb(tok: Token) -> Token | None:
@@ -94,6 +95,8 @@ def obj_lemmas(tok: Token) -> set[str]:
         objs += children(x, "nsubj", "dobj")
     if tok.pos_ == "NOUN" and (lv := light_verb(tok)) is not None:
         objs += children(lv, "dobj")
+    objs += [c for o in objs for c in o.conjuncts]  # "arms and humanitarian aid"
+    objs += [p for o in objs for p in prep_objects(o, {"of"})]  # "dozens of rockets", "700 kg of medicine"
     out = set()
     for o in objs:
         out.add(lemma(o))
@@ -158,7 +161,13 @@ def find_triggers(sent: Span) -> list[tuple[Token, Trigger]]:
     # A word that is part of another trigger's multiword lemma ("phone" in "phone call") is not its own event.
     taken = {c.i for tok, t in out if len(t.words) > 1 for c in tok.children if lemma(c) in t.words}
     fired = {tok.i: t for tok, t in out}
-    return [(tok, t) for tok, t in out if tok.i not in taken and not subsumed(tok, fired)]
+    return [(tok, t) for tok, t in out if tok.i not in taken and not subsumed(tok, fired) and not generic(tok)]
+
+
+def generic(tok: Token) -> bool:
+    """A relative clause in the simple present describes what someone is, not what happened: "a
+    militant group that seeks independence", "a party which opposes the government"."""
+    return tok.dep_ == "relcl" and tok.tag_ in ("VBZ", "VBP") and not children(tok, "aux", "auxpass")
 
 
 def subsumed(tok: Token, fired: dict[int, Trigger]) -> bool:
@@ -237,6 +246,10 @@ class Coder:
                         recip_toks += children(c, "nsubj")  # "demanded that the government resign"
                     elif c.tag_ == "VB":  # "threatened to break off relations with X"
                         recip_toks += children(c, "dobj") + prep_objects(c, recip_preps)
+        elif tok.pos_ == "ADJ":  # "Syria is willing to ...", "the violation was unacceptable"
+            if tok.dep_ in ("acomp", "attr", "oprd") and not trig.speaker:  # a judgement's subject is what is judged
+                actor_toks += children(tok.head, "nsubj")
+            recip_toks += prep_objects(tok, lex.defaults["recipient_preps"] | trig.recipient_preps)
         else:
             actor_toks += children(tok, "poss")
             actor_toks += [c for c in tok.children if c.dep_ in ("amod", "compound") and load_actor_dictionary().lookup(c.text)]
