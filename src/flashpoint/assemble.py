@@ -269,7 +269,8 @@ def intentions(cands: list[Candidate]) -> None:
     for c in cands:
         new = table["future_as"].get(c.trig.type) if c.modality == "future" else None
         if new:
-            c.trig = replace(c.trig, type=new, mode=None, cameo=table["types"][new]["cameo"], acled=None)
+            t = new["type"]
+            c.trig = replace(c.trig, type=t, mode=new.get("mode"), cameo=table["types"][t]["cameo"], acled=None)
             c.modality, c.date, c.date_precision, c.date_text = "asserted", None, "unknown", None
 
 

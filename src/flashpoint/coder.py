@@ -8,24 +8,26 @@ sentence, the actor and the recipient, so every coded event can be checked again
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 
 from spacy.tokens import Span, Token
 
 from . import dates as dt
 from .actors import CorefState, mentions_in, resolve_phrase
-from .lexicon import Trigger, load_actor_dictionary, load_triggers
+from .lexicon import Trigger, load_actor_dictionary, load_plover, load_triggers
 from .models import Actor, Location
 from .modality import modality as classify_modality
 from .nlp import Chunk
 from .places import resolve as resolve_place
 
-SAY_VERBS = {"say", "tell", "state", "announce", "claim", "add", "report", "allege", "insist", "declare", "write", "stress"}
+SAY_VERBS = {"say", "tell", "state", "announce", "claim", "add", "report", "allege", "insist", "declare", "write", "stress", "reiterate"}
+DEMAND_MODALS = {"must", "should", "ought"}
 LIGHT_VERBS = {"carry", "launch", "conduct", "mount", "stage", "have", "hold", "make", "fire", "begin", "start", "order", "undertake"}
 OBJ_DEPS = {"dobj", "obj", "nsubjpass", "attr", "oprd"}
 PLACE_PREPS = {"in", "at", "near", "inside", "outside", "into", "across", "from"}
 GEO_LABELS = {"GPE", "LOC", "FAC"}
+CONTENT_TYPES = {"REQUEST", "THREATEN", "AGREE", "REJECT"}  # a that-clause under these is what is asked, threatened ...
 ADDRESSEE_TYPES = {"REQUEST", "THREATEN", "ACCUSE"}  # "demanded that X ...": X is who is asked
 NOUN_EVENT_PREPS = {"on", "for", "in"}
 NOT_EVENTS = {"DATE", "TIME", "CARDINAL", "ORDINAL", "MONEY", "PERCENT", "QUANTITY"}
@@ -175,11 +177,28 @@ def subsumed(tok: Token, fired: dict[int, Trigger]) -> bool:
     purpose clause ("would not allow him to return", "recalled its envoy to protest", "threatened to
     strike"), or the object a trigger entry names ("cancelled the meeting", "recalled the delegation")."""
     head = fired.get(tok.head.i) if tok.head.i != tok.i else None
+    if head is None:  # "staged demonstrations to demand ...": the verb that carries a noun trigger
+        head = next((t for i, t in fired.items() if i != tok.i and light_verb(tok.doc[i]) is not None and light_verb(tok.doc[i]).i == tok.head.i), None)
     if head is None:
         return False
     if tok.dep_ in ("xcomp", "ccomp", "advcl") and any(c.tag_ == "TO" for c in tok.children):
         return True
+    if head.type in CONTENT_TYPES and tok.dep_ in ("ccomp", "acl") and any(c.lower_ == "that" for c in tok.children):
+        return True  # "demanded that Israel ease restrictions": the demand, not the easing
+    if head.type == "PROTEST" and tok.dep_ in ("advcl", "acl", "xcomp") and tok.tag_ == "VBG":
+        return True  # "demonstrated ... calling for independence": what the protest wants
     return tok.pos_ == "NOUN" and tok.dep_ in OBJ_DEPS and lemma(tok) in head.objects
+
+
+def demand_speaker(tok: Token) -> Token | None:
+    """The subject of the verb of saying whose "that" clause says someone must or should do the
+    trigger's action ("Britain said Libya must hand over the suspects")."""
+    if tok.dep_ != "ccomp" or not any(lemma(a) in DEMAND_MODALS for a in children(tok, "aux")):
+        return None
+    if lemma(tok.head) not in SAY_VERBS or not children(tok, "nsubj"):
+        return None
+    subj = children(tok.head, "nsubj")
+    return subj[0] if subj else None
 
 
 def speaker(sent: Span) -> Token | None:
@@ -324,6 +343,12 @@ class Coder:
             year = own.date.year if own and own.date and own.precision == "year" else None
             c = Candidate(trig, tok, chunk.offset, actors, recipients, objects=frozenset(obj_lemmas(tok) & trig.objects))
             c.modality = classify_modality(tok, trig.negated, year, self.dateline)
+            if (who := demand_speaker(tok)) is not None:  # "X said Y must do Z": X asks Y for Z
+                plover = load_plover()
+                mode = plover["demand_modes"].get(trig.type, "change")
+                c.trig = replace(trig, type="REQUEST", mode=mode, cameo=plover["types"]["REQUEST"]["cameo"], acled=None, objects=frozenset())
+                c.recipients, c.actors, r_toks, a_toks = c.actors, resolve_phrase(who, self.coref), a_toks, [who]
+                c.modality = "asserted"
             if own and own.kind == "weekday" and c.modality == "future":  # "will meet on Friday": the coming one
                 own = dt.resolve(own, self.dateline, future=True)
             if own:
