@@ -10,7 +10,7 @@ from datetime import date, timedelta
 
 from . import acled
 from .actors import mentions_in
-from .coder import Candidate
+from .coder import SAY_VERBS, Candidate
 from .facts import casualty_facts
 from .lexicon import goldstein, load_actor_dictionary, load_plover, plover_score
 from .models import Actor, Event, Location, Span, stable_id
@@ -19,6 +19,7 @@ from .places import country_place
 VERBAL = {"AGREE", "CONSULT", "SUPPORT", "CONCEDE", "REQUEST", "ACCUSE", "REJECT", "THREATEN", "SANCTION"}
 VIOLENT = {"ASSAULT", "COERCE", "PROTEST", "MOBILIZE"}
 DOMESTIC = {"COP", "JUD"}  # police and courts act in their own country
+DOMESTIC_TYPES = {"CONCEDE", "COERCE", "RETREAT", "SANCTION"}  # with no one named, done at home
 TARGETED = {"ASSAULT", "COERCE"}  # the place of the event says who was hit
 PRECISION_RANK = {"day": 0, "week": 1, "month": 2, "year": 3, "unknown": 4}
 
@@ -83,10 +84,12 @@ def fill_roles(cands: list[Candidate], salient: list[str]) -> None:
             iso = sorted(mine)[0]
             c.recipients = [Actor("", d.country_name(iso) or iso, iso, "GOV")]
             c.spans["recipient_inferred"] = c.spans["sentence"]
-        if not c.recipients and c.trig.type in VERBAL and mine:
+        if not c.recipients and c.trig.type in VERBAL | DOMESTIC_TYPES and mine:
+            # the document's main counterpart; with none, the actor's own country (domestic politics)
             other = next((s for s in salient if s not in mine), None)
-            if other:
-                c.recipients = [Actor("", d.country_name(other) or other, other, "GOV")]
+            iso = other if other and c.trig.type in VERBAL else (sorted(mine)[0] if not other else None)
+            if iso:
+                c.recipients = [Actor("", d.country_name(iso) or iso, iso, "GOV")]
                 c.spans["recipient_inferred"] = c.spans["sentence"]
 
 
@@ -205,6 +208,12 @@ def best_location(members: list[Candidate], recipients: list[Actor]) -> Location
     return None
 
 
+def main_clause(tok) -> bool:
+    """The sentence's own statement: its root verb, what a root verb of saying reports, or their object."""
+    verb = tok.head if tok.pos_ == "NOUN" and tok.dep_ in ("dobj", "nsubj", "nsubjpass") else tok
+    return verb.dep_ == "ROOT" or (verb.dep_ == "ccomp" and verb.head.dep_ == "ROOT" and verb.head.lemma_ in SAY_VERBS)
+
+
 def evidence_spans(text: str, ms: list[Candidate]) -> list[Span]:
     """The sentences that state the event, then the trigger, actor and recipient phrases in them."""
     out: dict[tuple[str, int, int], Span] = {}
@@ -234,7 +243,7 @@ def build_event(doc_id: str, text: str, g: Group) -> Event:
     loc = best_location(ms, recipients)
     facts = casualty_facts([m.sentence for m in ms], [m.offset for m in ms], text) if g.type in ("ASSAULT", "COERCE") else None
     conf = 0.4 + 0.2 * bool(countries(actors)) + 0.2 * bool(countries(recipients)) + 0.1 * (main.date_text is not None)
-    conf += 0.1 * (len(ms) > 1) - 0.15 * ("recipient_inferred" in first.spans)
+    conf += 0.1 * (len(ms) > 1) - 0.15 * ("recipient_inferred" in first.spans) + 0.1 * main_clause(first.token)
     ident = stable_id(doc_id, g.type, ",".join(sorted(countries(actors))), ",".join(sorted(countries(recipients))), str(ts))
     ev = Event(
         event_id=ident,

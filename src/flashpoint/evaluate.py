@@ -338,9 +338,12 @@ def plover_gsr(shared: Path, limit: int | None = None) -> SentenceReport:
     for r, evs in zip(rows, events):
         ev = main_event(evs)
         gold = {"actor": gsr_countries(r.get("source")), "recipient": gsr_countries(r.get("target"))}
+        # One event per recipient is how the coder splits "with Congo and Costa Rica": the main
+        # event's roles are those of all events from its trigger.
+        same = [e for e in evs if ev and e.trigger == ev.trigger and e.event_type == ev.event_type]
         pred = {
-            "actor": {a.country for a in ev.actor if a.country} if ev else set(),
-            "recipient": {a.country for a in ev.recipient if a.country} if ev else set(),
+            "actor": {a.country for e in same for a in e.actor if a.country},
+            "recipient": {a.country for e in same for a in e.recipient if a.country},
         }
         for role, s in roles.items():
             s.tp += len(gold[role] & pred[role])
