@@ -271,12 +271,22 @@ def build_event(doc_id: str, text: str, g: Group) -> Event:
     return ev
 
 
+def conditional(tok) -> bool:
+    """"will withdraw unless ...", "would halt talks if ...": a condition makes an announcement a threat."""
+    verb = tok.head if tok.pos_ == "NOUN" else tok
+    return any(c.dep_ == "advcl" and any(m.lower_ in ("unless", "if") for m in c.children if m.dep_ == "mark") for c in verb.children)
+
+
 def intentions(cands: list[Candidate]) -> None:
-    """Future cooperation is an intention to cooperate: "will visit" is AGREE, "will withdraw" CONCEDE
-    (plover.yaml `future_as`); the intention is asserted and dated by when it was stated."""
+    """Future cooperation is an intention to cooperate: "will visit" is AGREE, "will withdraw" CONCEDE,
+    "will impose a curfew" or anything announced on a condition a threat (plover.yaml `future_as`);
+    the intention is asserted and dated by when it was stated."""
     table = load_plover()
     for c in cands:
-        new = table["future_as"].get(c.trig.type) if c.modality == "future" else None
+        new = None
+        if c.modality == "future":
+            new = {"type": "THREATEN", "mode": table["future_as"].get(c.trig.type, {}).get("mode")} if conditional(c.token) else None
+            new = new or table["future_as"].get(c.trig.type)
         if new:
             t = new["type"]
             c.trig = replace(c.trig, type=t, mode=new.get("mode"), cameo=table["types"][t]["cameo"], acled=None)
