@@ -97,7 +97,7 @@ def test_protest_takes_the_country_it_happens_in():
     [
         ("Police fired tear gas to disperse protesters in Nairobi on Saturday.", "Protest with intervention", "repression"),
         ("A roadside bomb killed four soldiers in Kidal on Monday.", "Remote explosive/landmine/IED", "military"),
-        ("Rebels captured the town of Bunia on Monday after government troops withdrew.", "Non-state actor overtakes territory", "military"),
+        ("Rebels captured the town of Bunia on Monday after heavy fighting with government troops.", "Non-state actor overtakes territory", "military"),
     ],
 )
 def test_acled_sub_event_and_plover_context(text, sub_event, context):
