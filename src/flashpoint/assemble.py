@@ -10,7 +10,7 @@ from datetime import date, timedelta
 
 from . import acled
 from .actors import mentions_in
-from .coder import SAY_VERBS, Candidate
+from .coder import SAY_VERBS, Candidate, speaker
 from .facts import casualty_facts
 from .lexicon import goldstein, load_actor_dictionary, load_plover, plover_score
 from .models import Actor, Event, Location, Span, stable_id
@@ -284,9 +284,12 @@ def intentions(cands: list[Candidate]) -> None:
     table = load_plover()
     for c in cands:
         new = None
-        if c.modality == "future":
-            new = {"type": "THREATEN", "mode": table["future_as"].get(c.trig.type, {}).get("mode")} if conditional(c.token) else None
-            new = new or table["future_as"].get(c.trig.type)
+        if c.modality in ("future", "hypothetical") and conditional(c.token):
+            new = {"type": "THREATEN", "mode": table["future_as"].get(c.trig.type, {}).get("mode")}
+        elif c.modality == "future":
+            new = table["future_as"].get(c.trig.type)
+        if new and new["type"] == "THREATEN" and speaker(c.sentence) is None:
+            new = None  # "Pakistan would retaliate if ..." unattributed is an analyst's guess, not a threat
         if new:
             t = new["type"]
             c.trig = replace(c.trig, type=t, mode=new.get("mode"), cameo=table["types"][t]["cameo"], acled=None)

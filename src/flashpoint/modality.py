@@ -48,7 +48,8 @@ def modality(tok: Token, negation_is_trigger: bool = False, year: int | None = N
     if words & (c["hypothetical_aux"] | c["hypothetical_markers"]):
         return "hypothetical"
     if words & c["future_aux"] and not negation_is_trigger:
-        return "future"
+        conditional = any(ch.dep_ == "advcl" and any(m.lower_ in c["conditions"] for m in ch.children) for ch in children)
+        return "hypothetical" if conditional else "future"  # "Pakistan would retaliate if ..." 
     if any(t.lemma_ in c["future_verbs"] and t.i != tok.i for t in chain[1:]):
         return "future"
     if any(ch.lower_ == "going" and any(g.lower_ == "to" for g in ch.children) for ch in children):

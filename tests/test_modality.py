@@ -1,0 +1,54 @@
+"""Modality: speculation, plans, denials and history never become asserted events."""
+
+import pytest
+
+from tests.test_coder import events_of
+
+
+@pytest.mark.parametrize(
+    "text, event_type, modality",
+    [
+        ("Pakistan did not recall its ambassador from Iran.", "SANCTION", "negated"),
+        ("Pakistan never recalled its ambassador.", "SANCTION", "negated"),
+        ("China might mediate between Iran and Pakistan.", "CONSULT", "hypothetical"),
+        ("China could mediate between Iran and Pakistan.", "CONSULT", "hypothetical"),
+        ("If Iran strikes again, Pakistan would retaliate.", "ASSAULT", "hypothetical"),
+        ("Iran plans to deploy troops along the border.", "MOBILIZE", "future"),
+        ("In the past, the group mounted attacks on police.", "ASSAULT", "historical"),
+        ("In recent years, Jaish al-Adl has attacked Iranian border guards.", "ASSAULT", "historical"),
+        ("In 2019, militants killed 27 Revolutionary Guards in Sistan-Baluchestan.", "ASSAULT", "historical"),
+        ("Iran struck militant bases in Pakistan on Tuesday.", "ASSAULT", "asserted"),
+        ("Pakistan has threatened to expel Iranian diplomats.", "THREATEN", "asserted"),
+    ],
+)
+def test_modality(text, event_type, modality):
+    events = events_of(text, "2024-01-17")
+    assert any(e.event_type == event_type and e.modality == modality for e in events), [(e.event_type, e.modality) for e in events]
+    if modality != "asserted":
+        assert not [e for e in events if e.event_type == event_type and e.modality == "asserted"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Officials denied that troops had attacked the village.",
+        "Analysts warned that Pakistan may strike back.",
+        "If Iran strikes again, Pakistan would retaliate.",
+    ],
+)
+def test_no_asserted_violence_from_denials_and_speculation(text):
+    assert not [e for e in events_of(text, "2024-01-17") if e.event_type == "ASSAULT" and e.modality == "asserted"]
+
+
+@pytest.mark.parametrize(
+    "text, event_type",
+    [
+        ("The foreign minister will visit Islamabad on Monday.", "AGREE"),  # future cooperation is an intention
+        ("Pakistan said it would withdraw its troops from the border.", "CONCEDE"),  # an announced retreat
+        ("Pakistan said it would cut all trade with Iran unless the strikes stop.", "THREATEN"),  # a condition
+        ("Britain said Libya must hand over the two suspects.", "REQUEST"),  # a demand
+    ],
+)
+def test_plover_conventions_for_announcements(text, event_type):
+    events = events_of(text, "2024-01-17")
+    assert any(e.event_type == event_type and e.modality == "asserted" for e in events), [(e.event_type, e.modality) for e in events]
