@@ -120,3 +120,18 @@ def test_a_long_article_is_coded_in_chunks_with_offsets_into_the_whole_text():
     [e] = events_of(text)
     assert e.event_type == "COERCE" and e.evidence[0].start > 100_000
     assert text[e.trigger.start : e.trigger.end] == "arrested"
+
+
+def test_definite_references_to_the_two_countries_and_the_group():
+    text = (
+        "Iran and Pakistan exchanged strikes on Monday. China urged the two countries to show restraint. "
+        "Jaish al-Adl operates on both sides of the border. Pakistani troops attacked the group on Tuesday."
+    )
+    events = events_of(text)
+    urges = [e for e in events if e.event_type == "REQUEST"]  # one event per recipient
+    assert {c for e in urges for c in countries(e.actor)} == {"CHN"}
+    assert {c for e in urges for c in countries(e.recipient)} == {"IRN", "PAK"}
+    exchange = {(next(iter(countries(e.actor))), next(iter(countries(e.recipient)))) for e in events if e.trigger.text == "strikes"}
+    assert exchange == {("IRN", "PAK"), ("PAK", "IRN")}  # reciprocal: one event each way
+    attack = next(e for e in events if e.event_type == "ASSAULT" and e.trigger.text == "attacked")
+    assert countries(attack.actor) == {"PAK"} and any(a.name == "Jaish al-Adl" for a in attack.recipient)

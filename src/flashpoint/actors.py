@@ -54,6 +54,34 @@ class CorefState:
 
     last_subject: list[Actor] = field(default_factory=list)
     last_person: list[Actor] = field(default_factory=list)  # for "he", "she": the last named person
+    countries: list[str] = field(default_factory=list)  # ISO3 codes, most recently mentioned last
+    groups: list[Actor] = field(default_factory=list)  # named armed groups and organisations, most recent last
+
+    def seen(self, mentions: list["Mention"]) -> None:
+        for m in mentions:
+            e = m.entry
+            if e.country and e.kind in ("name", "demonym", "capital", "metonym", "place"):
+                self.countries = [c for c in self.countries if c != e.country] + [e.country]
+            if e.kind == "group":
+                self.groups = [g for g in self.groups if g.name != e.name] + [Actor(m.text, e.name, e.country, e.sector)]
+
+
+PAIR_NOUNS = {"country", "side", "neighbour", "neighbor", "nation", "government", "capital", "party"}
+GROUP_NOUNS = {"group", "organisation", "organization", "movement", "militia", "outfit", "faction"}
+
+
+def definite_reference(tok: Token, coref: CorefState) -> list[Actor] | None:
+    """ "the two countries", "both sides" -> the last two countries mentioned; "the group" -> the
+    last named group. None when the phrase is not such a reference."""
+    lem = tok.lemma_.lower()
+    kids = {c.lower_ for c in tok.children if c.dep_ in ("det", "nummod", "predet", "amod")}
+    d = load_actor_dictionary()
+    if lem in PAIR_NOUNS and kids & {"two", "both"} and len(coref.countries) >= 2:
+        return [Actor(tok.text, d.country_name(c) or c, c, "GOV") for c in coref.countries[-2:]]
+    if lem in GROUP_NOUNS and "the" in kids and len(list(tok.children)) <= 2 and coref.groups:
+        g = coref.groups[-1]
+        return [Actor(tok.text, g.name, g.country, g.sector)]
+    return None
 
 
 def entity_entry(span: Span) -> Entry | None:
@@ -119,6 +147,8 @@ def resolve_phrase(tok: Token, coref: CorefState | None = None) -> list[Actor]:
     sector = d.role_sector([t.lemma_.lower() for t in tokens if t.pos_ in ("NOUN", "ADJ", "PROPN", "VERB")])
     if tok.lower_ in PRONOUNS:
         return antecedent(tok, coref)
+    if (ref := definite_reference(tok, coref)) is not None:
+        return ref
     mentions = mentions_in(phrase_tokens(tok, core=True)) or mentions_in(tokens)
     if not mentions:
         poss = [t for t in tokens if t.lower_ in PRONOUNS and t.dep_ == "poss"]

@@ -117,6 +117,21 @@ def protest_roles(c: Candidate, cands: list[Candidate]) -> None:
             c.recipients = [a for a in cause.actors if a.country not in mine]
 
 
+def reciprocal(cands: list[Candidate]) -> list[Candidate]:
+    """Two countries acting together on no one else ("Iran and Pakistan exchanged strikes", "...
+    agreed to restore ties") act on each other: one event each way, as PLOVER codes compound actors."""
+    out = []
+    for c in cands:
+        pair = sorted(countries(c.actors))
+        if len(pair) == 2 and not countries(c.recipients):
+            for a, b in (pair, pair[::-1]):
+                out.append(Candidate(**{**c.__dict__, "actors": [x for x in c.actors if x.country == a],
+                                        "recipients": [x for x in c.actors if x.country == b], "spans": dict(c.spans)}))
+        else:
+            out.append(c)
+    return out
+
+
 def split_recipients(cands: list[Candidate]) -> list[Candidate]:
     """One event per recipient country, as PLOVER asks when recipients differ ("Iraq and Syria")."""
     out = []
@@ -306,7 +321,7 @@ def assemble(doc_id: str, text: str, dateline: date | None, cands: list[Candidat
     kept = [c for c in cands if countries(c.actors) or countries(c.recipients) or any(a.name for a in c.actors)]
     # An event needs a known actor, unless it was done to someone known ("X was accused of ...").
     kept = [c for c in kept if c.actors or c.trig.type in VIOLENT or countries(c.recipients)]
-    events = [build_event(doc_id, text, g) for g in fuse(split_recipients(kept))]
+    events = [build_event(doc_id, text, g) for g in fuse(split_recipients(reciprocal(kept)))]
     for ev in events:
         if ev.location is None and ev.event_type in VIOLENT and countries(ev.recipient):
             iso = sorted(countries(ev.recipient))[0]

@@ -365,6 +365,7 @@ class Coder:
             if r_toks:
                 c.spans["recipient"] = c.char_span(sorted(r_toks[0].subtree, key=lambda t: t.i))
             out.append(c)
+        self.coref.seen(mentions)
         persons = [m for m in mentions if m.entry.kind == "person" and m.entry.country]
         if persons:
             m = persons[-1]
