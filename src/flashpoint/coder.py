@@ -119,11 +119,13 @@ def is_negated(tok: Token) -> bool:
 
 
 def matches(trig: Trigger, tok: Token) -> bool:
-    if tok.pos_ not in trig.pos and not (tok.pos_ == "PROPN" and "NOUN" in trig.pos and tok.lower_ == tok.text.lower()):
+    # A noun the tagger took for a name only because it is capitalised ("Strikes hit ..." opening a sentence or headline)
+    capitalised_noun = tok.pos_ == "PROPN" and "NOUN" in trig.pos and not tok.ent_type_ and (tok.is_sent_start or tok.is_title)
+    if tok.pos_ not in trig.pos and not capitalised_noun:
         return False
     words = trig.words
     if len(words) > 1:
-        near = {lemma(c) for c in tok.children} | {lemma(tok.head)} | {lemma(c) for c in tok.head.children}
+        near = {lemma(c) for c in tok.children} | {lemma(tok.head)} | {lemma(c) for c in tok.head.children if c.dep_ in ("prt", "compound", "dobj")}
         others = list(words)
         others.remove(lemma(tok) if lemma(tok) in others else tok.lower_)
         if not all(w in near for w in others):
