@@ -178,6 +178,8 @@ def subsumed(tok: Token, fired: dict[int, Trigger]) -> bool:
     """Part of another trigger's event rather than an event of its own: an infinitive complement or
     purpose clause ("would not allow him to return", "recalled its envoy to protest", "threatened to
     strike"), or the object a trigger entry names ("cancelled the meeting", "recalled the delegation")."""
+    if tok.pos_ == "NOUN" and tok.dep_ == "pobj" and tok.head.head.i in fired and fired[tok.head.head.i].type in CONTENT_TYPES:
+        return True  # "called for sanctions", "is opposed to mediation": what is asked for or refused
     head = fired.get(tok.head.i) if tok.head.i != tok.i else None
     if head is None:  # "staged demonstrations to demand ...": the verb that carries a noun trigger
         head = next((t for i, t in fired.items() if i != tok.i and light_verb(tok.doc[i]) is not None and light_verb(tok.doc[i]).i == tok.head.i), None)
@@ -189,6 +191,8 @@ def subsumed(tok: Token, fired: dict[int, Trigger]) -> bool:
         return True  # "demanded that Israel ease restrictions": the demand, not the easing
     if head.type == "PROTEST" and tok.dep_ in ("advcl", "acl", "xcomp") and tok.tag_ == "VBG":
         return True  # "demonstrated ... calling for independence": what the protest wants
+    if tok.pos_ == "NOUN" and tok.dep_ in ("dobj", "obj") and head.type in CONTENT_TYPES:
+        return True  # "demanded the withdrawal of ...", "rejected the talks"
     return tok.pos_ == "NOUN" and tok.dep_ in OBJ_DEPS and lemma(tok) in head.objects
 
 
@@ -296,9 +300,22 @@ class Coder:
         return actors, recipients, actor_toks, recip_toks
 
     def place(self, tok: Token, actors: list[Actor], actor_toks: list[Token]) -> Location | None:
-        """The most specific place named in the trigger's clause ("in", "at", "near" ... a place),
-        leaving out descriptive clauses ("a group that seeks a state in X") and the actor's own
-        phrase ("a strike from neighbouring Iran"); a place outside the actor's country wins."""
+        """Where the event happened: a place named in the trigger's clause ("in", "at", "near",
+        "inside" ... a place, "the X district", "the village of X"), resolved with the whole chunk
+        as context (geoparse.doc_places), leaving out descriptive clauses ("a group that seeks a
+        state in X") and the actor's own phrase ("a strike from neighbouring Iran"). A place
+        outside the actor's country wins, then the most specific, then the one nearest the trigger.
+        "near X", "outside X", "50 km inside X" lower the precision to 2; an unknown village is
+        already resolved to its district or province. "from X" names where the event came from,
+        never the actor's own country; for a diplomatic act ("recalled its ambassador from Iran")
+        a country after "from" is the counterpart and the act happens at home, while a town
+        ("recalled from Chabahar") is still where it happened."""
+        from dataclasses import replace as _replace
+
+        from .geoparse import doc_places
+        from .places import country_place, to_location
+
+        doc = tok.doc
         clause = clause_of(tok)
         skip = {t.i for a in actor_toks for t in a.subtree}
         for t in clause.subtree:
@@ -306,18 +323,41 @@ class Coder:
                 skip |= {x.i for x in t.subtree}
         region = {t.i for t in clause.subtree} - skip
         own = {a.country for a in actors if a.country}
-        found: list[Location] = []
-        for ent in tok.doc.ents:
-            if ent.label_ in GEO_LABELS and all(t.i in region for t in ent):
-                root = ent.root
-                if root.dep_ == "pobj" and root.head.lower_ in PLACE_PREPS or root.dep_ in ("compound", "appos", "conj", "dobj", "nsubjpass"):
-                    loc = resolve_place(ent.text, self.country_counts)
-                    # "from" names where the event came from: the actor's own country is not where it happened
-                    if loc and not (root.head.lower_ == "from" and loc.country in own):
-                        found.append(loc)
+        found: list[tuple[tuple, Location]] = []
+        home: Location | None = None
+        for (s, e), (loc, top) in doc_places(doc).items():
+            span = doc[s:e]
+            if not all(t.i in region for t in span):
+                continue
+            root = span.root
+            head = root.head
+            prep = head.lower_ if root.dep_ == "pobj" else None
+            via_noun = prep == "of" and head.head.lemma_.lower() in GEO_NOUNS  # "the village of X"
+            if not (prep in PLACE_PREPS or via_noun or root.dep_ in ("compound", "appos", "conj", "dobj", "nsubjpass", "npadvmod")):
+                continue
+            if prep == "from":
+                if loc.country in own:
+                    continue  # "a strike from neighbouring Iran": where it came from
+                if loc.feature_code in ("PCLI", "RGN", "CONT") and own and self._diplomatic(tok):
+                    p = country_place(sorted(own)[0])
+                    home = to_location(p, actors[0].text or p.name, 3) if p else None
+                    continue
+            precision = loc.precision
+            if prep in ("near", "outside", "around", "off") or top.relative:
+                precision = max(precision, 2)
+            depth, t = 0, root
+            while t.i != tok.i and t.head.i != t.i and depth < 20:
+                t, depth = t.head, depth + 1
+            found.append(((loc.country in own, precision, loc.lat is None, depth), _replace(loc, precision=precision)))
         if not found:
-            return None
-        return min(found, key=lambda loc: (loc.country in own, loc.precision, loc.lat is None))
+            return home
+        return min(found, key=lambda x: x[0])[1]
+
+    @staticmethod
+    def _diplomatic(tok: Token) -> bool:
+        """Is the trigger a diplomatic or verbal act (recall, expel, protest to, reject ...)?"""
+        trig = next((t for k, t in find_triggers(tok.sent) if k.i == tok.i), None)
+        return trig is not None and trig.type in {"SANCTION", "REJECT", "REQUEST", "ACCUSE", "THREATEN", "AGREE", "SUPPORT", "CONCEDE", "CONSULT"}
 
     def date_of(self, tok: Token) -> tuple[dt.DateMention | None, dt.DateMention | None]:
         """The date mention of the trigger's clause, and a relative one ("a day after") before it."""
