@@ -29,25 +29,88 @@ def countries(actors: list[Actor]) -> set[str]:
 
 
 def resolve_relative(cands: list[Candidate]) -> None:
-    """ "X a day after Y": Y's date is X's date minus a day, X dated by itself or by the last
-    earlier mention of the same kind of event ("The strikes were launched a day after ...")."""
-    for c in cands:
-        if not c.relative or c.date:
+    """Dates given relative to another event (dates.py: `offset_days` = before-phrase event minus
+    after-phrase event).
+
+    - "X a day after Y" (the coder links Y to X): Y = X - 1 when X has a date, or when X is a
+      definite mention of an earlier event ("The strikes were launched a day after similar
+      attacks": X's date is that of the last earlier dated mention of its type); when Y is the
+      definite one ("Pakistan struck a day after the Iranian attack"), X = Y's earlier date + 1.
+      Phrase first ("A day after the attack, X") turns the link round.
+    - "two days later", "the next day", "a day earlier" date the event of their own clause against
+      the last dated event before it; so does "X a day after <something not coded>".
+    A link that resolves to nothing leaves no date_text. Also registers the document's candidates
+    for facts.event_sentences."""
+    from . import dates as dt
+    from .facts import register
+
+    register(cands)
+
+    def earlier(i: int, type_: str | None = None) -> Candidate | None:
+        return next((p for p in reversed(cands[:i]) if p.date and (type_ is None or (p.trig.type == type_ and p.date_precision == "day"))), None)
+
+    def put(c: Candidate, d: date, m: dt.DateMention, ref: Candidate) -> None:
+        worse = max(m.precision, ref.date_precision, key=lambda p: PRECISION_RANK[p])
+        c.date, c.date_precision, c.date_text = d, worse, m.text
+
+    for i, c in enumerate(cands):
+        if c.date and not c.relative:
             continue
-        days, j = c.relative
-        anchor = cands[j]
-        anchor_date = anchor.date or next(
-            (p.date for p in reversed(cands[:j]) if p.date and p.trig.type == anchor.trig.type and p.date_precision == "day"),
-            None,
-        )
-        if anchor_date:
-            c.date, c.date_precision = anchor_date + timedelta(days=days), "day"
+        sent, pos = c.sentence, c.token.idx - c.sentence.start_char
+        rels = dt.relative_mentions(sent)
+        if c.relative:
+            if c.date:
+                continue
+            c.date_text = None
+            days, j = c.relative
+            x = cands[j]
+            m = next((m for m in reversed(rels) if m.end <= pos), None)
+            if m is None or m.offset_days is None:
+                continue
+            if m.adverbial:  # "X, and two days later Y": Y's own clause, against the last dated event
+                ref = earlier(i)
+                if ref and dt.mention_head(sent, m).i == dt.clause_head(c.token).i:
+                    put(c, ref.date - timedelta(days=m.offset_days), m, ref)
+                continue
+            if m.start < x.token.idx - sent.start_char:  # "A day after Y, X": c is X, x is Y
+                days = -days
+            ref = x if x.date else (earlier(j, x.trig.type) if dt.definite(x.token) else None)
+            if ref is None and dt.definite(c.token) and not x.date and (ref_c := earlier(i, c.trig.type)):
+                put(x, ref_c.date - timedelta(days=days), m, ref_c)  # the new event is x
+                continue
+            ref = ref or earlier(j, x.trig.type)  # no article to go by: x is taken for the known one
+            if ref:
+                put(c, ref.date + timedelta(days=days), m, ref)
+            continue
+        for m in rels:  # no link from the coder: a phrase in c's own clause
+            if m.offset_days is None or dt.in_phrase_object(sent, m, c.token) or dt.mention_head(sent, m).i != dt.clause_head(c.token).i:
+                continue
+            later_cands = [o for o in cands if o is not c and o.sentence == sent and o.token.idx - sent.start_char >= m.end]
+            if not m.adverbial and later_cands:
+                continue  # "X a day after Y" with Y coded: the link above dates it
+            ref = earlier(i)
+            if ref:
+                sign = -1 if m.adverbial else 1
+                put(c, ref.date + timedelta(days=sign * m.offset_days), m, ref)
+            break
 
 
 def default_date(c: Candidate, dateline: date | None) -> None:
-    """No date in the text: the dateline, at day precision for what is reported as happening now
-    (present or present perfect: "has recalled", "says"), else at week precision."""
-    if c.date or dateline is None:
+    """No date in the text (date_text stays null): never the publication day passed off as stated.
+
+    - no dateline: no date ("unknown");
+    - past ("had been struck in recent years"), hypothetical or future events with no date of
+      their own: no date ("unknown"): the dateline says nothing about when they happen;
+    - reported in the present or present perfect ("Pakistan has recalled its ambassador", "officials
+      say", "is visiting"): the dateline at day precision: news copy uses these tenses for what is
+      new on the day of the report;
+    - anything else (simple past, past perfect, a noun): the dateline at week precision: it
+      happened on or shortly before the day of the report (ACLED's time precision 2)."""
+    if c.date:
+        return
+    c.date_text = None
+    if dateline is None or c.modality in ("historical", "hypothetical", "future"):
+        c.date, c.date_precision = None, "unknown"
         return
     verb = c.token if c.token.pos_ in ("VERB", "AUX") else c.token.head
     present = "Pres" in verb.morph.get("Tense") or any(
@@ -69,9 +132,9 @@ def fill_roles(cands: list[Candidate], salient: list[str]) -> None:
                 c.actors = list(sibling[0].actors)
         if c.trig.type == "PROTEST":
             protest_roles(c, cands)
-        if c.location and c.location.country:  # "police arrested ... in Conakry"
+        if c.location and c.location.country:  # "police arrested ... in Conakry", "ethnic Albanians demonstrated in Serbia"
             for a in c.actors:
-                if a.country is None and a.sector in DOMESTIC:
+                if a.country is None and a.sector in DOMESTIC | {"ETH"}:
                     a.country = c.location.country
         mine = countries(c.actors)
         if c.recipients and not countries(c.recipients) and c.location and c.location.country not in mine:
@@ -80,17 +143,18 @@ def fill_roles(cands: list[Candidate], salient: list[str]) -> None:
         if not c.recipients and c.location and c.location.country and c.location.country not in mine and c.trig.type in TARGETED:
             iso = c.location.country
             c.recipients = [Actor(c.location.text, d.country_name(iso) or iso, iso, None)]
-        if not c.recipients and c.trig.type == "PROTEST" and mine:  # protesters address their own government
+        iso = None
+        if countries(c.recipients) or not mine:
+            pass
+        elif c.trig.type == "PROTEST":  # protesters address their own government
             iso = sorted(mine)[0]
-            c.recipients = [Actor("", d.country_name(iso) or iso, iso, "GOV")]
-            c.spans["recipient_inferred"] = c.spans["sentence"]
-        if not c.recipients and c.trig.type in VERBAL | DOMESTIC_TYPES and mine:
+        elif c.trig.type in VERBAL | DOMESTIC_TYPES:
             # the document's main counterpart; with none, the actor's own country (domestic politics)
             other = next((s for s in salient if s not in mine), None)
             iso = other if other and c.trig.type in VERBAL else (sorted(mine)[0] if not other else None)
-            if iso:
-                c.recipients = [Actor("", d.country_name(iso) or iso, iso, "GOV")]
-                c.spans["recipient_inferred"] = c.spans["sentence"]
+        if iso:
+            c.recipients = [*c.recipients, Actor("", d.country_name(iso) or iso, iso, "GOV")]
+            c.spans["recipient_inferred"] = c.spans["sentence"]
 
 
 def sentence_country(c: Candidate) -> None:
@@ -256,7 +320,7 @@ def build_event(doc_id: str, text: str, g: Group) -> Event:
     sentences = list({m.sentence.start_char + m.offset: m.sentence for m in ms}.values())
     said, lemmas = " ".join(s.text for s in sentences), " ".join(t.lemma_ for s in sentences for t in s)
     loc = best_location(ms, recipients)
-    facts = casualty_facts([m.sentence for m in ms], [m.offset for m in ms], text) if g.type in ("ASSAULT", "COERCE") else None
+    facts = casualty_facts(ms) if g.type in ("ASSAULT", "COERCE", "PROTEST") else None  # facts.py: claims over the event's sentences
     conf = 0.4 + 0.2 * bool(countries(actors)) + 0.2 * bool(countries(recipients)) + 0.1 * (main.date_text is not None)
     conf += 0.1 * (len(ms) > 1) - 0.15 * ("recipient_inferred" in first.spans) + 0.1 * main_clause(first.token)
     ident = stable_id(doc_id, g.type, ",".join(sorted(countries(actors))), ",".join(sorted(countries(recipients))), str(ts))

@@ -271,6 +271,11 @@ class Coder:
                         recip_toks += children(c, "nsubj")  # "demanded that the government resign"
                     elif c.tag_ == "VB":  # "threatened to break off relations with X"
                         recip_toks += children(c, "dobj") + prep_objects(c, recip_preps)
+            if not recip_toks and trig.type == "THREATEN":  # "threatened to strike unless Israel withdrew"
+                for v in [tok, *children(tok, "xcomp")]:
+                    for a in children(v, "advcl"):
+                        if any(m.lower_ in ("unless", "if") for m in children(a, "mark")):
+                            recip_toks += children(a, "nsubj")
         elif tok.pos_ == "ADJ":  # "Syria is willing to ...", "the violation was unacceptable"
             if tok.dep_ in ("acomp", "attr", "oprd") and not trig.speaker:  # a judgement's subject is what is judged
                 actor_toks += children(tok.head, "nsubj")
@@ -315,6 +320,8 @@ class Coder:
         from .geoparse import doc_places
         from .places import country_place, to_location
 
+        place_nouns = {"village", "town", "city", "district", "province", "region", "county", "area", "governorate", "state", "camp"}
+        diplomatic = {"SANCTION", "REJECT", "REQUEST", "ACCUSE", "THREATEN", "AGREE", "SUPPORT", "CONCEDE", "CONSULT"}
         doc = tok.doc
         clause = clause_of(tok)
         skip = {t.i for a in actor_toks for t in a.subtree}
@@ -332,13 +339,14 @@ class Coder:
             root = span.root
             head = root.head
             prep = head.lower_ if root.dep_ == "pobj" else None
-            via_noun = prep == "of" and head.head.lemma_.lower() in GEO_NOUNS  # "the village of X"
+            via_noun = prep == "of" and head.head.lemma_.lower() in place_nouns  # "the village of X"
             if not (prep in PLACE_PREPS or via_noun or root.dep_ in ("compound", "appos", "conj", "dobj", "nsubjpass", "npadvmod")):
                 continue
             if prep == "from":
                 if loc.country in own:
                     continue  # "a strike from neighbouring Iran": where it came from
-                if loc.feature_code in ("PCLI", "RGN", "CONT") and own and self._diplomatic(tok):
+                trig = next((t for k, t in find_triggers(tok.sent) if k.i == tok.i), None) if own else None
+                if loc.feature_code in ("PCLI", "RGN", "CONT") and trig is not None and trig.type in diplomatic:
                     p = country_place(sorted(own)[0])
                     home = to_location(p, actors[0].text or p.name, 3) if p else None
                     continue
@@ -352,12 +360,6 @@ class Coder:
         if not found:
             return home
         return min(found, key=lambda x: x[0])[1]
-
-    @staticmethod
-    def _diplomatic(tok: Token) -> bool:
-        """Is the trigger a diplomatic or verbal act (recall, expel, protest to, reject ...)?"""
-        trig = next((t for k, t in find_triggers(tok.sent) if k.i == tok.i), None)
-        return trig is not None and trig.type in {"SANCTION", "REJECT", "REQUEST", "ACCUSE", "THREATEN", "AGREE", "SUPPORT", "CONCEDE", "CONSULT"}
 
     def date_of(self, tok: Token) -> tuple[dt.DateMention | None, dt.DateMention | None]:
         """The date mention of the trigger's clause, and a relative one ("a day after") before it."""

@@ -1,42 +1,72 @@
 """Resolve the date of an event from the words near it and the article's dateline.
 
-A `DateMention` is found by pattern in the text and resolved against the dateline: weekdays go
-back to the most recent such day, "yesterday" is the day before, "last week" is a week with week
-precision. Relations between events ("a day after the attacks") are kept as an offset for the
-coder to resolve against the other event.
+A `DateMention` is found by pattern in the text and resolved against the dateline:
+
+- explicit dates ("Jan. 17", "17 January", "January 17, 2024", "1/17", "2024-01-17") through
+  dateparser; a date without its year is the one nearest the dateline;
+- weekdays go back to the most recent such day ("on Tuesday" in a report dated Wednesday
+  2024-01-17 is 2024-01-16; "last Wednesday" then is a week back); times of day that cross
+  midnight keep the day the text states ("late on Monday", "early on Tuesday", "in the early hours
+  of Tuesday", "overnight into Tuesday"); a bare "overnight" or "last night" is the day before the dateline;
+- "yesterday", "N days ago" (day); "this week", "last week", "earlier this week" (week: its Monday);
+  "earlier this month", "last month" (month: its 1st); "last year", "in 2023" (year: 1 January);
+- ranges ("between Jan. 15 and 17", "Jan. 15-17", "15-17 January", "from Monday to Wednesday")
+  give their first day, at day precision for one day, week for up to a week, else month or year;
+- relations between events ("a day after the attacks", "two days later", "the next day") are kept
+  as `offset_days` for assemble.resolve_relative, signed as (date of the event before the phrase)
+  minus (date of the event after it): "X a day after Y" +1, "X, and two days later Y" -2.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from functools import lru_cache
 
+from .lexicon import load_yaml
+
 WEEKDAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
+WEEKDAY = "|".join(WEEKDAYS)
 MONTHS = (
-    r"jan(?:uary|\.)?|feb(?:ruary|\.)?|mar(?:ch|\.)?|apr(?:il|\.)?|may|june?|july?|aug(?:ust|\.)?|"
+    r"jan(?:uary|\.)?|feb(?:ruary|\.)?|mar(?:ch|\.)?|apr(?:il|\.)?|may|jun(?:e|\.)?|jul(?:y|\.)?|aug(?:ust|\.)?|"
     r"sep(?:t(?:ember)?)?\.?|oct(?:ober|\.)?|nov(?:ember|\.)?|dec(?:ember|\.)?"
 )
-NUMBER_WORDS = {"a": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "several": 3}
+DAYNUM = r"\d{1,2}(?:st|nd|rd|th)?"
+YEAR = r"(?:,?\s+\d{4})?"
+MD = rf"(?:{MONTHS})\s+{DAYNUM}"
+DM = rf"{DAYNUM}\s+(?:of\s+)?(?:{MONTHS})"
+COUNT = r"a|an|one|two|three|four|five|six|seven|eight|nine|ten|several|\d+"
+# Times of day around a weekday: the event is recorded on the day the text names.
+DAY_PREFIX = (
+    r"(?:(?:late|early)\s+(?:on\s+)?|on\s+|last\s+|overnight\s+(?:on\s+|into\s+)?|since\s+|"
+    r"(?:in\s+)?the\s+early\s+hours\s+of\s+|the\s+night\s+of\s+)?"
+)
 
 PATTERNS: list[tuple[str, str]] = [
+    ("range", rf"\b(?:between|from)\s+(?:{MD}|{DM}){YEAR}\s+(?:and|to|until|till|through)\s+(?:{MD}|{DM}|{DAYNUM}(?!\s*(?:people|of)\b)){YEAR}"),
+    ("range", rf"\b(?:{MONTHS})\s+{DAYNUM}\s*(?:-|–|to)\s*{DAYNUM}{YEAR}(?![\d/])"),
+    ("range", rf"\b{DAYNUM}\s*(?:-|–)\s*{DAYNUM}\s+(?:{MONTHS}){YEAR}"),
+    ("range", rf"\b(?:between|from)\s+(?:{WEEKDAY})\s+(?:and|to|until|till|through)\s+(?:{WEEKDAY})\b"),
     ("iso", r"\b(\d{4})-(\d{2})-(\d{2})\b"),
-    ("mdy", rf"\b(?:(?:{MONTHS})\s+\d{{1,2}}(?:st|nd|rd|th)?(?:,?\s+\d{{4}})?)\b"),
-    ("dmy", rf"\b(?:\d{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+)?(?:{MONTHS})(?:,?\s+\d{{4}})?)\b"),
+    ("mdy", rf"\b(?:{MD}{YEAR})\b"),
+    ("dmy", rf"\b(?:{DM}{YEAR})\b"),
     ("slash", r"\b(\d{1,2})/(\d{1,2})(?:/(\d{2,4}))?\b"),
-    ("relative", r"\b(a|one|two|three|four|five|six|seven|several|\d+)\s+days?\s+(after|later|before|earlier)\b"),
-    ("weekday", r"\b(?:(?:late|early)\s+on\s+|on\s+|last\s+)?(monday|tuesday|wednesday|thursday|friday|saturday|sunday)(?:\s+(?:night|morning|evening|afternoon))?\b"),
+    ("relative", rf"\b(?:{COUNT})\s+(?:days?|weeks?)\s+(?:after|later|before|earlier)\b"),
+    ("relative", r"\bthe\s+(?:next|following)\s+(?:day|week)\b|\bthe\s+(?:day|week)\s+after\b"),
+    ("ago", rf"\b(?:{COUNT})\s+(?:days?|weeks?|months?|years?)\s+ago\b"),
+    ("weekday", rf"\b{DAY_PREFIX}({WEEKDAY})(?:\s+(?:night|morning|evening|afternoon))?\b"),
     ("yesterday", r"\b(yesterday|last night|overnight|the previous day|the day before)\b"),
     ("today", r"\b(today|tonight|this morning|this afternoon|this evening|earlier today|on the same day)\b"),
-    ("last_week", r"\b(last week|earlier this week|this week|past week)\b"),
-    ("month", r"\b(earlier this month|this month|last month|earlier in the month)\b"),
+    ("last_week", r"\b(last week|earlier this week|this week|past week|next week)\b"),
+    ("month", r"\b(earlier this month|this month|last month|earlier in the month|next month)\b"),
     ("month_name", rf"\b(?:in|since|during|early|late|mid-?)\s+((?:{MONTHS})(?:\s+\d{{4}})?)\b"),
     ("year", r"\b(?:in|since|during)\s+((?:19|20)\d{2})\b|\b(last year|this year|earlier this year)\b"),
 ]
 COMPILED = [(kind, re.compile(p, re.IGNORECASE)) for kind, p in PATTERNS]
-SPECIFICITY = {"iso": 0, "mdy": 0, "dmy": 0, "slash": 1, "weekday": 1, "yesterday": 1, "today": 1,
-               "relative": 2, "last_week": 3, "month": 4, "month_name": 4, "year": 5}
+SPECIFICITY = {"iso": 0, "mdy": 0, "dmy": 0, "range": 1, "slash": 1, "weekday": 1, "yesterday": 1, "today": 1,
+               "ago": 1, "relative": 2, "last_week": 3, "month": 4, "month_name": 4, "year": 5}
+ADVERBIAL = re.compile(r"\b(later|earlier|next|following)\b", re.IGNORECASE)
 
 
 @dataclass
@@ -47,7 +77,24 @@ class DateMention:
     end: int
     date: date | None = None
     precision: str = "unknown"
-    offset_days: int | None = None  # for kind == "relative": signed days from the other event
+    offset_days: int | None = None  # kind "relative": (event before the phrase) - (event after it), in days
+
+    @property
+    def adverbial(self) -> bool:
+        """"two days later", "the next day" modify their own clause's event against an earlier one;
+        "a day after X", "two days before X" relate the clause's event to X."""
+        return bool(ADVERBIAL.search(self.text))
+
+
+@lru_cache(maxsize=1)
+def number_words() -> dict[str, int]:
+    n = load_yaml("numbers.yaml")
+    return {**n["units"], **n["tens"], "several": n["vague"]["several"]}
+
+
+def count_word(s: str) -> int:
+    s = s.lower()
+    return int(s) if s.isdigit() else number_words().get(s, 1)
 
 
 def find_mentions(text: str) -> list[DateMention]:
@@ -66,7 +113,6 @@ def find_mentions(text: str) -> list[DateMention]:
 @lru_cache(maxsize=4096)
 def _parse_explicit(text: str, base: date | None) -> date | None:
     import dateparser
-    from datetime import datetime
 
     settings = {"PREFER_DATES_FROM": "past", "PREFER_DAY_OF_MONTH": "first", "DATE_ORDER": "MDY"}
     if base:
@@ -86,67 +132,168 @@ def nearest_year(d: date, dateline: date) -> date:
     return min(options, key=lambda x: abs((x - dateline).days))
 
 
+def explicit(text: str, dateline: date | None) -> date | None:
+    d = _parse_explicit(text, dateline)
+    if d and dateline and not re.search(r"\d{4}", text):
+        d = nearest_year(d, dateline)
+    return d
+
+
+def weekday_date(name: str, dateline: date, last: bool = False, future: bool = False) -> date:
+    """The most recent such day (the dateline's own day counts), or the coming one for the future."""
+    delta = (dateline.weekday() - WEEKDAYS.index(name)) % 7
+    if future and delta:
+        return dateline + timedelta(days=7 - delta)
+    return dateline - timedelta(days=delta if delta or not last else 7)
+
+
+def span_precision(days: int) -> str:
+    return "day" if days <= 0 else "week" if days <= 7 else "month" if days <= 31 else "year"
+
+
+def resolve_range(text: str, dateline: date | None) -> tuple[date | None, str]:
+    """First day of "between Jan. 15 and 17" and the precision its length allows."""
+    body = re.sub(r"^(?:between|from)\s+", "", text, flags=re.IGNORECASE)
+    a_txt, b_txt = re.split(r"\s*(?:\band\b|\bto\b|\buntil\b|\btill\b|\bthrough\b|-|–)\s*", body, maxsplit=1, flags=re.IGNORECASE)
+    year = re.search(r"\d{4}", text)
+    if a_txt.lower() in WEEKDAYS:
+        if dateline is None:
+            return None, "unknown"
+        a, b = weekday_date(a_txt.lower(), dateline), weekday_date(b_txt.lower(), dateline)
+        a = a - timedelta(days=7) if a > b else a
+        return a, span_precision((b - a).days)
+    if re.fullmatch(DAYNUM, a_txt.strip(), re.IGNORECASE):  # "15-17 January": the month comes last
+        month = re.search(rf"(?:{MONTHS})(?:\s+\d{{4}})?", b_txt, re.IGNORECASE).group(0)
+        a_txt = f"{a_txt} {month}"
+    a = explicit(a_txt + (f" {year.group(0)}" if year and year.group(0) not in a_txt else ""), dateline)
+    if a is None:
+        return None, "unknown"
+    day_only = re.fullmatch(rf"({DAYNUM}){YEAR}", b_txt.strip(), re.IGNORECASE)
+    try:
+        b = a.replace(day=int(re.match(r"\d+", b_txt).group(0))) if day_only else explicit(b_txt, dateline)
+    except ValueError:
+        b = None
+    if b is None:
+        return a, "week"
+    if b < a:
+        b = b.replace(year=b.year + 1)
+    return a, span_precision((b - a).days)
+
+
 def resolve(m: DateMention, dateline: date | None, future: bool = False) -> DateMention:
     """Fill in the date and precision of a mention against the dateline (in place; returns it)."""
     low = m.text.lower()
+    m.date, m.precision = None, "unknown"
     if m.kind == "relative":
-        g = re.match(r"(\w+)\s+days?\s+(\w+)", low)
-        n = int(g.group(1)) if g.group(1).isdigit() else NUMBER_WORDS.get(g.group(1), 1)
-        # "X happened a day after Y": Y is n days before X. The coder applies the sign to the right event.
-        m.offset_days = n if g.group(2) in ("after", "later") else -n
-        m.precision = "day"
+        g = re.match(rf"({COUNT})\s+(days?|weeks?)\s+(\w+)", low)  # else "the next day", "the day after"
+        n, unit = (count_word(g.group(1)), g.group(2)) if g else (1, "week" if "week" in low else "day")
+        word = g.group(3) if g else ("after" if "after" in low else "later")
+        days = n * (7 if unit.startswith("week") else 1)
+        m.offset_days = days if word in ("after", "earlier") else -days
+        m.precision = "week" if unit.startswith("week") else "day"
         return m
-    if dateline is None and (m.kind not in ("iso", "mdy", "dmy", "year", "month_name") or not re.search(r"\d{4}", m.text)):
+    has_year = bool(re.search(r"\d{4}", m.text))
+    if dateline is None and not (m.kind in ("iso", "mdy", "dmy", "year", "month_name", "range") and has_year):
         return m  # "last year", "on Monday", "in March": nothing to count from
     if m.kind == "weekday":
-        wd = next(i for i, w in enumerate(WEEKDAYS) if w in low)
-        delta = (dateline.weekday() - wd) % 7
-        if future and delta:
-            m.date = dateline + timedelta(days=7 - delta)
-        else:
-            m.date = dateline - timedelta(days=delta if "last" not in low or delta else 7)
-        m.precision = "day"
+        name = next(w for w in WEEKDAYS if w in low)
+        m.date, m.precision = weekday_date(name, dateline, low.startswith("last "), future), "day"
     elif m.kind == "yesterday":
         m.date, m.precision = dateline - timedelta(days=1), "day"
     elif m.kind == "today":
         m.date, m.precision = dateline, "day"
+    elif m.kind == "ago":
+        g = re.match(rf"({COUNT})\s+(day|week|month|year)", low)
+        n, unit = count_word(g.group(1)), g.group(2)
+        if unit in ("day", "week"):
+            m.date = dateline - timedelta(days=n * (7 if unit == "week" else 1))
+        elif unit == "month":
+            months = dateline.year * 12 + dateline.month - 1 - n
+            m.date = date(months // 12, months % 12 + 1, 1)
+        else:
+            m.date = date(dateline.year - n, 1, 1)
+        m.precision = unit
     elif m.kind == "last_week":
-        m.date = dateline - timedelta(days=7 if low.startswith(("last", "past")) else 0)
-        m.date, m.precision = m.date - timedelta(days=m.date.weekday()), "week"
+        shift = {"last": -7, "past": -7, "next": 7}.get(low.split()[0], 0)
+        d = dateline + timedelta(days=shift)
+        m.date, m.precision = d - timedelta(days=d.weekday()), "week"
     elif m.kind == "month":
         d = dateline.replace(day=1)
-        m.date = (d - timedelta(days=1)).replace(day=1) if low.startswith("last") else d
-        m.precision = "month"
+        if low.startswith("last"):
+            d = (d - timedelta(days=1)).replace(day=1)
+        elif low.startswith("next"):
+            d = (d + timedelta(days=32)).replace(day=1)
+        m.date, m.precision = d, "month"
     elif m.kind == "year":
         y = re.search(r"(19|20)\d{2}", m.text)
         year = int(y.group(0)) if y else dateline.year - (1 if "last" in low else 0)
         m.date, m.precision = date(year, 1, 1), "year"
     elif m.kind == "month_name":
-        d = _parse_explicit(re.sub(r"^\W*(in|since|during|early|late|mid-?)\s+", "", low), dateline)
-        if d and dateline and not re.search(r"\d{4}", m.text) and "last year" not in low:
-            d = nearest_year(d, dateline)
+        d = explicit(re.sub(r"^\W*(in|since|during|early|late|mid-?)\s+", "", low), dateline)
         if d:
             m.date, m.precision = d.replace(day=1), "month"
+    elif m.kind == "range":
+        m.date, m.precision = resolve_range(m.text, dateline)
     elif m.kind == "slash":
         a, b, y = (int(x) if x else None for x in re.match(r"(\d+)/(\d+)(?:/(\d+))?", m.text).groups())
         year = (y + 2000 if y and y < 100 else y) or (dateline.year if dateline else None)
-        try:
-            m.date = date(year, a, b) if year else None
-        except ValueError:
+        for month, day in ((a, b), (b, a)):  # month first, as in US copy; "17/1" can only be day first
             try:
-                m.date = date(year, b, a)
+                m.date = date(year, month, day) if year else None
+                break
             except ValueError:
-                m.date = None
+                continue
         if m.date and dateline and not y:
             m.date = nearest_year(m.date, dateline)
         m.precision = "day" if m.date else "unknown"
     else:  # iso, mdy, dmy
-        d = _parse_explicit(m.text, dateline)
-        if d and dateline and not re.search(r"\d{4}", m.text):
-            d = nearest_year(d, dateline)
-        m.date, m.precision = d, "day" if d else "unknown"
+        m.date = explicit(m.text, dateline)
+        m.precision = "day" if m.date else "unknown"
     return m
 
 
 def specificity(m: DateMention) -> int:
     return SPECIFICITY[m.kind]
+
+
+# --- helpers for relating events to each other (assemble.resolve_relative) --------------------
+
+CLAUSE_DEPS = ("ROOT", "ccomp", "advcl", "conj", "relcl")
+DEFINITE = {"the", "this", "these", "that", "those"}
+
+
+def relative_mentions(sent) -> list[DateMention]:
+    """The "a day after" / "two days later" phrases of a spaCy sentence, resolved."""
+    return [resolve(m, None) for m in find_mentions(sent.text) if m.kind == "relative"]
+
+
+def clause_head(tok):
+    while tok.dep_ not in CLAUSE_DEPS and tok.head.i != tok.i:
+        tok = tok.head
+    return tok
+
+
+def mention_head(sent, m: DateMention):
+    """The head of the clause a relative phrase modifies: "later"/"after" attach to its verb; a
+    subordinating "after" ("a day after attacks were carried out") to the clause it introduces."""
+    span = sent.char_span(m.start, m.end, alignment_mode="expand")
+    key = span[-1]
+    if key.dep_ == "mark":
+        key = key.head.head
+    return clause_head(key)
+
+
+def in_phrase_object(sent, m: DateMention, tok) -> bool:
+    """Is the token inside what "after"/"before" governs ("a day after [the attack]")?"""
+    span = sent.char_span(m.start, m.end, alignment_mode="expand")
+    key = span[-1]
+    return any(t.i == tok.i for c in key.children for t in c.subtree) or (key.dep_ == "mark" and tok.i in {t.i for t in key.head.subtree})
+
+
+def definite(tok) -> bool:
+    """A mention of an event already known: "the strikes", "Iran's attack", "it"."""
+    if tok.pos_ == "PRON":
+        return True
+    return tok.pos_ in ("NOUN", "PROPN") and any(
+        (c.dep_ == "det" and c.lower_ in DEFINITE) or c.dep_ == "poss" for c in tok.children
+    )
