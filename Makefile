@@ -8,8 +8,11 @@ PYTHON ?= $(shell for p in python3.12 $(wildcard $(HOME)/.pyenv/versions/3.12*/b
              $$p -c 'import sys; assert sys.version_info >= (3, 11)' 2>/dev/null && { echo $$p; break; }; done)
 DB    ?= flashpoint.duckdb
 STAMP := $(VENV)/.installed
+# the dashboard's front-end assets (package.json, pinned in package-lock.json), copied out of node_modules
+WEB   := src/flashpoint/web/vendor
+WEBSTAMP := $(WEB)/.installed
 
-.PHONY: run install test demo lint clean
+.PHONY: run install test demo lint clean chromium serve screenshot
 
 run: install demo
 
@@ -19,7 +22,25 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	@touch $(STAMP)
 
-install: $(STAMP)
+$(WEBSTAMP): package.json package-lock.json
+	npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
+	rm -rf $(WEB) && mkdir -p $(WEB)/leaflet $(WEB)/swagger-ui $(WEB)/licenses
+	cp -r node_modules/leaflet/dist/leaflet.js node_modules/leaflet/dist/leaflet.css node_modules/leaflet/dist/images $(WEB)/leaflet/
+	cp node_modules/topojson-client/dist/topojson-client.min.js node_modules/world-atlas/countries-50m.json $(WEB)/
+	cp node_modules/swagger-ui-dist/swagger-ui-bundle.js node_modules/swagger-ui-dist/swagger-ui.css $(WEB)/swagger-ui/
+	for p in leaflet topojson-client world-atlas swagger-ui-dist; do cp node_modules/$$p/LICENSE $(WEB)/licenses/$$p.txt; done
+	@touch $(WEBSTAMP)
+
+# Debian's Chromium for the browser tests (tests/test_browser.py); Playwright never downloads a browser.
+chromium:
+	@if [ ! -x /usr/bin/chromium ]; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
+	    || { echo "could not install chromium with apt-get"; [ -z "$$CI" ] || exit 1; }; \
+	  else echo "warning: /usr/bin/chromium is missing (apt-get install chromium as root): browser tests will be skipped"; fi; \
+	fi
+
+install: $(STAMP) $(WEBSTAMP) chromium
 
 demo: install
 	$(BIN)/flashpoint ingest "$$($(BIN)/flashpoint demo-path)" --db $(DB)
@@ -32,5 +53,11 @@ test: install
 lint: install
 	$(BIN)/python -m ruff check src tests
 
+screenshot: install  ## renew docs/dashboard.png, the README's picture of the dashboard
+	FLASHPOINT_SCREENSHOT=docs/dashboard.png $(BIN)/python -m pytest -q tests/test_browser.py -k screenshot
+
+serve: install
+	$(BIN)/flashpoint serve --db $(DB)
+
 clean:
-	rm -rf $(VENV) $(DB) build *.egg-info src/*.egg-info
+	rm -rf $(VENV) $(DB) build *.egg-info src/*.egg-info node_modules $(WEB)

@@ -257,6 +257,26 @@ def geoparse(
     raise typer.Exit(tally.exit_code)
 
 
+@app.command()
+def serve(
+    db: DbOpt = None,
+    port: Annotated[int, typer.Option(help="TCP port on 127.0.0.1", min=1, max=65535)] = 8765,
+    cors_origin: Annotated[Optional[list[str]], typer.Option("--cors-origin", help="allow this origin (CORS is off by default); repeatable")] = None,
+    workers: Annotated[int, typer.Option(help="server processes", min=1, max=16)] = 1,
+) -> None:
+    """REST API under /api/ (OpenAPI docs at /docs) and the web dashboard at /, on 127.0.0.1, read-only."""
+    from .api import HOST
+    from .api import serve as run
+    from .store import Store, StoreError
+
+    try:
+        Store(db, read_only=True).close()
+        err.print(f"flashpoint dashboard on http://{HOST}:{port}/  (API docs: http://{HOST}:{port}/docs)", highlight=False, soft_wrap=True)
+        run(db, port, cors_origins=tuple(cors_origin or ()), workers=workers)
+    except StoreError as e:
+        fail(str(e))
+
+
 @app.command("demo-path")
 def demo_path() -> None:
     """Print the folder of the bundled demo corpus."""
@@ -265,27 +285,31 @@ def demo_path() -> None:
 
 @app.command("eval")
 def evaluate(
-    name: Annotated[str, typer.Argument(help="seed | plover-gsr | case2021")],
+    name: Annotated[str, typer.Argument(help="seed | facts | plover-gsr | case2021 | geo")],
     shared: Annotated[Path, typer.Option(help="the shared evaluation folder")] = Path("../shared"),
-    limit: Annotated[Optional[int], typer.Option(help="score only the first N items (plover-gsr, case2021)", min=1)] = None,
+    limit: Annotated[Optional[int], typer.Option(help="score only the first N items", min=1)] = None,
     errors: Annotated[Optional[Path], typer.Option(help="write misclassified items to this JSONL file (plover-gsr, case2021)")] = None,
 ) -> None:
     """Scores on the shared evaluation sets."""
+    from . import eval_facts, eval_geo
     from . import evaluate as ev
 
-    runs = {"plover-gsr": (ev.plover_gsr, ev.print_plover_gsr), "case2021": (ev.case2021, ev.print_case2021)}
-    if name != "seed" and name not in runs:
-        fail(f"unknown evaluation {name!r}; available: seed, {', '.join(runs)}")
+    runs = {
+        "seed": (lambda s, _limit: ev.seed(s), ev.print_seed),
+        "facts": (eval_facts.run, eval_facts.show),
+        "plover-gsr": (ev.plover_gsr, ev.print_plover_gsr),
+        "case2021": (ev.case2021, ev.print_case2021),
+        "geo": (eval_geo.run, eval_geo.show),
+    }
+    if name not in runs:
+        fail(f"unknown evaluation {name!r}; available: {', '.join(runs)}")
+    run, show = runs[name]
     try:
-        if name == "seed":
-            ev.print_seed(ev.seed(shared), out)
-            return
-        run, show = runs[name]
         report = run(shared, limit)
     except FileNotFoundError as e:
         fail(f"{e.filename}: not found (pass --shared PATH)")
     show(report, out)
-    if errors:
+    if errors and name in ("plover-gsr", "case2021"):
         n = ev.write_errors(report, errors)
         out.print(f"{n} misclassified items written to {errors}")
 
@@ -293,8 +317,24 @@ def evaluate(
 @app.command()
 def bench(
     repeat: Annotated[int, typer.Option(help="times the demo corpus is processed")] = 3,
+    api: Annotated[bool, typer.Option("--api", help="also: 200 concurrent API requests on --db, latency percentiles")] = False,
+    db: DbOpt = None,
 ) -> None:
-    """Throughput of extraction on the bundled demo corpus (docs/s, chars/s)."""
+    """Throughput of extraction on the bundled demo corpus (docs/s, chars/s); with --api, API latency."""
+    if api:
+        from .api import bench_api
+        from .store import StoreError
+
+        try:
+            result = bench_api(db)
+        except StoreError as e:
+            fail(str(e))
+        t = Table(title="flashpoint bench --api (200 concurrent requests)")
+        t.add_column("measure")
+        t.add_column("value", justify="right")
+        for k, v in result.items():
+            t.add_row(k, f"{v:.1f}" if isinstance(v, float) else str(v))
+        out.print(t)
     from .nlp import load_nlp
     from .pipeline import extract as run
 
