@@ -39,12 +39,8 @@ def resolve_relative(cands: list[Candidate]) -> None:
       Phrase first ("A day after the attack, X") turns the link round.
     - "two days later", "the next day", "a day earlier" date the event of their own clause against
       the last dated event before it; so does "X a day after <something not coded>".
-    A link that resolves to nothing leaves no date_text. Also registers the document's candidates
-    for facts.event_sentences."""
+    A link that resolves to nothing leaves no date_text."""
     from . import dates as dt
-    from .facts import register
-
-    register(cands)
 
     def earlier(i: int, type_: str | None = None) -> Candidate | None:
         return next((p for p in reversed(cands[:i]) if p.date and (type_ is None or (p.trig.type == type_ and p.date_precision == "day"))), None)
@@ -304,7 +300,7 @@ def evidence_spans(text: str, ms: list[Candidate]) -> list[Span]:
     return list(out.values())
 
 
-def build_event(doc_id: str, text: str, g: Group) -> Event:
+def build_event(doc_id: str, text: str, g: Group, document: list[Candidate]) -> Event:
     ms = g.members
     first = ms[0]
     dated = sorted((m for m in ms if m.date), key=lambda m: PRECISION_RANK[m.date_precision])
@@ -320,7 +316,7 @@ def build_event(doc_id: str, text: str, g: Group) -> Event:
     sentences = list({m.sentence.start_char + m.offset: m.sentence for m in ms}.values())
     said, lemmas = " ".join(s.text for s in sentences), " ".join(t.lemma_ for s in sentences for t in s)
     loc = best_location(ms, recipients)
-    facts = casualty_facts(ms) if g.type in ("ASSAULT", "COERCE", "PROTEST") else None  # facts.py: claims over the event's sentences
+    facts = casualty_facts(ms, document) if g.type in ("ASSAULT", "COERCE", "PROTEST") else None  # facts.py: claims over the event's sentences
     conf = 0.4 + 0.2 * bool(countries(actors)) + 0.2 * bool(countries(recipients)) + 0.1 * (main.date_text is not None)
     conf += 0.1 * (len(ms) > 1) - 0.15 * ("recipient_inferred" in first.spans) + 0.1 * main_clause(first.token)
     ident = stable_id(doc_id, g.type, ",".join(sorted(countries(actors))), ",".join(sorted(countries(recipients))), str(ts))
@@ -385,7 +381,7 @@ def assemble(doc_id: str, text: str, dateline: date | None, cands: list[Candidat
     kept = [c for c in cands if countries(c.actors) or countries(c.recipients) or any(a.name for a in c.actors)]
     # An event needs a known actor, unless it was done to someone known ("X was accused of ...").
     kept = [c for c in kept if c.actors or c.trig.type in VIOLENT or countries(c.recipients)]
-    events = [build_event(doc_id, text, g) for g in fuse(split_recipients(reciprocal(kept)))]
+    events = [build_event(doc_id, text, g, cands) for g in fuse(split_recipients(reciprocal(kept)))]
     for ev in events:
         if ev.location is None and ev.event_type in VIOLENT and countries(ev.recipient):
             iso = sorted(countries(ev.recipient))[0]

@@ -22,8 +22,8 @@ data/casualties.yaml (casualty verbs, victim words, weapons, verbs of saying).
   missiles), or there is more than one version of who is responsible.
 
 Which sentences speak of an event: the sentences of its mentions, and each later sentence with a
-figure whose nearest violent mention at or before it belongs to the event (assemble registers the
-document's candidates with `register`).
+figure whose nearest violent mention at or before it belongs to the event (among the
+document's candidates).
 """
 
 from __future__ import annotations
@@ -41,7 +41,6 @@ from .models import Claim, Count
 
 COUNT_FIELDS = ("fatalities", "injuries", "missing", "arrested")
 FACT_TYPES = {"ASSAULT", "COERCE", "PROTEST"}  # events whose figures are gathered
-REGISTRY = "flashpoint.candidates"
 MONTH_END = re.compile(r"\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?\s*$", re.IGNORECASE)
 STOP = ("were|was|are|is|be|been|being|have|has|had|remain|remains|remained|still|and|or|but|of|in|on|at|by|to|from|with|the|who|which|that|"
         "as|after|before|during|for|when|while|reportedly|later|also|all|including|among|it|they|he|she|said|say|says")
@@ -374,14 +373,6 @@ def source_of(sent: Span, at: Token | None = None) -> str | None:
 # --- which sentences speak of an event --------------------------------------------------------
 
 
-def register(cands: list[Any]) -> None:
-    """Remember the document's candidates on their spaCy docs, for `event_sentences`."""
-    for c in cands:
-        c.token.doc.user_data[REGISTRY] = []
-    for c in cands:
-        c.token.doc.user_data[REGISTRY].append(c)
-
-
 def anchors_an_event(c: Any) -> bool:
     """A violent mention that owns the figures after it: one that becomes an event (it has a
     known side), or a past, hypothetical or future one (figures in its sentence are not the
@@ -396,9 +387,9 @@ def has_facts(text: str) -> bool:
     return bool(figures(text) or other_claims(text))
 
 
-def event_sentences(members: list[Any]) -> list[Span]:
+def event_sentences(members: list[Any], document: list[Any]) -> list[Span]:
     """The sentences of the mentions, then each later sentence with a figure whose nearest
-    violent mention at or before it is one of the event's."""
+    violent mention at or before it (among the `document`'s candidates) is one of the event's."""
     out: list[Span] = []
     docs: dict[int, Doc] = {}
     for m in sorted(members, key=lambda m: m.offset):
@@ -406,7 +397,7 @@ def event_sentences(members: list[Any]) -> list[Span]:
     mine = {(id(m.token.doc), m.token.i) for m in members}
     starts = {(id(m.token.doc), m.sentence.start) for m in members}
     for key, doc in docs.items():
-        anchors = sorted((c for c in doc.user_data.get(REGISTRY, []) if anchors_an_event(c)), key=lambda c: c.token.i)
+        anchors = sorted((c for c in document if c.token.doc is doc and anchors_an_event(c)), key=lambda c: c.token.i)
         first = min(m.sentence.start for m in members if id(m.token.doc) == key)
         for sent in doc.sents:
             if sent.start < first:
@@ -480,9 +471,10 @@ def is_contested(claims: list[FactClaim]) -> bool:
     return len({(c.source, c.value) for c in claims if c.field == "responsibility"}) > 1
 
 
-def casualty_facts(members: list[Any]) -> Facts | None:
-    """Claims of the event whose mentions (coder candidates) are `members`."""
-    return facts_of_sentences(event_sentences(members))
+def casualty_facts(members: list[Any], document: list[Any]) -> Facts | None:
+    """Claims of the event whose mentions (coder candidates) are `members`; `document` holds all
+    the document's candidates, which decide whose a figure in a later sentence is."""
+    return facts_of_sentences(event_sentences(members, document))
 
 
 def facts_of_sentences(sentences: list[Span]) -> Facts | None:
