@@ -225,13 +225,17 @@ def merge_key_ok(a: "Group", c: Candidate) -> bool:
     if cr and a.recip_c and not (cr & a.recip_c):
         return False
     if not (ca or cr) or not (a.actor_c or a.recip_c):
-        return a.sentence == c.sentence
+        return sentence_key(c) in a.sentences
     return not (stated_day(c) and a.day and stated_day(c) != a.day)
 
 
 def stated_day(c: Candidate) -> date | None:
     """The day the text itself gives the event (not a default from the dateline)."""
     return c.date if c.date_precision == "day" and c.date_text else None
+
+
+def sentence_key(c: Candidate) -> int:
+    return c.offset + c.sentence.start_char
 
 
 class Group:
@@ -243,22 +247,36 @@ class Group:
         self.mode = c.trig.mode
         self.modality = c.modality
         self.objects = c.objects
-        self.sentence = c.sentence
+        self.sentences = {sentence_key(c)}
         self.actor_c = countries(c.actors)
         self.recip_c = countries(c.recipients) - self.actor_c
         self.day = stated_day(c)
 
     def add(self, c: Candidate) -> None:
         self.members.append(c)
+        self.sentences.add(sentence_key(c))
         self.actor_c |= countries(c.actors)
         self.recip_c |= countries(c.recipients) - self.actor_c
         self.day = self.day or stated_day(c)
+
+
+def anaphoric(c: Candidate) -> bool:
+    """A mention with no side of its own that tells again of an event told before: a definite noun
+    ("damaged in the attack") or an agentless report ("six people were killed")."""
+    if countries(c.actors) or countries(c.recipients):
+        return False
+    definite = c.token.pos_ == "NOUN" and any(d.lower_ in ("the", "this", "that") for d in c.token.children if d.dep_ == "det")
+    return definite or not c.actors
 
 
 def fuse(cands: list[Candidate]) -> list[Group]:
     groups: list[Group] = []
     for c in cands:
         g = next((g for g in groups if merge_key_ok(g, c)), None)
+        if g is None and anaphoric(c):
+            g = next((g for g in reversed(groups) if g.type == c.trig.type and g.modality == c.modality), None)
+            if g is not None and stated_day(c) and g.day and stated_day(c) != g.day:
+                g = None
         if g:
             g.add(c)
         else:
@@ -378,9 +396,13 @@ def assemble(doc_id: str, text: str, dateline: date | None, cands: list[Candidat
         default_date(c, dateline)
     salient = [c for c, _ in country_counts.most_common()]
     fill_roles(cands, salient)
-    kept = [c for c in cands if countries(c.actors) or countries(c.recipients) or any(a.name for a in c.actors)]
-    # An event needs a known actor, unless it was done to someone known ("X was accused of ...").
-    kept = [c for c in kept if c.actors or c.trig.type in VIOLENT or countries(c.recipients)]
+    # An event needs someone who did it, or someone known it was done to ("X was accused of ...");
+    # material events need only a victim or a place ("12 activists were arrested in Minsk").
+    kept = [
+        c for c in cands
+        if countries(c.actors) or any(a.name for a in c.actors) or countries(c.recipients)
+        or (c.trig.type in VIOLENT and c.modality == "asserted" and (c.recipients or c.location))
+    ]
     events = [build_event(doc_id, text, g, cands) for g in fuse(split_recipients(reciprocal(kept)))]
     for ev in events:
         if ev.location is None and ev.event_type in VIOLENT and countries(ev.recipient):

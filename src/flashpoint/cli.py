@@ -240,17 +240,16 @@ def geoparse(
     paths: Paths,
     output: Annotated[Optional[str], typer.Option("-o", "--output")] = None,
 ) -> None:
-    """One JSONL line per document with its resolved toponyms."""
-    from .geoparse import toponyms
-    from .nlp import load_nlp, parse
+    """One JSONL line per document with its resolved toponyms (and, apart, its demonyms)."""
+    from .geoparse import geoparse_texts
     from .pipeline import batched
 
     tally = Tally()
     buf = open(output, "w", encoding="utf-8") if output else sys.stdout
     try:
-        for docs in batched(tally.docs(read_paths(paths)), 32):
-            for doc, chunks in zip(docs, parse((d.text for d in docs), load_nlp())):
-                buf.write(json.dumps({"doc_id": doc.id, "toponyms": toponyms(chunks)}, ensure_ascii=False) + "\n")
+        for docs in batched(tally.docs(read_paths(paths)), 64):
+            for doc, found in zip(docs, geoparse_texts([d.text for d in docs])):
+                buf.write(json.dumps({"doc_id": doc.id, **found}, ensure_ascii=False) + "\n")
     finally:
         if output:
             buf.close()
@@ -318,9 +317,16 @@ def evaluate(
 def bench(
     repeat: Annotated[int, typer.Option(help="times the demo corpus is processed")] = 3,
     api: Annotated[bool, typer.Option("--api", help="also: 200 concurrent API requests on --db, latency percentiles")] = False,
+    geo: Annotated[bool, typer.Option("--geo", help="also: geoparsing 1,000 articles (the shared geo corpora, else the demo)")] = False,
     db: DbOpt = None,
 ) -> None:
-    """Throughput of extraction on the bundled demo corpus (docs/s, chars/s); with --api, API latency."""
+    """Throughput of extraction on the bundled demo corpus (docs/s, chars/s); with --api, API latency;
+    with --geo, geoparsing speed."""
+    if geo:
+        from .eval_geo import show_benchmark
+        from .geoparse import benchmark
+
+        show_benchmark(benchmark(), out)
     if api:
         from .api import bench_api
         from .store import StoreError

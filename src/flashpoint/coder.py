@@ -19,7 +19,6 @@ from .lexicon import Trigger, load_actor_dictionary, load_plover, load_triggers
 from .models import Actor, Location
 from .modality import modality as classify_modality
 from .nlp import Chunk
-from .places import resolve as resolve_place
 
 SAY_VERBS = {"say", "tell", "state", "announce", "claim", "add", "report", "allege", "insist", "declare", "write", "stress", "reiterate"}
 DEMAND_MODALS = {"must", "should", "ought"}

@@ -1,34 +1,389 @@
-"""Toponyms of a document: spaCy place entities resolved against the offline gazetteer, with the
-countries the document mentions as context (Issue 6 deepens recognition and disambiguation)."""
+"""Toponyms of a document: spaCy place entities (GPE/LOC/FAC, plus the names the gazetteer matcher
+in nlp.py adds) resolved together against the offline gazetteer (places.py).
+
+What the words around a name say is kept with it: a generic noun ("Panjgur district", "the village
+of Koh-i-Sabaz") asks for a feature class; "X, Y", "X in Y" and "X district of Y province" name
+the unit X lies in; "50 kilometres inside Pakistan", "20 km north of Kabul", "near X" are relative
+phrases, resolved to their anchor with a lower precision. A demonym ("Pakistani") stands for its
+country and is reported apart from the places. A name the gazetteer does not know (a village) falls
+back to the unit that contains it, else to the nearest district or province the document names
+before it, with the precision saying so.
+
+`toponyms(chunks)` gives the `flashpoint geoparse` records (CONTRACT.md); `doc_places(doc)` the
+resolved places of a parsed chunk by token span, for the event coder.
+"""
 
 from __future__ import annotations
 
+import re
+import time
 from collections import Counter
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from typing import Any
 
+from spacy.tokens import Doc, Span
+
+from .lexicon import load_actor_dictionary
+from .models import Location
 from .nlp import Chunk
-from .places import resolve
+from .places import GENERIC, PRECISION, Mention, Place, lookup, resolve_mentions, to_location
 
 PLACE_LABELS = {"GPE", "LOC", "FAC"}
+FALLBACK_CHARS = 600  # an unknown village falls back to a district or town named at most this far before it
+DEMONYM_LABELS = {"NORP", "GPE", "ORG", "LOC"}
+CONTAINER_PREPS = {"in", "of", ","}
+# "50 kilometres inside Pakistan", "20 km north of Kabul", "on the outskirts of X", "near X"
+UNITS = r"(?:kilometers|kilometres|km|kms|miles|mi|meters|metres|m)"
+DIRECTIONS = r"(?:north|south|east|west|northeast|northwest|southeast|southwest|north-east|north-west|south-east|south-west)(?:ern)?"
+RELATIVE = re.compile(
+    rf"(?:(?:about|around|some|nearly|almost|roughly|approximately|over|more than|less than|at least)\s+)?"
+    rf"\d[\d,.]*\s*-?\s*{UNITS}\s+(?:\(\s*\d[\d,.]*\s*{UNITS}\s*\)\s+)?"
+    rf"(?:(?:{DIRECTIONS})\s+(?:of|from)|inside|into|outside|from|off|away from|beyond|across)\s+(?:the\s+)?$"
+    rf"|(?:near|nearby|outside|close to|on the outskirts of|outskirts of|in the vicinity of|off the coast of|off)\s+(?:the\s+)?$"
+    rf"|(?:{DIRECTIONS})\s+of\s+(?:the\s+)?$",
+    re.I,
+)
+# The NER has its own token-to-vector layer: geoparsing needs neither the shared one nor the
+# tagger, parser and lemmatizer it feeds (about three times faster than the full pipeline).
+GEO_DISABLE = ("tok2vec", "tagger", "parser", "attribute_ruler", "lemmatizer")
 
 
-def toponyms(chunks: list[Chunk]) -> list[dict[str, Any]]:
-    ents = [(c.offset, e) for c in chunks for e in c.doc.ents if e.label_ in PLACE_LABELS]
-    context: Counter = Counter()
-    resolved = []
-    for off, e in ents:
-        loc = resolve(e.text, context)
-        if loc:
-            context[loc.country] += 1
-        resolved.append((off, e, loc))
-    out = []
-    for off, e, loc in resolved:
-        loc = resolve(e.text, context) or loc  # second pass: the whole document as context
-        if loc is None:
+@dataclass
+class Toponym:
+    """A place name in a chunk, its mention for the resolver and, once resolved, its place."""
+
+    span: Span
+    mention: Mention
+    relative: str | None = None
+    label: str = "GPE"  # the entity label it came from
+    place: Place | None = None
+    precision: int | None = None
+    fallback: bool = False
+
+
+def demonym_country(text: str) -> str | None:
+    e = load_actor_dictionary().lookup(text)
+    return e.country if e is not None and e.kind == "demonym" and e.country else None
+
+
+def _hint(span: Span) -> str | None:
+    """The feature class a generic noun next to the name asks for: "Panjgur district", "the
+    village of Koh-i-Sabaz", "Balochistan province", "the province of Balochistan"."""
+    doc = span.doc
+    last = span[-1].lower_
+    if last in GENERIC and len(span) > 1:
+        return GENERIC[last]
+    if span.end < len(doc) and doc[span.end].lower_ in GENERIC:
+        return GENERIC[doc[span.end].lower_]
+    if span.start >= 2 and doc[span.start - 1].lower_ == "of" and doc[span.start - 2].lower_ in GENERIC:
+        return GENERIC[doc[span.start - 2].lower_]
+    return None
+
+
+def _relative(span: Span) -> str | None:
+    """The relative phrase before a name ("50 kilometres inside", "north of", "near")."""
+    doc = span.doc
+    sent_start = max(span.start - 12, 0)
+    before = doc[sent_start : span.start].text + " " if span.start > 0 else ""
+    m = RELATIVE.search(before[-120:])
+    return m.group(0).strip() if m else None
+
+
+NOT_NAMES = {
+    "north", "south", "east", "west", "central", "western", "eastern", "northern", "southern", "northeast", "northwest",
+    "southeast", "southwest", "union", "united", "republic", "city", "state", "county", "district", "province", "region",
+    "town", "village", "island", "islands", "downtown", "uptown", "area", "metro", "capital", "nation", "world", "earth",
+    "homeland", "border", "the", "gulf",
+}
+# Words that make an unknown name a place all the same: streets, rivers, airports ...
+PLACE_WORDS = {
+    "street", "st", "avenue", "ave", "road", "rd", "boulevard", "blvd", "highway", "hwy", "lane", "drive", "parkway",
+    "route", "bridge", "river", "lake", "creek", "mountain", "mountains", "mount", "mt", "park", "valley", "island",
+    "islands", "bay", "beach", "coast", "airport", "port", "harbor", "harbour", "square", "plaza", "canal", "falls",
+    "forest", "desert", "sea", "ocean", "peninsula", "hill", "hills", "heights", "strait", "crossing", "interstate",
+    "camp", "base", "district", "county", "province", "village", "township", "parish", "region", "territory", "territories",
+}
+
+
+def _known(text: str, exact: bool = True) -> bool:
+    m = lookup(text)
+    return bool(m.places) and (not exact or m.how in ("exact", "stripped"))
+
+
+def _capitalised(span: Span) -> bool:
+    return all(t.text[:1].isupper() or t.text in ("-", "'s", ".") or t.is_punct for t in span) and span[0].text[:1].isupper()
+
+
+# Words that continue an organisation or facility named after its place ("Mansfield Police").
+INSTITUTION_WORDS = {
+    "police", "sheriff", "sheriff's", "fire", "department", "dept", "council", "city", "county", "town", "township",
+    "state", "board", "school", "schools", "high", "middle", "elementary", "college", "university", "hospital", "court",
+    "superior", "circuit", "district", "jail", "detention", "mayor", "government", "governor", "gov", "assembly",
+    "legislature", "senate", "house", "parliament", "airport", "port", "chamber", "public", "regional", "municipal",
+    "metropolitan", "transit", "library", "zoo", "museum", "army", "national", "guard", "province", "provincial",
+    "ministry", "embassy", "consulate", "community", "area", "parish", "commission", "commissioner", "attorney",
+    "highway", "road", "health", "medical", "emergency", "civic", "historical", "water", "utilities", "housing",
+    "president", "prime", "foreign", "interior", "defence", "defense", "central", "federal", "royal", "olympic",
+}
+
+
+def _embedded(span: Span) -> Span | None:
+    """A place named inside an organisation or facility name: "Mansfield Police Department",
+    "Minnesota Department of Transportation", "Paris High School", "University of Michigan".
+    A name that is also a person's ("the Wilson Center") needs an institutional word after it
+    unless it is a province, a country or a big city."""
+    toks = list(span)
+    for i, t in enumerate(toks[:-1]):
+        if t.lower_ == "of":
+            sub = span[i + 1 :]
+            if len(sub) and sub[0].lower_ == "the":
+                sub = sub[1:]
+            if len(sub) and _capitalised(sub) and _major(sub.text):
+                return sub
+            break
+    for k in (3, 2, 1):
+        if k >= len(toks) or toks[k - 1].text in ("'s", "’s", "-", ".") or toks[k - 1].is_punct:
             continue
-        out.append({
-            "text": e.text, "start": off + e.start_char, "end": off + e.end_char, "name": loc.name,
-            "country": loc.country, "admin1": loc.admin1, "lat": loc.lat, "lon": loc.lon,
-            "geonameid": loc.geonameid, "feature_code": loc.feature_code,
-        })
+        sub = span[:k]
+        nxt = toks[k]
+        if not _capitalised(sub) or not nxt.text[:1].isupper():
+            continue
+        if demonym_country(sub.text) or _major(sub.text) or nxt.lower_ in INSTITUTION_WORDS and _known(sub.text):
+            return sub
+    return None
+
+
+def _major(text: str) -> bool:
+    """Known as a province, a country, a region or a town of 100,000 or more."""
+    m = lookup(text)
+    return m.how == "exact" and any(p.feature in ("ADM1", "PCLI", "RGN", "CONT") or p.population >= 100_000 for p in m.places[:3])
+
+
+def find_toponyms(doc: Doc) -> list[Toponym]:
+    """Place and demonym mentions of a parsed chunk, with their generic-noun hints, containers and
+    relative phrases; not yet resolved. Place names inside organisation and facility names count;
+    a name the NER took for a place but that is part of a person's name elsewhere in the document
+    ("Lincoln" after "Abraham Lincoln"), a bare compass word, or an unknown single word with
+    nothing around it saying it is a place is left out."""
+    from .nlp import place_context
+
+    people = {t.text for e in doc.ents if e.label_ == "PERSON" and len(e) > 1 for t in e if t.text[:1].isupper()}
+    out: list[Toponym] = []
+
+    def add(span: Span, iso: str | None, label: str) -> None:
+        out.append(Toponym(span, Mention(span.text, span.start_char, span.end_char, demonym=iso), _relative(span), label))
+
+    for e in doc.ents:
+        start, end = e.start, e.end
+        if doc[start].lower_ == "the":  # "the United States": the name, not the article
+            start += 1
+        if start >= end:
+            continue
+        span = doc[start:end]
+        iso = None
+        if e.label_ == "NORP" or e.label_ in DEMONYM_LABELS and not lookup(span.text).places:
+            iso = demonym_country(span.text)
+        if iso is not None:
+            add(span, iso, e.label_)
+            continue
+        if e.label_ not in PLACE_LABELS:
+            if e.label_ in ("ORG", "FAC") and len(span) > 1 and (sub := _embedded(span)) is not None:
+                add(sub, demonym_country(sub.text) if not _known(sub.text) else None, "GPE")
+            continue
+        if not span.text[:1].isupper() or span.text.lower() in NOT_NAMES:
+            continue
+        words = {t.lower_.rstrip(".") for t in span}
+        if _known(span.text, exact=False):
+            if len(span) == 1 and span.text in people and not place_context(span, strong=True):
+                continue  # "Lincoln" of "Abraham Lincoln"
+            add(span, None, e.label_)
+            continue
+        if len(span) > 1 and (sub := _embedded(span)) is not None and not words & PLACE_WORDS:
+            add(sub, demonym_country(sub.text) if not _known(sub.text) else None, "GPE")
+            continue
+        if words & PLACE_WORDS or _hint(span) or place_context(span, strong=True) or len(span) > 1 and e.label_ in ("LOC", "FAC"):
+            add(span, None, e.label_)
+    for i, t in enumerate(out):
+        if t.mention.demonym:
+            continue
+        t.mention.hint = _hint(t.span)
+        # "X, Y" / "X in Y" / "X district of Y province": Y is the unit X lies in
+        j = i + 1
+        if j < len(out) and not out[j].mention.demonym:
+            between = doc[t.span.end : out[j].span.start]
+            words = [w.lower_ for w in between if w.lower_ not in GENERIC and w.lower_ != "the"]
+            if words in (["in"], ["of"], [","], [",", "in"]):
+                t.mention.container = j
     return out
+
+
+def resolve_toponyms(tops: list[Toponym], countries: Counter | None = None) -> list[Toponym]:
+    """Resolve a document's toponyms together; a name the gazetteer does not know falls back to its
+    container or to the nearest district/province named before it (precision 2 or 3)."""
+    mentions = [t.mention for t in tops]
+    # container indices refer to positions in `tops`
+    res = resolve_mentions(mentions, countries)
+    for t, r in zip(tops, res):
+        t.place = r.place
+        if r.place is not None and t.mention.demonym:
+            t.precision = 3
+        if r.place is not None and not t.mention.demonym:
+            t.precision = PRECISION[r.place.feature]
+            if t.mention.hint == "ADM2" and r.place.feature in ("PPL", "PPLC"):
+                t.precision = 2  # "Panjgur district": the district, at its namesake town
+            if t.relative:
+                t.precision = max(t.precision, 2)
+    for i, t in enumerate(tops):
+        if t.place is not None or t.mention.demonym:
+            continue
+        anchor = None
+        if t.mention.container is not None and tops[t.mention.container].place is not None:
+            anchor = tops[t.mention.container].place
+        if anchor is None and t.mention.hint in ("PPL", "ADM2", None) and t.label in ("GPE", "LOC"):
+            # the nearest district, town or province named before it in the document
+            for k in range(i - 1, -1, -1):
+                if t.mention.start - tops[k].mention.end > FALLBACK_CHARS:
+                    break
+                p = tops[k].place
+                if p is not None and not tops[k].mention.demonym and p.feature in ("ADM2", "ADM1", "PPL", "PPLC") and tops[k].precision:
+                    anchor = p
+                    break
+        if anchor is not None:
+            if anchor.feature in ("PPL", "PPLC") and anchor.admin2 is None:
+                t.place, t.precision = anchor, 2  # the town the district is named after
+            elif anchor.feature in ("PPL", "PPLC"):
+                t.place, t.precision = anchor, 2
+            else:
+                t.place, t.precision = anchor, PRECISION[anchor.feature] if anchor.feature != "PPL" else 2
+            t.fallback = True
+    return tops
+
+
+def record(t: Toponym, offset: int) -> dict[str, Any]:
+    p = t.place
+    rec: dict[str, Any] = {
+        "text": t.span.text, "start": offset + t.span.start_char, "end": offset + t.span.end_char,
+        "name": None, "country": None, "admin1": None, "admin2": None, "lat": None, "lon": None,
+        "geonameid": None, "feature_code": None, "precision": t.precision, "relative": t.relative,
+        "fallback": t.fallback,
+    }
+    if p is not None:
+        loc = to_location(p, t.span.text, t.precision)
+        rec.update(name=loc.name, country=loc.country, admin1=loc.admin1, admin2=loc.admin2, lat=loc.lat, lon=loc.lon,
+                   geonameid=loc.geonameid, feature_code=loc.feature_code)
+    return rec
+
+
+def toponyms(chunks: list[Chunk], demonyms: list[dict[str, Any]] | None = None) -> list[dict[str, Any]]:
+    """The `flashpoint geoparse` records of a document: every place name with its resolution (the
+    fields of CONTRACT.md plus admin2, precision, relative and fallback). Demonyms are left out of
+    this list; pass a list as `demonyms` to receive them (each with the country it stands for)."""
+    tops: list[tuple[int, Toponym]] = []
+    for c in chunks:
+        tops += [(c.offset, t) for t in find_toponyms(c.doc)]
+    # container indices are per chunk; shift them to document positions
+    base = 0
+    for c in chunks:
+        n = sum(1 for off, _ in tops if off == c.offset)
+        for off, t in tops[base : base + n]:
+            if t.mention.container is not None:
+                t.mention.container += base
+        base += n
+    resolve_toponyms([t for _, t in tops])
+    out = []
+    for off, t in tops:
+        if t.mention.demonym:
+            if demonyms is not None:
+                demonyms.append(record(t, off))
+            continue
+        out.append(record(t, off))
+    return out
+
+
+def doc_places(doc: Doc) -> dict[tuple[int, int], tuple[Location, Toponym]]:
+    """Resolved places of a parsed chunk by token span (start, end) of their entity, cached on the
+    doc. Demonyms are left out."""
+    cached = doc.user_data.get("flashpoint_places")
+    if cached is not None:
+        return cached
+    tops = resolve_toponyms(find_toponyms(doc))
+    out = {}
+    for t in tops:
+        if t.place is None or t.mention.demonym:
+            continue
+        loc = to_location(t.place, t.span.text, t.precision)
+        out[(t.span.start, t.span.end)] = (loc, t)
+        if t.span.start > 0 and doc[t.span.start - 1].lower_ == "the":
+            out[(t.span.start - 1, t.span.end)] = (loc, t)
+    doc.user_data["flashpoint_places"] = out
+    return out
+
+
+def geoparse_texts(texts: list[str], batch_size: int = 64) -> list[dict[str, list[dict[str, Any]]]]:
+    """Geoparse a batch of texts with the pipeline minus the components geoparsing does not use
+    (parser, lemmatizer, attribute ruler): about twice as fast as the full pipeline. Returns one
+    `{"toponyms": [...], "demonyms": [...]}` per text."""
+    from .nlp import load_nlp, parse
+
+    nlp = load_nlp()
+    disable = [p for p in GEO_DISABLE if p in nlp.pipe_names]
+    out = []
+    with nlp.select_pipes(disable=disable):
+        for chunks in parse(texts, nlp, batch_size=batch_size):
+            dem: list[dict[str, Any]] = []
+            out.append({"toponyms": toponyms(chunks, dem), "demonyms": dem})
+    return out
+
+
+def geoparse_documents(texts: Iterable[str], batch_size: int = 64) -> Iterator[dict[str, list[dict[str, Any]]]]:
+    """`geoparse_texts` over any number of texts, one batch at a time."""
+    batch: list[str] = []
+    for t in texts:
+        batch.append(t)
+        if len(batch) >= batch_size:
+            yield from geoparse_texts(batch, batch_size)
+            batch = []
+    if batch:
+        yield from geoparse_texts(batch, batch_size)
+
+
+def benchmark(texts: list[str] | None = None, n: int = 1000) -> dict[str, float]:
+    """Time to geoparse n articles (default: the shared TR-News and LGL articles, cycled to n; else
+    the bundled demo corpus). Model and gazetteer loading are timed apart as start-up."""
+    from .nlp import load_nlp
+    from .places import gazetteer
+
+    t0 = time.perf_counter()
+    load_nlp()
+    gazetteer()
+    startup = time.perf_counter() - t0
+    if texts is None:
+        texts = _bench_texts()
+    texts = [texts[i % len(texts)] for i in range(n)] if texts else []
+    geoparse_texts(texts[:8])  # warm up
+    t1 = time.perf_counter()
+    res = list(geoparse_documents(texts))
+    dt = time.perf_counter() - t1
+    return {
+        "documents": len(texts), "toponyms": sum(len(r["toponyms"]) for r in res), "seconds": dt,
+        "docs_per_s": len(texts) / dt if dt else 0.0, "chars_per_s": sum(map(len, texts)) / dt if dt else 0.0,
+        "startup_s": startup,
+    }
+
+
+def _bench_texts() -> list[str]:
+    from pathlib import Path
+
+    from .eval_geo import read_corpus
+
+    for shared in (Path("../shared"), Path(__file__).resolve().parents[3] / "shared"):
+        geo = shared / "eval" / "geo"
+        if geo.is_dir():
+            return [a.text for f in ("tr_news.xml", "lgl.xml") if (geo / f).exists() for a in read_corpus(geo / f)]
+    from importlib import resources
+
+    from .models import Document
+    from .readers import read_paths
+
+    return [d.text for d in read_paths([resources.files("flashpoint").joinpath("data", "demo")]) if isinstance(d, Document)]

