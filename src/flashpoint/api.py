@@ -38,7 +38,7 @@ from fastapi.staticfiles import StaticFiles
 
 from . import __version__, export
 from .lexicon import load_actor_dictionary, load_plover
-from .store import Store, StoreError, db_path
+from .store import Store, StoreError, db_path, event_filters
 
 HOST = "127.0.0.1"
 DEFAULT_PORT = 8765
@@ -180,39 +180,6 @@ def check_offset(page: int, page_size: int) -> int:
     return offset
 
 
-def event_filters(
-    date_from: date | None = None, date_to: date | None = None, country: str | None = None, actor: str | None = None,
-    event_type: str | None = None, modality: str | None = None, doc_id: str | None = None,
-) -> tuple[list[str], list[Any]]:
-    """WHERE clauses with the semantics of Store.query_events (country: actor, recipient or place)."""
-    where: list[str] = []
-    args: list[Any] = []
-    if date_from:
-        where.append("e.date >= ?")
-        args.append(date_from)
-    if date_to:
-        where.append("e.date <= ?")
-        args.append(date_to)
-    if country:
-        where.append("(e.country = ? OR list_contains(e.actor_countries, ?) OR list_contains(e.recipient_countries, ?))")
-        args += [country.upper()] * 3
-    if event_type:
-        where.append("e.event_type = ?")
-        args.append(event_type)
-    if modality:
-        where.append("e.modality = ?")
-        args.append(modality)
-    if actor:
-        where.append(
-            "e.event_id IN (SELECT event_id FROM actors WHERE role = 'actor' AND "
-            "(lower(name) LIKE ? ESCAPE '\\' OR lower(text) LIKE ? ESCAPE '\\' OR country = ?))"
-        )
-        like = "%" + actor.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        args += [like, like, actor.upper()]
-    if doc_id:
-        where.append("e.doc_id = ?")
-        args.append(doc_id)
-    return where, args
 
 
 # The records are stored as JSON text: pages are assembled by DuckDB, never parsed in Python.

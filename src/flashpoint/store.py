@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Iterable
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -177,28 +177,7 @@ class Store:
         limit: int | None = None,
     ) -> list[dict[str, Any]]:
         """Contract event records matching every filter given (country: actor, recipient or place)."""
-        where, args = [], []
-        if date_from:
-            where.append("e.date >= ?")
-            args.append(date_from)
-        if date_to:
-            where.append("e.date <= ?")
-            args.append(date_to)
-        if country:
-            where.append("(e.country = ? OR list_contains(actor_countries, ?) OR list_contains(recipient_countries, ?))")
-            args += [country.upper()] * 3
-        if event_type:
-            where.append("e.event_type = ?")
-            args.append(event_type.upper())
-        if modality:
-            where.append("e.modality = ?")
-            args.append(modality.lower())
-        if actor:
-            where.append(
-                "e.event_id IN (SELECT event_id FROM actors WHERE role = 'actor' AND "
-                "(lower(name) LIKE ? OR lower(text) LIKE ? OR country = ?))"
-            )
-            args += [f"%{actor.lower()}%", f"%{actor.lower()}%", actor.upper()]
+        where, args = event_filters(date_from, date_to, country, actor, event_type, modality)
         sql = "SELECT e.record, d.title, d.source, d.url FROM events e JOIN documents d USING (doc_id)"
         if where:
             sql += " WHERE " + " AND ".join(where)
@@ -229,6 +208,41 @@ class Store:
                 "AND e.modality = 'asserted' GROUP BY 1, 2 ORDER BY 3 DESC LIMIT 10"
             ).fetchall(),
         }
+
+
+def event_filters(
+    date_from: date | None = None, date_to: date | None = None, country: str | None = None, actor: str | None = None,
+    event_type: str | None = None, modality: str | None = None, doc_id: str | None = None,
+) -> tuple[list[str], list[Any]]:
+    """WHERE clauses over events `e` (country: actor, recipient or place); shared with the API."""
+    where: list[str] = []
+    args: list[Any] = []
+    if date_from:
+        where.append("e.date >= ?")
+        args.append(date_from)
+    if date_to:
+        where.append("e.date <= ?")
+        args.append(date_to)
+    if country:
+        where.append("(e.country = ? OR list_contains(e.actor_countries, ?) OR list_contains(e.recipient_countries, ?))")
+        args += [country.upper()] * 3
+    if event_type:
+        where.append("e.event_type = ?")
+        args.append(event_type.upper())
+    if modality:
+        where.append("e.modality = ?")
+        args.append(modality.lower())
+    if actor:
+        where.append(
+            "e.event_id IN (SELECT event_id FROM actors WHERE role = 'actor' AND "
+            "(lower(name) LIKE ? ESCAPE '\\' OR lower(text) LIKE ? ESCAPE '\\' OR country = ?))"
+        )
+        like = "%" + actor.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        args += [like, like, actor.upper()]
+    if doc_id:
+        where.append("e.doc_id = ?")
+        args.append(doc_id)
+    return where, args
 
 
 def event_row(e: Event) -> tuple:
