@@ -172,11 +172,11 @@ def resolve_phrase(tok: Token, coref: CorefState | None = None) -> list[Actor]:
     if actor.country is None:
         countries = [m.entry.country for m in mentions if m.entry.country]
         actor.country = countries[0] if countries else None
-    if pick.entry.kind == "demonym" and any(t.lemma_.lower() == "ethnic" for t in tokens):
+    if pick.entry.kind == "demonym" and tok in pick.tokens and any(t.lemma_.lower() == "ethnic" for t in tokens):
         actor.sector = "ETH"  # an ethnic group, coded by where it lives, not by its kin state
         home = [m.entry.country for m in mentions_in(tokens) if m.entry.kind in ("name", "place") and m.entry.country]
         actor.country = home[0] if home else None
-    elif pick.entry.kind == "demonym":  # "the Albanians of southern Serbia": where they live
+    elif pick.entry.kind == "demonym" and tok in pick.tokens:  # "the Albanians of southern Serbia": where they live
         home = [m.entry.country for m in mentions_in(tokens) if m is not pick and m.entry.kind in ("name", "place") and m.entry.country]
         actor.country = home[0] if home else actor.country
     return [actor]

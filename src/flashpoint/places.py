@@ -37,7 +37,7 @@ from typing import NamedTuple
 from .lexicon import load_actor_dictionary, load_csv, norm
 from .models import Location
 
-INDEX_VERSION = 4
+INDEX_VERSION = 5
 
 # ACLED geo-precision of an event located at a place of this feature class.
 PRECISION = {"PPL": 1, "PPLC": 1, "ADM2": 2, "ADM1": 3, "PCLI": 3, "RGN": 3, "CONT": 3}
@@ -248,6 +248,8 @@ def build_index() -> dict:
         aliases = {a1, a1.replace(" and ", "-"), a1.replace(" and ", " "), _core(a1), *abbrev.get((cc, a1), [])}
         for n in iso_names.get(cc, {}).get(a1, []):
             aliases |= {n, _core(n)} if not re.fullmatch(r"[A-Z]{2}-\w+", n) else {n}
+        # each half of a compound province ("Sistan" of "Sistan and Baluchestan") names it too
+        aliases |= {part for part in re.split(r" and |-", a1) if len(part) >= 5 and part != a1}
         for alias in aliases:
             if len(alias) > 1:
                 add(alias, place)
