@@ -9,7 +9,7 @@ from .coder import Coder
 from .models import Document, Event
 from .nlp import Chunk, load_nlp, parse
 
-CODER_VERSION = "0.1.0"  # bump when rules or data change what is extracted: stored documents are re-coded
+CODER_VERSION = "0.2.0"  # bump when rules or data change what is extracted: stored documents are re-coded
 
 
 def code_document(doc: Document, chunks: list[Chunk]) -> list[Event]:
