@@ -20,8 +20,12 @@ from .models import Actor, Location
 from .modality import modality as classify_modality
 from .nlp import Chunk
 
-SAY_VERBS = {"say", "tell", "state", "announce", "claim", "add", "report", "allege", "insist", "declare", "write", "stress", "reiterate"}
+SAY_VERBS = {"say", "tell", "state", "announce", "claim", "add", "report", "allege", "insist", "declare", "write", "stress", "reiterate",
+             "conclude", "argue", "emphasize", "emphasise", "remind", "underline", "maintain", "repeat"}
 DEMAND_MODALS = {"must", "should", "ought"}
+DEMAND_NOUNS = {"reminder", "warning", "message", "statement", "declaration", "insistence"}
+DEMAND_VERBS = {"issue", "send", "deliver"}  # "issued a reminder that ..."
+ENABLING = {"ensure", "help", "try", "work", "move"}  # "must ensure ... to allow": the request is for the whole
 LIGHT_VERBS = {"carry", "launch", "conduct", "mount", "stage", "have", "hold", "make", "fire", "begin", "start", "order", "undertake"}
 OBJ_DEPS = {"dobj", "obj", "nsubjpass", "attr", "oprd"}
 PLACE_PREPS = {"in", "at", "near", "inside", "outside", "into", "across", "from"}
@@ -198,11 +202,19 @@ def subsumed(tok: Token, fired: dict[int, Trigger]) -> bool:
 def demand_speaker(tok: Token) -> Token | None:
     """The subject of the verb of saying whose "that" clause says someone must or should do the
     trigger's action ("Britain said Libya must hand over the suspects")."""
-    if tok.dep_ != "ccomp" or not any(lemma(a) in DEMAND_MODALS for a in children(tok, "aux")):
+    verb = tok
+    while verb.dep_ == "xcomp" and lemma(verb.head) in ENABLING:
+        verb = verb.head  # "must ensure security to allow supplies": the demand is for what the modal verb governs
+    if verb.dep_ not in ("ccomp", "acl") or not any(lemma(a) in DEMAND_MODALS for a in children(verb, "aux")):
         return None
-    if lemma(tok.head) not in SAY_VERBS or not children(tok, "nsubj"):
+    if not children(verb, "nsubj"):
         return None
-    subj = children(tok.head, "nsubj")
+    head = verb.head
+    if head.pos_ == "NOUN" and lemma(head) in DEMAND_NOUNS:  # "issued a reminder to Iraq that it must ..."
+        head = head.head
+    if lemma(head) not in SAY_VERBS | DEMAND_VERBS:
+        return None
+    subj = children(head, "nsubj")
     return subj[0] if subj else None
 
 
