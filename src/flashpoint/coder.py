@@ -21,7 +21,7 @@ from .modality import modality as classify_modality
 from .nlp import Chunk
 
 SAY_VERBS = {"say", "tell", "state", "announce", "claim", "add", "report", "allege", "insist", "declare", "write", "stress", "reiterate",
-             "conclude", "argue", "emphasize", "emphasise", "remind", "underline", "maintain", "repeat"}
+             "conclude", "argue", "emphasize", "emphasise", "remind", "underline", "maintain", "repeat", "confirm"}
 DEMAND_MODALS = {"must", "should", "ought"}
 DEMAND_NOUNS = {"reminder", "warning", "message", "statement", "declaration", "insistence"}
 DEMAND_VERBS = {"issue", "send", "deliver"}  # "issued a reminder that ..."
@@ -30,6 +30,7 @@ LIGHT_VERBS = {"carry", "launch", "conduct", "mount", "stage", "have", "hold", "
 OBJ_DEPS = {"dobj", "obj", "nsubjpass", "attr", "oprd"}
 PLACE_PREPS = {"in", "at", "near", "inside", "outside", "into", "across", "from"}
 GEO_LABELS = {"GPE", "LOC", "FAC"}
+CONFLICT_TYPES = {"ASSAULT", "COERCE", "SANCTION", "MOBILIZE"}
 CONTENT_TYPES = {"REQUEST", "THREATEN", "AGREE", "REJECT"}  # a that-clause under these is what is asked, threatened ...
 ADDRESSEE_TYPES = {"REQUEST", "THREATEN", "ACCUSE"}  # "demanded that X ...": X is who is asked
 NOUN_EVENT_PREPS = {"on", "for", "in"}
@@ -197,6 +198,20 @@ def subsumed(tok: Token, fired: dict[int, Trigger]) -> bool:
     if tok.pos_ == "NOUN" and tok.dep_ in ("dobj", "obj") and head.type in CONTENT_TYPES:
         return True  # "demanded the withdrawal of ...", "rejected the talks"
     return tok.pos_ == "NOUN" and tok.dep_ in OBJ_DEPS and lemma(tok) in head.objects
+
+
+def threat_of_willingness(tok: Token, trig: Trigger) -> Trigger:
+    """Readiness to coerce or attack ("is prepared to impose martial law", "is ready to strike") is a
+    threat, not an agreement: an AGREE trigger whose complement is a conflictual trigger is THREATEN."""
+    if trig.type != "AGREE":
+        return trig
+    lex = load_triggers()
+    for x in children(tok, "xcomp"):
+        fired = [t for t in lex.by_word.get(lemma(x), []) if matches(t, x)]
+        if any(t.type in CONFLICT_TYPES for t in fired):
+            plover = load_plover()
+            return replace(trig, type="THREATEN", mode=None, cameo=plover["types"]["THREATEN"]["cameo"], acled=None, objects=frozenset())
+    return trig
 
 
 def demand_speaker(tok: Token) -> Token | None:
@@ -393,6 +408,7 @@ class Coder:
             if m.entry.country:
                 self.country_counts[m.entry.country] += 1
         for tok, trig in find_triggers(sent):
+            trig = threat_of_willingness(tok, trig)
             actors, recipients, a_toks, r_toks = self.roles(tok, trig)
             own, rel = self.date_of(tok)
             year = own.date.year if own and own.date and own.precision == "year" else None
