@@ -336,7 +336,7 @@ def build_event(doc_id: str, text: str, g: Group, document: list[Candidate]) -> 
     loc = best_location(ms, recipients)
     facts = casualty_facts(ms, document) if g.type in ("ASSAULT", "COERCE", "PROTEST") else None  # facts.py: claims over the event's sentences
     conf = 0.4 + 0.2 * bool(countries(actors)) + 0.2 * bool(countries(recipients)) + 0.1 * (main.date_text is not None)
-    conf += 0.1 * (len(ms) > 1) - 0.15 * ("recipient_inferred" in first.spans) + 0.1 * main_clause(first.token)
+    conf += 0.1 * (len(ms) > 1) - 0.15 * ("recipient_inferred" in first.spans) + 0.15 * main_clause(first.token)
     ident = stable_id(doc_id, g.type, ",".join(sorted(countries(actors))), ",".join(sorted(countries(recipients))), str(ts))
     ev = Event(
         event_id=ident,
