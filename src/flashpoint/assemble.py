@@ -326,7 +326,8 @@ def build_event(doc_id: str, text: str, g: Group, document: list[Candidate]) -> 
     actors = unique([a for m in ms for a in m.actors])
     if countries(actors):  # "the strikes", "missiles": a role word adds nothing once the actor is known
         actors = [a for a in actors if a.country]
-    recipients = unique([a for m in ms for a in m.recipients if (a.country, a.name) not in {(x.country, x.name) for x in actors}])
+    # the actor is not its own recipient, but a country's government can be its people's ("students in Indonesia" -> Indonesia)
+    recipients = unique([a for m in ms for a in m.recipients if (a.country, a.name, a.sector) not in {(x.country, x.name, x.sector) for x in actors}])
     trig = next((m.trig for m in ms if m.trig.mode), first.trig)
     modes = [trig.mode] if trig.mode else []
     evidence = evidence_spans(text, ms)
