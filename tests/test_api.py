@@ -1,6 +1,6 @@
 """The REST API (`flashpoint serve`) on a store built from the demo corpus plus one hostile article.
 
-`build_demo_store` and `running_server` are shared with tests/test_browser.py: the store is built
+`build_demo_store` is shared with tests/test_browser.py: the store is built
 once per test session (in pytest's session temp folder) however many modules ask for it.
 """
 
@@ -9,12 +9,8 @@ from __future__ import annotations
 import csv
 import http.client
 import io
-import socket
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import date
 from importlib import resources
 from pathlib import Path
@@ -63,45 +59,6 @@ def build_demo_store(base: Path) -> Path:
     return db
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@contextmanager
-def running_server(db: Path, *extra: str) -> Iterator[str]:
-    """`flashpoint serve --db DB --port N` in a subprocess; yields its base URL and stops it."""
-    port = free_port()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "flashpoint.cli", "serve", "--db", str(db), "--port", str(port), *extra],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-    )
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            if proc.poll() is not None:
-                raise RuntimeError(f"flashpoint serve exited with {proc.returncode}:\n{proc.stdout.read()}")
-            try:
-                c = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-                c.request("GET", "/api/health")
-                if c.getresponse().status == 200:
-                    break
-            except OSError:
-                pass
-            if time.monotonic() > deadline:
-                raise RuntimeError("flashpoint serve did not answer within 60 s")
-            time.sleep(0.2)
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-
-
 @pytest.fixture(scope="session")
 def demo_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return build_demo_store(tmp_path_factory.getbasetemp() / "flashpoint-demo-store")
@@ -115,7 +72,7 @@ def client(demo_db: Path) -> Iterator[TestClient]:
 
 @pytest.fixture(scope="module")
 def live(demo_db: Path) -> Iterator[str]:
-    with running_server(demo_db) as url:
+    with api.running_server(demo_db) as url:
         yield url
 
 
@@ -372,9 +329,9 @@ def test_serve_with_workers_and_cli_errors(demo_db: Path, tmp_path: Path) -> Non
 
     from flashpoint.cli import app
 
-    with running_server(demo_db, "--workers", "2") as url:
+    with api.running_server(demo_db, "--workers", "2") as url:
         status, body = raw_get(url, "/api/summary")
         assert status == 200 and b'"events"' in body
-    r = CliRunner().invoke(app, ["serve", "--db", str(tmp_path / "absent.duckdb"), "--port", str(free_port())])
+    r = CliRunner().invoke(app, ["serve", "--db", str(tmp_path / "absent.duckdb"), "--port", str(api.free_port())])
     assert r.exit_code == 2 and "no such database" in " ".join(r.output.split())
     assert "dashboard on" not in r.output

@@ -52,7 +52,7 @@ def _test_api():
     return sys.modules[name]
 
 
-XSS_ID, build_demo_store, running_server = _test_api().XSS_ID, _test_api().build_demo_store, _test_api().running_server
+XSS_ID, build_demo_store = _test_api().XSS_ID, _test_api().build_demo_store
 
 
 @pytest.fixture(scope="session")
@@ -62,7 +62,7 @@ def demo_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def server(demo_db: Path) -> Iterator[str]:
-    with running_server(demo_db) as url:
+    with api.running_server(demo_db) as url:
         yield url
 
 

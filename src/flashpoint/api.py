@@ -20,8 +20,8 @@ import math
 import os
 import threading
 import time
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from datetime import date
 from enum import Enum
 from pathlib import Path
@@ -534,30 +534,32 @@ def serve(db: str | os.PathLike | None = None, port: int = DEFAULT_PORT, *, cors
 
 
 # ---------------------------------------------------------------------------- load check
-def bench_api(db: str | os.PathLike | None = None, requests: int = 200, concurrency: int = 200,
-              workers: int = 1, timeout: float = 60.0) -> dict[str, Any]:
-    """Start `flashpoint serve` on a free loopback port, send `requests` API requests with
-    `concurrency` in flight at once (a mix of list, filter, CSV, detail, dyad and summary
-    requests), stop the server, and return the latency percentiles in milliseconds."""
-    import http.client
+def free_port() -> int:
     import socket
+
+    with socket.socket() as s:
+        s.bind((HOST, 0))
+        return s.getsockname()[1]
+
+
+@contextmanager
+def running_server(db: str | os.PathLike, *extra: str, start_timeout: float = 60.0) -> Iterator[str]:
+    """`flashpoint serve --db DB --port N` in a subprocess on a free port; yields its base URL once
+    /api/health answers, and stops it (used by the load check and the API and browser tests)."""
+    import http.client
     import subprocess
     import sys
-    from concurrent.futures import ThreadPoolExecutor
 
-    with Store(db, read_only=True) as s:  # fail early with the store's own message
-        ids = [r[0] for r in s.con.execute("SELECT event_id FROM events ORDER BY event_id LIMIT 50").fetchall()]
-        countries = [r[0] for r in s.con.execute("SELECT DISTINCT country FROM events WHERE country IS NOT NULL ORDER BY 1").fetchall()]
-        path = s.path
-    sock = socket.socket()
-    sock.bind((HOST, 0))
-    port = sock.getsockname()[1]
-    sock.close()
-    proc = subprocess.Popen([sys.executable, "-m", "flashpoint.api", "--db", str(path), "--port", str(port), "--workers", str(workers)],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    port = free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "flashpoint.cli", "serve", "--db", str(db), "--port", str(port), *extra],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )
     try:
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + start_timeout
         while True:
+            if proc.poll() is not None:
+                raise RuntimeError(f"flashpoint serve exited with {proc.returncode}:\n{proc.stdout.read()}")
             try:
                 c = http.client.HTTPConnection(HOST, port, timeout=2)
                 c.request("GET", "/api/health")
@@ -565,9 +567,33 @@ def bench_api(db: str | os.PathLike | None = None, requests: int = 200, concurre
                     break
             except OSError:
                 pass
-            if proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"the server did not start: {proc.stderr.read().decode(errors='replace')[-2000:] if proc.poll() is not None else 'timeout'}")
-            time.sleep(0.1)
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"flashpoint serve did not answer within {start_timeout:.0f} s")
+            time.sleep(0.2)
+        yield f"http://{HOST}:{port}"
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+def bench_api(db: str | os.PathLike | None = None, requests: int = 200, concurrency: int = 200,
+              workers: int = 1, timeout: float = 60.0) -> dict[str, Any]:
+    """Start `flashpoint serve` on a free loopback port, send `requests` API requests with
+    `concurrency` in flight at once (a mix of list, filter, CSV, detail, dyad and summary
+    requests), stop the server, and return the latency percentiles in milliseconds."""
+    import http.client
+    from concurrent.futures import ThreadPoolExecutor
+
+    with Store(db, read_only=True) as s:  # fail early with the store's own message
+        ids = [r[0] for r in s.con.execute("SELECT event_id FROM events ORDER BY event_id LIMIT 50").fetchall()]
+        countries = [r[0] for r in s.con.execute("SELECT DISTINCT country FROM events WHERE country IS NOT NULL ORDER BY 1").fetchall()]
+        path = s.path
+    with running_server(path, "--workers", str(workers)) as url:
+        port = int(url.rsplit(":", 1)[1])
         paths = []
         for i in range(requests):
             k = i % 8
@@ -606,12 +632,6 @@ def bench_api(db: str | os.PathLike | None = None, requests: int = 200, concurre
         with ThreadPoolExecutor(max_workers=concurrency) as pool:
             results = list(pool.map(one, paths))
         wall = time.perf_counter() - t0
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
     lat = sorted(ms for ms, _ in results)
 
     def pct(q: float) -> float:
@@ -622,28 +642,3 @@ def bench_api(db: str | os.PathLike | None = None, requests: int = 200, concurre
         "seconds": wall, "requests_per_s": requests / wall,
         "p50_ms": pct(0.50), "p95_ms": pct(0.95), "p99_ms": pct(0.99), "max_ms": lat[-1],
     }
-
-
-def main(argv: list[str] | None = None) -> None:
-    """`python -m flashpoint.api [--db DB] [--port N]` serves; `... bench` runs the load check."""
-    import argparse
-
-    ap = argparse.ArgumentParser(prog="python -m flashpoint.api")
-    ap.add_argument("command", nargs="?", choices=("serve", "bench"), default="serve")
-    ap.add_argument("--db")
-    ap.add_argument("--port", type=int, default=DEFAULT_PORT)
-    ap.add_argument("--requests", type=int, default=200)
-    ap.add_argument("--concurrency", type=int, default=200)
-    ap.add_argument("--workers", type=int, default=1)
-    a = ap.parse_args(argv)
-    try:
-        if a.command == "bench":
-            print(json.dumps(bench_api(a.db, a.requests, a.concurrency, a.workers), indent=1))
-        else:
-            serve(a.db, a.port, workers=a.workers, log_level="warning")
-    except StoreError as e:
-        raise SystemExit(f"error {e}")
-
-
-if __name__ == "__main__":
-    main()
