@@ -9,14 +9,12 @@ from dataclasses import replace
 from datetime import date, timedelta
 
 from . import acled
-from .actors import mentions_in
-from .coder import SAY_VERBS, Candidate, speaker
+from .coder import SAY_VERBS, VERBAL, Candidate, speaker
 from .facts import casualty_facts
 from .lexicon import goldstein, load_actor_dictionary, load_plover, plover_score
 from .models import Actor, Event, Location, Span, stable_id
 from .places import country_place
 
-VERBAL = {"AGREE", "CONSULT", "SUPPORT", "CONCEDE", "REQUEST", "ACCUSE", "REJECT", "THREATEN", "SANCTION"}
 VIOLENT = {"ASSAULT", "COERCE", "PROTEST", "MOBILIZE"}
 DOMESTIC = {"COP", "JUD"}  # police and courts act in their own country
 DOMESTIC_TYPES = {"CONCEDE", "COERCE", "RETREAT", "SANCTION"}  # with no one named, done at home
@@ -156,9 +154,8 @@ def fill_roles(cands: list[Candidate], salient: list[str]) -> None:
 def sentence_country(c: Candidate) -> None:
     """Actors of unknown country ("opposition groups", "President Mugabe") in a sentence that names
     one country only are of that country."""
-    named = {m.entry.country for m in mentions_in(list(c.sentence)) if m.entry.country}
-    if len(named) == 1:
-        iso = next(iter(named))
+    if len(c.sentence_countries) == 1:
+        iso = next(iter(c.sentence_countries))
         for a in c.actors + c.recipients:
             if a.country is None and a.text:
                 a.country = iso

@@ -18,7 +18,7 @@ from .actors import CorefState, mentions_in, resolve_phrase
 from .lexicon import Trigger, load_actor_dictionary, load_plover, load_triggers
 from .models import Actor, Location
 from .modality import modality as classify_modality
-from .nlp import Chunk
+from .nlp import PLACE_NOUNS, Chunk
 
 SAY_VERBS = {"say", "tell", "state", "announce", "claim", "add", "report", "allege", "insist", "declare", "write", "stress", "reiterate",
              "conclude", "argue", "emphasize", "emphasise", "remind", "underline", "maintain", "repeat", "confirm"}
@@ -30,6 +30,7 @@ LIGHT_VERBS = {"carry", "launch", "conduct", "mount", "stage", "have", "hold", "
 OBJ_DEPS = {"dobj", "obj", "nsubjpass", "attr", "oprd"}
 PLACE_PREPS = {"in", "at", "near", "inside", "outside", "into", "across", "from"}
 GEO_LABELS = {"GPE", "LOC", "FAC"}
+VERBAL = {"AGREE", "CONSULT", "SUPPORT", "CONCEDE", "REQUEST", "ACCUSE", "REJECT", "THREATEN", "SANCTION"}  # said, not done
 CONFLICT_TYPES = {"ASSAULT", "COERCE", "SANCTION", "MOBILIZE"}
 CONTENT_TYPES = {"REQUEST", "THREATEN", "AGREE", "REJECT"}  # a that-clause under these is what is asked, threatened ...
 ADDRESSEE_TYPES = {"REQUEST", "THREATEN", "ACCUSE"}  # "demanded that X ...": X is who is asked
@@ -52,6 +53,7 @@ class Candidate:
     date_text: str | None = None
     relative: tuple[int, int] | None = None  # (days, index of the candidate it is relative to)
     objects: frozenset[str] = frozenset()  # the objects that made a constrained entry fire (ambassador, delegation)
+    sentence_countries: frozenset[str] = frozenset()  # the countries its sentence names
     location: Location | None = None
     spans: dict[str, tuple[int, int]] = field(default_factory=dict)
 
@@ -330,7 +332,7 @@ class Coder:
         recipients = [a for t in recip_toks for a in resolve_phrase(t, self.coref)]
         return actors, recipients, actor_toks, recip_toks
 
-    def place(self, tok: Token, actors: list[Actor], actor_toks: list[Token]) -> Location | None:
+    def place(self, tok: Token, trig: Trigger, actors: list[Actor], actor_toks: list[Token]) -> Location | None:
         """Where the event happened: a place named in the trigger's clause ("in", "at", "near",
         "inside" ... a place, "the X district", "the village of X"), resolved with the whole chunk
         as context (geoparse.doc_places), leaving out descriptive clauses ("a group that seeks a
@@ -341,13 +343,9 @@ class Coder:
         never the actor's own country; for a diplomatic act ("recalled its ambassador from Iran")
         a country after "from" is the counterpart and the act happens at home, while a town
         ("recalled from Chabahar") is still where it happened."""
-        from dataclasses import replace as _replace
-
         from .geoparse import doc_places
         from .places import country_place, to_location
 
-        place_nouns = {"village", "town", "city", "district", "province", "region", "county", "area", "governorate", "state", "camp"}
-        diplomatic = {"SANCTION", "REJECT", "REQUEST", "ACCUSE", "THREATEN", "AGREE", "SUPPORT", "CONCEDE", "CONSULT"}
         doc = tok.doc
         clause = clause_of(tok)
         skip = {t.i for a in actor_toks for t in a.subtree}
@@ -365,14 +363,13 @@ class Coder:
             root = span.root
             head = root.head
             prep = head.lower_ if root.dep_ == "pobj" else None
-            via_noun = prep == "of" and head.head.lemma_.lower() in place_nouns  # "the village of X"
+            via_noun = prep == "of" and head.head.lemma_.lower() in PLACE_NOUNS  # "the village of X"
             if not (prep in PLACE_PREPS or via_noun or root.dep_ in ("compound", "appos", "conj", "dobj", "nsubjpass", "npadvmod")):
                 continue
             if prep == "from":
                 if loc.country in own:
                     continue  # "a strike from neighbouring Iran": where it came from
-                trig = next((t for k, t in find_triggers(tok.sent) if k.i == tok.i), None) if own else None
-                if loc.feature_code in ("PCLI", "RGN", "CONT") and trig is not None and trig.type in diplomatic:
+                if loc.feature_code in ("PCLI", "RGN", "CONT") and own and trig.type in VERBAL:
                     p = country_place(sorted(own)[0])
                     home = to_location(p, actors[0].text or p.name, 3) if p else None
                     continue
@@ -382,7 +379,7 @@ class Coder:
             depth, t = 0, root
             while t.i != tok.i and t.head.i != t.i and depth < 20:
                 t, depth = t.head, depth + 1
-            found.append(((loc.country in own, precision, loc.lat is None, depth), _replace(loc, precision=precision)))
+            found.append(((loc.country in own, precision, loc.lat is None, depth), replace(loc, precision=precision)))
         if not found:
             return home
         return min(found, key=lambda x: x[0])[1]
@@ -404,6 +401,7 @@ class Coder:
     def sentence(self, chunk: Chunk, sent: Span, index_base: int) -> list[Candidate]:
         out: list[Candidate] = []
         mentions = mentions_in(list(sent))
+        named = frozenset(m.entry.country for m in mentions if m.entry.country)
         for m in mentions:
             if m.entry.country:
                 self.country_counts[m.entry.country] += 1
@@ -412,7 +410,8 @@ class Coder:
             actors, recipients, a_toks, r_toks = self.roles(tok, trig)
             own, rel = self.date_of(tok)
             year = own.date.year if own and own.date and own.precision == "year" else None
-            c = Candidate(trig, tok, chunk.offset, actors, recipients, objects=frozenset(obj_lemmas(tok) & trig.objects))
+            c = Candidate(trig, tok, chunk.offset, actors, recipients, objects=frozenset(obj_lemmas(tok) & trig.objects),
+                          sentence_countries=named)
             c.modality = classify_modality(tok, trig.negated, year, self.dateline)
             if (who := demand_speaker(tok)) is not None:  # "X said Y must do Z": X asks Y for Z
                 plover = load_plover()
@@ -428,7 +427,7 @@ class Coder:
                 # "X, a day after Y": the trigger after the phrase is Y, the one before it is X.
                 c.relative = (-rel.offset_days, index_base + len(out) - 1)
                 c.date_text = rel.text
-            c.location = self.place(tok, actors, a_toks)
+            c.location = self.place(tok, trig, actors, a_toks)
             c.spans["trigger"] = c.char_span(tok)
             c.spans["sentence"] = (chunk.offset + sent.start_char, chunk.offset + sent.end_char)
             if a_toks:

