@@ -27,6 +27,7 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
+from .evaluate import prf
 from .places import km
 
 CORPORA = {"tr-news": "tr_news.xml", "lgl": "lgl.xml"}
@@ -66,22 +67,19 @@ class CorpusReport:
 
     @property
     def precision(self) -> float:
-        return self.matched / self.predicted if self.predicted else 0.0
+        return prf(self.matched, self.predicted - self.matched, self.gold - self.matched)[0]
 
     @property
     def recall(self) -> float:
-        return self.matched / self.gold if self.gold else 0.0
+        return prf(self.matched, self.predicted - self.matched, self.gold - self.matched)[1]
 
     @property
     def f1(self) -> float:
-        p, r = self.precision, self.recall
-        return 2 * p * r / (p + r) if p + r else 0.0
+        return prf(self.matched, self.predicted - self.matched, self.gold - self.matched)[2]
 
     @property
     def strict_f1(self) -> float:
-        p = self.exact / self.predicted if self.predicted else 0.0
-        r = self.exact / self.gold if self.gold else 0.0
-        return 2 * p * r / (p + r) if p + r else 0.0
+        return prf(self.exact, self.predicted - self.exact, self.gold - self.exact)[2]
 
     @property
     def acc161(self) -> float:

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import csv
 import json
-import math
 import re
 import time
 from collections import Counter
@@ -25,6 +24,8 @@ from typing import Any
 
 from rich.console import Console
 from rich.table import Table
+
+from .places import km
 
 SEED = "iran_pakistan_2024-01-17"
 
@@ -55,13 +56,6 @@ def evidence_overlap(pred: dict, gold: dict) -> int:
     words = set(re.findall(r"\w+", (gold.get("evidence") or "").lower()))
     text = " ".join(e["text"] for e in pred.get("evidence") or []).lower()
     return len(words & set(re.findall(r"\w+", text)))
-
-
-def km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
-    p1, p2 = math.radians(lat1), math.radians(lat2)
-    dp, dl = p2 - p1, math.radians(lon2 - lon1)
-    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
-    return 6371.0 * 2 * math.asin(math.sqrt(a))
 
 
 def field_checks(pred: dict, gold: dict) -> dict[str, bool]:
