@@ -32,7 +32,6 @@ from .places import GENERIC, PRECISION, Mention, Place, lookup, resolve_mentions
 PLACE_LABELS = {"GPE", "LOC", "FAC"}
 FALLBACK_CHARS = 600  # an unknown village falls back to a district or town named at most this far before it
 DEMONYM_LABELS = {"NORP", "GPE", "ORG", "LOC"}
-CONTAINER_PREPS = {"in", "of", ","}
 # "50 kilometres inside Pakistan", "20 km north of Kabul", "on the outskirts of X", "near X"
 UNITS = r"(?:kilometers|kilometres|km|kms|miles|mi|meters|metres|m)"
 DIRECTIONS = r"(?:north|south|east|west|northeast|northwest|southeast|southwest|north-east|north-west|south-east|south-west)(?:ern)?"

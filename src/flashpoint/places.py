@@ -37,7 +37,7 @@ from typing import NamedTuple
 from .lexicon import load_actor_dictionary, load_csv, norm
 from .models import Location
 
-INDEX_VERSION = 5
+INDEX_VERSION = 6
 
 # ACLED geo-precision of an event located at a place of this feature class.
 PRECISION = {"PPL": 1, "PPLC": 1, "ADM2": 2, "ADM1": 3, "PCLI": 3, "RGN": 3, "CONT": 3}
@@ -238,13 +238,11 @@ def build_index() -> dict:
     for cc, a1 in regions:
         by_country[cc].append(a1)
     iso_names = {cc: _iso_subdivisions(cc, a1s) for cc, a1s in by_country.items()}
-    admin1_places: dict[tuple[str, str], Place] = {}
     for (cc, a1), members in regions.items():
         lat, lon = centre([(p.lat, p.lon) for p in members])
         pop = sum(p.population for p in members)
         gid = us_states.get(norm(a1), 0) if cc == "US" else 0
         place = Place(gid, a1, iso3.get(cc, cc), a1, lat, lon, pop, "ADM1")
-        admin1_places[(iso3.get(cc, cc), a1)] = place
         aliases = {a1, a1.replace(" and ", "-"), a1.replace(" and ", " "), _core(a1), *abbrev.get((cc, a1), [])}
         for n in iso_names.get(cc, {}).get(a1, []):
             aliases |= {n, _core(n)} if not re.fullmatch(r"[A-Z]{2}-\w+", n) else {n}
@@ -300,7 +298,6 @@ def build_index() -> dict:
         "names": {k: tuple(ids[p] for p in sorted(ps, key=lambda p: -importance(p))) for k, ps in names.items()},
         "variants": {k: tuple(v) for k, v in variants.items()},
         "countries": {k: ids[p] for k, p in country_places.items()},
-        "admin1": {k: ids[p] for k, p in admin1_places.items() if p in ids},
     }
 
 
@@ -374,11 +371,6 @@ def gazetteer() -> Names:
 
 def country_place(iso3: str | None) -> Place | None:
     i = _index()["countries"].get(iso3 or "")
-    return gazetteer().place(i) if i is not None else None
-
-
-def admin1_place(iso3: str, admin1: str | None) -> Place | None:
-    i = _index()["admin1"].get((iso3, admin1 or ""))
     return gazetteer().place(i) if i is not None else None
 
 
