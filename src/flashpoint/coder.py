@@ -17,15 +17,15 @@ from . import dates as dt
 from .actors import CorefState, mentions_in, resolve_phrase
 from .lexicon import Trigger, load_actor_dictionary, load_plover, load_triggers
 from .models import Actor, Location
+from .modality import cues
 from .modality import modality as classify_modality
 from .nlp import PLACE_NOUNS, Chunk
 
-SAY_VERBS = {"say", "tell", "state", "announce", "claim", "add", "report", "allege", "insist", "declare", "write", "stress", "reiterate",
-             "conclude", "argue", "emphasize", "emphasise", "remind", "underline", "maintain", "repeat", "confirm"}
-DEMAND_MODALS = {"must", "should", "ought"}
-DEMAND_NOUNS = {"reminder", "warning", "message", "statement", "declaration", "insistence"}
-DEMAND_VERBS = {"issue", "send", "deliver"}  # "issued a reminder that ..."
-ENABLING = {"ensure", "help", "try", "work", "move"}  # "must ensure ... to allow": the request is for the whole
+SAY_VERBS = frozenset(cues()["speech_verbs"])  # data/modality.yaml
+DEMAND_MODALS = frozenset(cues()["demand_modals"])
+DEMAND_NOUNS = frozenset(cues()["demand_nouns"])
+DEMAND_VERBS = frozenset(cues()["demand_verbs"])
+ENABLING = frozenset(cues()["enabling_verbs"])
 OBJ_DEPS = {"dobj", "obj", "nsubjpass", "attr", "oprd"}
 PLACE_PREPS = {"in", "at", "near", "inside", "outside", "into", "across", "from"}
 VERBAL = {"AGREE", "CONSULT", "SUPPORT", "CONCEDE", "REQUEST", "ACCUSE", "REJECT", "THREATEN", "SANCTION"}  # said, not done
