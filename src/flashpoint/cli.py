@@ -315,6 +315,25 @@ def evaluate(
 
 
 @app.command()
+def train(
+    name: Annotated[str, typer.Argument(help="eventness")],
+    shared: Annotated[Path, typer.Option(help="the shared corpora the labels point into")] = Path("../shared"),
+    c: Annotated[Optional[float], typer.Option("--c", help="inverse regularisation strength (default: chosen by cross-validation)")] = None,
+    output: Annotated[Optional[Path], typer.Option("-o", "--output", help="where to write the model (default: the package's data/eventness/model.json)")] = None,
+) -> None:
+    """Rebuild a trained component from its labels (eventness: which coded events are real)."""
+    if name != "eventness":
+        fail(f"unknown component {name!r}; available: eventness")
+    from .train_eventness import train as run
+
+    try:
+        report = run(shared, c, output)
+    except FileNotFoundError as e:
+        fail(f"{e.filename}: not found (pass --shared PATH)")
+    out.print_json(data=report)
+
+
+@app.command()
 def bench(
     repeat: Annotated[int, typer.Option(help="times the demo corpus is processed")] = 3,
     api: Annotated[bool, typer.Option("--api", help="also: 200 concurrent API requests on --db, latency percentiles")] = False,

@@ -20,6 +20,7 @@ from .models import Actor, Location
 from .modality import cues
 from .modality import modality as classify_modality
 from .nlp import PLACE_NOUNS, Chunk
+from .senses import not_an_event
 
 SAY_VERBS = frozenset(cues()["speech_verbs"])  # data/modality.yaml
 DEMAND_MODALS = frozenset(cues()["demand_modals"])
@@ -169,7 +170,7 @@ def find_triggers(sent: Span) -> list[tuple[Token, Trigger]]:
     # A word that is part of another trigger's multiword lemma ("phone" in "phone call") is not its own event.
     taken = {c.i for tok, t in out if len(t.words) > 1 for c in tok.children if lemma(c) in t.words}
     fired = {tok.i: t for tok, t in out}
-    return [(tok, t) for tok, t in out if tok.i not in taken and not subsumed(tok, fired) and not generic(tok)]
+    return [(tok, t) for tok, t in out if tok.i not in taken and not subsumed(tok, fired) and not generic(tok) and not not_an_event(tok)]
 
 
 def generic(tok: Token) -> bool:

@@ -6,12 +6,13 @@ become asserted events; the cues are data (data/modality.yaml), read on the trig
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from functools import lru_cache
 
 from spacy.tokens import Token
 
 from .lexicon import load_yaml
+from .models import Event
 
 CHAIN_DEPS = {"xcomp", "conj", "dobj", "nsubjpass", "pobj", "prep", "nsubj", "acomp", "attr"}
 
@@ -55,3 +56,22 @@ def modality(tok: Token, negation_is_trigger: bool = False, year: int | None = N
     if any(ch.lower_ == "going" and any(g.lower_ == "to" for g in ch.children) for ch in children):
         return "future"
     return "asserted"
+
+
+def latest_day(iso: str, precision: str) -> date:
+    """The last day a date of this precision may stand for ("last month" may be its 31st)."""
+    d = date.fromisoformat(iso)
+    if precision == "year":
+        return date(d.year, 12, 31)
+    if precision == "month":
+        return date(d.year + d.month // 12, d.month % 12 + 1, 1) - timedelta(days=1)
+    return d + timedelta(days=6) if precision == "week" else d
+
+
+def dated_background(events: list[Event], dateline: date | None) -> list[Event]:
+    """An asserted event that the text dates well before the dateline is reported history."""
+    days = load_yaml("modality.yaml")["historical_days"]
+    for ev in events:
+        if dateline and ev.date and ev.date_text and ev.modality == "asserted" and (dateline - latest_day(ev.date, ev.date_precision)).days >= days:
+            ev.modality = "historical"
+    return events

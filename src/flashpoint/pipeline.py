@@ -6,16 +6,19 @@ from collections.abc import Iterable, Iterator
 
 from .assemble import assemble
 from .coder import Coder
+from .eventness import judge as judge_events
+from .modality import dated_background
 from .models import Document, Event
 from .nlp import Chunk, load_nlp, parse
 
 CODER_VERSION = "0.2.0"  # bump when rules or data change what is extracted: stored documents are re-coded
 
 
-def code_document(doc: Document, chunks: list[Chunk]) -> list[Event]:
+def code_document(doc: Document, chunks: list[Chunk], judge: bool = True) -> list[Event]:
     coder = Coder(doc.date)
     cands = coder.code(chunks)
-    return assemble(doc.id, doc.text, doc.date, cands, coder.country_counts)
+    events = dated_background(assemble(doc.id, doc.text, doc.date, cands, coder.country_counts), doc.date)
+    return judge_events(events, chunks, doc.date) if judge else events
 
 
 def batched(items: Iterable, size: int) -> Iterator[list]:

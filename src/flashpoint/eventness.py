@@ -1,0 +1,223 @@
+"""Is a coded event real? A trained judge over the coder's events.
+
+The rules find candidates by trigger words; whether the word denotes an event that the article
+asserts, in this sentence, is learned from labelled examples (data/eventness/labels.jsonl: the
+coder's events on real articles of the shared TR-News and LGL corpora, none of them scored by
+`flashpoint eval realnews`, each labelled event / not_event / wrong_type / historical / future /
+hypothetical / negated). A multinomial logistic regression over explainable features (the trigger
+and its type, its place in the parse, tense and modal cues, time words, the roles found, the
+article's lead) and the spaCy vectors of the sentence and trigger decides:
+
+- event: the event stays, asserted;
+- historical / future / hypothetical / negated: the event stays with that modality;
+- not_event / wrong_type: the event is dropped (the word is another sense, an accident or a
+  disaster, a description, or a real event of another type the rules cannot name).
+
+The model is data (data/eventness/model.json); `flashpoint train eventness` rebuilds it from the
+labels and the shared corpora. Inference is a dot product: no learning library at run time.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from datetime import date
+from functools import lru_cache
+from importlib import resources
+from typing import Any
+
+import numpy as np
+from spacy.tokens import Token
+
+from .models import Event
+from .modality import cues
+from .nlp import Chunk
+
+LABELS = ["event", "not_event", "wrong_type", "historical", "future", "hypothetical", "negated"]
+MODALITIES = {"historical", "future", "hypothetical", "negated"}
+YEAR = re.compile(r"\b(1[89]\d\d|20\d\d)\b")
+TIME_WORDS = ("since", "ago", "previously", "earlier", "former", "formerly", "once", "last year", "in the past",
+              "years", "decades", "history", "used to", "still", "every", "often", "usually", "again", "already")
+QUOTES = "\"“”"
+
+
+@dataclass
+class Article:
+    """What the judge knows of the whole article: its dateline, its lead and how much it codes."""
+
+    dateline: date | None
+    lead: np.ndarray  # mean vector of the first sentences (the article's topic)
+    n_events: int
+    n_sentences: int
+
+
+def article(chunks: list[Chunk], dateline: date | None, n_events: int) -> Article:
+    sents = [s for c in chunks for s in c.doc.sents]
+    lead = [s.vector for s in sents[:4] if s.vector_norm]
+    vec = np.mean(lead, axis=0) if lead else np.zeros(width(chunks), dtype="float32")
+    return Article(dateline, vec, n_events, len(sents))
+
+
+def width(chunks: list[Chunk]) -> int:
+    return chunks[0].doc.vocab.vectors.shape[1] if chunks and chunks[0].doc.vocab.vectors.shape[1] else 300
+
+
+def token_at(chunks: list[Chunk], start: int) -> Token | None:
+    for c in chunks:
+        if c.offset <= start < c.offset + len(c.doc.text):
+            span = c.doc.char_span(start - c.offset, start - c.offset + 1, alignment_mode="expand")
+            return span[0] if span is not None and len(span) else None
+    return None
+
+
+def governor(tok: Token) -> Token:
+    """The verb that carries tense and modality for the trigger (its own, or its light verb's)."""
+    t = tok
+    for _ in range(3):
+        if t.pos_ in ("VERB", "AUX") and t.dep_ not in ("xcomp", "amod", "compound"):
+            return t
+        if t.head.i == t.i:
+            return t
+        t = t.head
+    return t
+
+
+def bucket(n: int, edges: tuple[int, ...]) -> str:
+    for e in edges:
+        if n <= e:
+            return f"<={e}"
+    return f">{edges[-1]}"
+
+
+def features(ev: Event, tok: Token, art: Article) -> tuple[dict[str, float], np.ndarray]:
+    """Named (sparse) features and the dense vector block for one event."""
+    c = cues()
+    sent = tok.sent
+    lemma, typ = tok.lemma_.lower(), ev.event_type
+    gov = governor(tok)
+    f: dict[str, float] = {
+        f"type={typ}": 1, f"lemma={lemma}": 1, f"type_lemma={typ}|{lemma}": 1,
+        f"pos={tok.pos_}": 1, f"tag={tok.tag_}": 1, f"dep={tok.dep_}": 1, f"head_dep={tok.head.dep_}": 1,
+        f"head_lemma={tok.head.lemma_.lower()}": 1, f"gov_tag={gov.tag_}": 1, f"gov_dep={gov.dep_}": 1,
+        f"coder_modality={ev.modality}": 1, f"mode={'|'.join(ev.mode) or '-'}": 1,
+        f"capitalised={tok.text[:1].isupper() and tok.i != sent.start}": 1,
+        f"sentence_index={bucket(sum(1 for _ in tok.doc.sents if _.start < sent.start), (0, 1, 3, 8))}": 1,
+        f"sentence_len={bucket(len(sent), (8, 15, 30, 50))}": 1,
+        f"article_events={bucket(art.n_events, (1, 3, 8, 20))}": 1,
+        "confidence": ev.confidence,
+    }
+    for role, people in (("actor", ev.actor), ("recipient", ev.recipient)):
+        f[f"{role}_n={min(len(people), 3)}"] = 1
+        if people:
+            p = people[0]
+            f[f"{role}_country={bool(p.country)}"] = 1
+            f[f"{role}_sector={p.sector or '-'}"] = 1
+            f[f"{role}_proper={p.text[:1].isupper()}"] = 1
+    aux = {ch.lower_ for t in {tok, gov} for ch in t.children if ch.dep_ in ("aux", "auxpass", "neg", "mark", "advmod")}
+    for a in aux:
+        f[f"aux={a}"] = 1
+    if aux & c["negation"]:
+        f["negated_aux"] = 1
+    if gov.head.i != gov.i and gov.dep_ in ("xcomp", "ccomp", "advcl", "relcl", "acl", "pcomp", "csubj"):
+        f[f"under={gov.dep_}|{gov.head.lemma_.lower()}"] = 1
+        f[f"under_dep={gov.dep_}"] = 1
+    text = sent.text.lower()
+    for w in TIME_WORDS:
+        if re.search(rf"\b{w}\b", text):
+            f[f"time_word={w}"] = 1
+    if art.dateline:
+        years = [int(y) for y in YEAR.findall(sent.text)]
+        if any(y < art.dateline.year for y in years):
+            f["past_year"] = 1
+        if any(y == art.dateline.year for y in years):
+            f["this_year"] = 1
+    before = sent.text[: tok.idx - sent.start_char]
+    if sum(before.count(q) for q in QUOTES) % 2 or before.count("'") % 2 and "'" in sent.text[tok.idx - sent.start_char:]:
+        f["in_quote"] = 1
+    if sent.text.rstrip().endswith("?"):
+        f["question"] = 1
+    if any(t.lemma_ in c["speech_verbs"] for t in sent if t.dep_ == "ROOT"):
+        f["reported_speech"] = 1
+    for t in sent:
+        if t.ent_type_ in ("DATE", "TIME") and t.ent_iob_ == "B":
+            f["has_date"] = 1
+            break
+    dense = np.concatenate([unit(sent.vector), unit(tok.vector), unit(art.lead)]).astype("float32")
+    return f, dense
+
+
+def unit(v: np.ndarray) -> np.ndarray:
+    n = float(np.linalg.norm(v))
+    return v / n if n else v
+
+
+@dataclass
+class Model:
+    labels: list[str]
+    sparse: dict[str, np.ndarray]  # feature -> weight per label
+    dense: np.ndarray  # (dims, labels)
+    intercept: np.ndarray
+    threshold: float  # P(event) below which an event is not kept asserted
+
+    def proba(self, f: dict[str, float], dense: np.ndarray) -> np.ndarray:
+        z = self.intercept + (dense @ self.dense if self.dense.size else 0)
+        for k, v in f.items():
+            w = self.sparse.get(k)
+            if w is not None:
+                z = z + v * w
+        z = z - z.max()
+        e = np.exp(z)
+        return e / e.sum()
+
+    def to_json(self) -> dict[str, Any]:
+        return {"labels": self.labels, "threshold": self.threshold, "intercept": self.intercept.round(5).tolist(),
+                "sparse": {k: v.round(5).tolist() for k, v in sorted(self.sparse.items())}, "dense": self.dense.round(5).tolist()}
+
+    @classmethod
+    def from_json(cls, d: dict[str, Any]) -> "Model":
+        return cls(d["labels"], {k: np.asarray(v, dtype="float32") for k, v in d["sparse"].items()},
+                   np.asarray(d["dense"], dtype="float32"), np.asarray(d["intercept"], dtype="float32"), float(d["threshold"]))
+
+
+MODEL_FILE = ("data", "eventness", "model.json")
+
+
+@lru_cache(maxsize=1)
+def load_model() -> Model | None:
+    path = resources.files("flashpoint").joinpath(*MODEL_FILE)
+    if not path.is_file():
+        return None
+    return Model.from_json(json.loads(path.read_text(encoding="utf-8")))
+
+
+def decide(p: np.ndarray, labels: list[str], threshold: float) -> str:
+    """event when P(event) reaches the threshold, else the likeliest other label."""
+    probs = dict(zip(labels, p.tolist()))
+    if probs["event"] >= threshold:
+        return "event"
+    return max((lab for lab in labels if lab != "event"), key=probs.__getitem__)
+
+
+def judge(events: list[Event], chunks: list[Chunk], dateline: date | None, model: Model | None = None) -> list[Event]:
+    """Keep, re-label or drop each event by the trained judge (no model file: events pass unchanged)."""
+    model = model or load_model()
+    if model is None or not events:
+        return events
+    art = article(chunks, dateline, len(events))
+    out = []
+    for ev in events:
+        tok = token_at(chunks, ev.trigger.start) if ev.trigger else None
+        if tok is None:
+            out.append(ev)
+            continue
+        f, dense = features(ev, tok, art)
+        verdict = decide(model.proba(f, dense), model.labels, model.threshold)
+        if verdict == "event":
+            if ev.modality in MODALITIES and ev.modality != "negated":
+                ev.modality = "asserted"
+            out.append(ev)
+        elif verdict in MODALITIES:
+            ev.modality = verdict
+            out.append(ev)
+    return out

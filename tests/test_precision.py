@@ -1,0 +1,58 @@
+"""Words that are not events in their context, and history reported as history (senses.yaml,
+modality.dated_background), on sentences of the kind real articles are made of."""
+
+from datetime import date
+
+import pytest
+
+from flashpoint.models import Document, Event
+from flashpoint.modality import dated_background, latest_day
+from flashpoint.pipeline import extract
+
+
+def asserted(text: str, dateline: str = "2016-11-23") -> list[tuple[str, str]]:
+    doc = Document("t", text, date.fromisoformat(dateline))
+    return [(e.event_type, e.trigger.text) for e in next(extract([doc]))[1] if e.modality == "asserted"]
+
+
+@pytest.mark.parametrize("text", [
+    "Two strong earthquakes have struck north-western Iran, leaving at least 180 people dead, officials say.",
+    "A car struck a tree on Route 8 early Sunday, police said.",
+    "The Wildcats stormed to victory over the visiting team on Saturday.",
+    "Environment Canada warned of freezing drizzle for the region on Tuesday.",
+])
+def test_nature_machines_sports_and_weather_are_not_events(text):
+    assert asserted(text) == []
+
+
+def test_modifiers_and_names_are_not_events():
+    kinds = asserted("Aid reached the besieged city on Monday, and the Florida Highway Patrol closed the road.")
+    assert ("COERCE", "besieged") not in kinds
+    assert all(t != "Patrol" for _, t in kinds)
+
+
+@pytest.mark.parametrize("text,kind", [
+    ("A gunman opened fire on police officers in Paris on Thursday, killing one.", "ASSAULT"),
+    ("A 12-year-old boy tried to blow up a Christmas market in Ludwigshafen, prosecutors say.", "ASSAULT"),
+    ("Police arrested three men on Monday after a shooting death in the town.", "COERCE"),
+])
+def test_real_events_stay(text, kind):
+    assert kind in {k for k, _ in asserted(text)}
+
+
+def test_an_event_dated_long_before_the_dateline_is_history():
+    text = "Abdulkader was arrested on May 21, 2015, court papers show. Police arrested his brother on Monday."
+    doc = Document("t", text, date(2016, 11, 23))
+    events = sorted((e.trigger.start, e.modality, e.date) for e in next(extract([doc]))[1] if e.event_type == "COERCE")
+    assert [(m, d) for _, m, d in events] == [("historical", "2015-05-21"), ("asserted", "2016-11-21")]
+
+
+def test_dated_background_uses_the_latest_day_of_the_precision():
+    assert latest_day("2009-02-01", "month") == date(2009, 2, 28)
+    assert latest_day("2008-12-01", "month") == date(2008, 12, 31)
+    assert latest_day("2015-01-01", "year") == date(2015, 12, 31)
+    last_month = Event("e", "d", "SUPPORT", date="2009-02-01", date_precision="month", date_text="last month")
+    long_ago = Event("f", "d", "SUPPORT", date="2008-12-01", date_precision="month", date_text="in December")
+    undated = Event("g", "d", "SUPPORT", date="2008-12-01", date_precision="day")  # the dateline's own default
+    dated_background([last_month, long_ago, undated], date(2009, 3, 21))
+    assert [e.modality for e in (last_month, long_ago, undated)] == ["asserted", "historical", "asserted"]
