@@ -1,4 +1,10 @@
-"""read -> NLP -> code -> assemble: documents in, events out, one batch of documents at a time."""
+"""read -> NLP -> code -> assemble: documents in, events out, one batch of documents at a time.
+
+A long text is cut (at paragraph boundaries, nlp.chunks) into parts of at most PART_CHARS
+characters that are parsed and coded independently: the work per part is bounded, so the time
+of an article grows linearly with its length. Evidence offsets and event ids stay those of the
+whole document (every chunk carries its global offset).
+"""
 
 from __future__ import annotations
 
@@ -7,9 +13,10 @@ from collections.abc import Iterable, Iterator
 from .assemble import assemble
 from .coder import Coder
 from .models import Document, Event
-from .nlp import Chunk, load_nlp, parse
+from .nlp import CHUNK_CHARS, Chunk, chunks, load_nlp, parse
 
 CODER_VERSION = "0.2.0"  # bump when rules or data change what is extracted: stored documents are re-coded
+PART_CHARS = CHUNK_CHARS  # a text longer than this is coded in independent parts of at most this size
 
 
 def code_document(doc: Document, chunks: list[Chunk]) -> list[Event]:
@@ -32,5 +39,14 @@ def batched(items: Iterable, size: int) -> Iterator[list]:
 def extract(docs: Iterable[Document], batch_size: int = 16) -> Iterator[tuple[Document, list[Event]]]:
     nlp = load_nlp()
     for batch in batched(docs, batch_size):
-        for doc, chunks in zip(batch, parse((d.text for d in batch), nlp)):
-            yield doc, code_document(doc, chunks)
+        parts = [(i, off, text) for i, d in enumerate(batch) for off, text in chunks(d.text, PART_CHARS)]
+        events: list[Event] = []
+        current = 0
+        for (i, off, _), part in zip(parts, parse((t for _, _, t in parts), nlp)):
+            if i != current:
+                yield batch[current], events
+                current, events = i, []
+            for c in part:
+                c.offset += off
+            events += code_document(batch[i], part)
+        yield batch[current], events
