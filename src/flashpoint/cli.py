@@ -24,7 +24,7 @@ from .models import Document, ReadIssue
 from .readers import read_paths
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__.split("\n")[0])
-err = Console(stderr=True)
+err = Console(stderr=True, soft_wrap=True)  # one line per message: `file:line: ...` stays greppable
 out = Console()
 
 DbOpt = Annotated[Optional[Path], typer.Option("--db", help="DuckDB file [env FLASHPOINT_DB, default flashpoint.duckdb]")]

@@ -174,7 +174,8 @@ def file_key(arg: str | os.PathLike, f: str | os.PathLike) -> str:
     """What identifies a file read from the command-line argument `arg`: its path from the folder
     that holds `arg`, so `articles/a.txt` whether `articles/` or `articles/a.txt` was named, the
     same in any working directory and for a copy of the folder elsewhere."""
-    base = Path(os.path.abspath(arg)).parent
+    named = Path(os.path.abspath(arg))
+    base = named.parent if named.is_dir() else named.parent.parent
     return Path(os.path.abspath(f)).relative_to(base).as_posix()
 
 
@@ -258,14 +259,17 @@ def read_json_array(origin: str, text: str) -> Iterator[Item]:
             continue
         rec, problem = json_value(source)
         if problem:
-            yield ReadIssue(f"{origin}:{text.count(chr(10), 0, offset) + 1}", f"element {i} of the array: {problem}")
+            line = text.count("\n", 0, offset + len(source) - len(source.lstrip())) + 1
+            yield ReadIssue(f"{origin}:{line}", f"element {i} of the array: {problem}")
         else:
             yield from read_record(f"{origin}#{i}", rec)
 
 
-def read_jsonl(origin: str, text: str) -> Iterator[Item]:
+def read_jsonl(origin: str, text: str, lines_only: bool = False) -> Iterator[Item]:
+    """One record per line; unless `lines_only` (.jsonl, .ndjson), also a JSON array of records or
+    one pretty-printed record."""
     stripped = text.lstrip()
-    if stripped.startswith("["):  # a JSON array of records
+    if stripped.startswith("[") and not lines_only:  # a JSON array of records
         yield from read_json_array(origin, text)
         return
     for n, line in enumerate(text.splitlines(), 1):
@@ -273,7 +277,7 @@ def read_jsonl(origin: str, text: str) -> Iterator[Item]:
             continue
         rec, problem = json_value(line)
         if problem:
-            if n == 1 and stripped.startswith("{"):  # maybe one pretty-printed object
+            if n == 1 and stripped.startswith("{") and not lines_only:  # maybe one pretty-printed object
                 whole, bad = json_value(text)
                 if bad is None:
                     yield from read_record(origin, whole)
@@ -417,7 +421,7 @@ def read_bytes(origin: str, data: bytes, suffix: str, ident: str | None = None) 
         if suffix in FEED_EXT:
             yield from read_feed(origin, data)
         elif suffix in JSON_EXT:
-            yield from read_jsonl(origin, text)
+            yield from read_jsonl(origin, text, lines_only=suffix != ".json")
         elif suffix in CSV_EXT:
             yield from read_csv(origin, text)
         elif suffix in HTML_EXT:
