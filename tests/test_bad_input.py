@@ -17,7 +17,7 @@ from typer.testing import CliRunner
 
 from flashpoint import cli, dates, export
 from flashpoint.models import Actor, Document, Event, Location, ReadIssue, Span, stable_id
-from flashpoint.pipeline import PART_CHARS, extract
+from flashpoint.pipeline import PART_CHARS, batched, extract
 from flashpoint.readers import read_paths
 from flashpoint.store import Store
 
@@ -262,6 +262,12 @@ def test_a_long_article_is_coded_in_parts_with_global_offsets():
         for s in e.evidence:
             assert text[s.start : s.end] == s.text
     assert len({e.event_id for e in events}) == len(events)
+
+
+def test_ingest_batches_put_a_long_article_in_a_batch_of_its_own():
+    docs = [Document(name, "x" * n) for name, n in (("a", 100), ("b", 100), ("big", 5000), ("c", 100), ("d", 100))]
+    assert [[d.id for d in b] for b in batched(docs, 32, max_chars=1000)] == [["a", "b"], ["big"], ["c", "d"]]
+    assert [[d.id for d in b] for b in batched(docs, 2)] == [["a", "b"], ["big", "c"], ["d"]]
 
 
 # ---------------------------------------------------------------- 8: spreadsheet formulas in the CSV

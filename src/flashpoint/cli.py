@@ -127,7 +127,7 @@ def ingest(
 ) -> None:
     """Extract into the store. Idempotent (same document twice changes nothing) and resumable."""
     need_input(paths)
-    from .pipeline import CODER_VERSION, batched
+    from .pipeline import BATCH_CHARS, CODER_VERSION, batched
     from .pipeline import extract as run
     from .store import Store, StoreError
 
@@ -141,7 +141,7 @@ def ingest(
     try:
         with store, progress() as bar:
             task = bar.add_task("ingest", total=None, rate="")
-            for docs in batched(tally.docs(read_paths(paths)), batch):
+            for docs in batched(tally.docs(read_paths(paths)), batch, BATCH_CHARS):
                 todo = store.pending(docs, CODER_VERSION)
                 unchanged += len(docs) - len(todo)
                 if todo:

@@ -17,6 +17,8 @@ from .nlp import CHUNK_CHARS, Chunk, chunks, load_nlp, parse
 
 CODER_VERSION = "0.2.0"  # bump when rules or data change what is extracted: stored documents are re-coded
 PART_CHARS = CHUNK_CHARS  # a text longer than this is coded in independent parts of at most this size
+PIPE_CHARS = 160_000  # about this many characters are parsed at once (spaCy's batch), whatever the part sizes
+BATCH_CHARS = 400_000  # `ingest` commits a batch before it grows past this many characters
 
 
 def code_document(doc: Document, chunks: list[Chunk]) -> list[Event]:
@@ -25,13 +27,22 @@ def code_document(doc: Document, chunks: list[Chunk]) -> list[Event]:
     return assemble(doc.id, doc.text, doc.date, cands, coder.country_counts)
 
 
-def batched(items: Iterable, size: int) -> Iterator[list]:
-    batch = []
+def batched(items: Iterable, size: int, max_chars: int | None = None) -> Iterator[list]:
+    """Lists of at most `size` items; with `max_chars`, a document that would take a batch over
+    that many characters of text starts a new one (a long article is stored in a batch of its own,
+    after the documents read before it)."""
+    batch: list = []
+    chars = 0
     for it in items:
+        n = len(it.text) if max_chars else 0
+        if batch and max_chars and chars + n > max_chars:
+            yield batch
+            batch, chars = [], 0
         batch.append(it)
+        chars += n
         if len(batch) >= size:
             yield batch
-            batch = []
+            batch, chars = [], 0
     if batch:
         yield batch
 
@@ -42,7 +53,8 @@ def extract(docs: Iterable[Document], batch_size: int = 16) -> Iterator[tuple[Do
         parts = [(i, off, text) for i, d in enumerate(batch) for off, text in chunks(d.text, PART_CHARS)]
         events: list[Event] = []
         current = 0
-        for (i, off, _), part in zip(parts, parse((t for _, _, t in parts), nlp)):
+        pipe_batch = max(1, min(32, PIPE_CHARS // max(len(t) for _, _, t in parts)))
+        for (i, off, _), part in zip(parts, parse((t for _, _, t in parts), nlp, batch_size=pipe_batch)):
             if i != current:
                 yield batch[current], events
                 current, events = i, []
