@@ -154,6 +154,17 @@ def test_an_edited_txt_file_replaces_its_events_and_an_unchanged_one_changes_not
     assert [(d, f) for d, f in rows(db, "SELECT doc_id, fatalities_best FROM events")] == [(first[0][0], 5)]
 
 
+def test_an_html_file_is_identified_by_its_path_and_re_coded_when_edited(tmp_path):
+    page = "<html><body><article><h1>Strike</h1>" + "<p>Iranian missiles struck a village in Panjgur on Tuesday, officials said.</p>" * 3 + "{}</article></body></html>"
+    for name in ("a.html", "b.html"):
+        (tmp_path / name).write_text(page.format(""))
+    before, _ = split(read_paths([tmp_path]))
+    (tmp_path / "a.html").write_text(page.format("<p>Two children were killed, the police said.</p>"))
+    after, _ = split(read_paths([tmp_path / "a.html"]))
+    assert before[0].text == before[1].text and before[0].id != before[1].id  # same body, two documents
+    assert after[0].id == before[0].id and after[0].content_hash != before[0].content_hash
+
+
 def test_two_txt_files_with_the_same_body_and_different_datelines_are_two_documents(tmp_path):
     (tmp_path / "monday.txt").write_text(ATTACK)
     (tmp_path / "friday.txt").write_text(ATTACK.replace("2024-01-16", "2024-01-19"))
