@@ -13,9 +13,9 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import itertools
 import json
 import os
-import itertools
 import re
 import sys
 from collections.abc import Callable, Iterable, Iterator
@@ -42,6 +42,7 @@ MIN_DATELINE = date(1900, 1, 1)
 DATELINE_AHEAD = timedelta(days=366)
 # C0 control characters other than tab, newlines, form feed and escape: many of them mean binary.
 CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1a\x1c-\x1f]")
+NON_ASCII = re.compile("[^\x00-\x7f\ufffd]")  # a character decoded from a valid multi-byte UTF-8 sequence
 UTF16_32_BOMS = (codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
 DATELINE = re.compile(r"\A\s*date[ \t]+(\S+)[ \t]*\n?")
 
@@ -154,7 +155,7 @@ def decode(data: bytes, origin: str) -> tuple[str | None, ReadIssue | None]:
             line = data[: e.start].count(b"\n") + 1
             where = f"{origin}:{line}"
             replaced = data.decode("utf-8-sig", errors="replace")
-            if any(ord(c) > 127 and c != "\ufffd" for c in replaced) and not looks_binary(replaced):
+            if NON_ASCII.search(replaced) and not looks_binary(replaced):
                 return replaced, ReadIssue(
                     where,
                     f"not valid UTF-8 (byte 0x{data[e.start]:02x} at offset {e.start}); undecodable bytes replaced with U+FFFD",
@@ -413,8 +414,8 @@ def read_bytes(origin: str, data: bytes, suffix: str, ident: str | None = None) 
         yield ReadIssue(origin, f"file of {len(data):,} bytes is over the {MAX_BYTES:,} limit")
         return
     text, issue = decode(data, origin)
-    if text is None or suffix not in FEED_EXT:  # a feed is decoded by feedparser (its XML declaration)
-        yield from [issue] if issue else []
+    if issue and (text is None or suffix not in FEED_EXT):  # feedparser decodes a feed (its XML declaration)
+        yield issue
     if text is None:
         return
     try:
