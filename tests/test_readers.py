@@ -167,4 +167,4 @@ def test_an_article_over_the_limit_is_skipped_with_a_message_and_the_others_are_
     docs, issues = split(read_paths([tmp_path]))
     assert [len(d.text) for d in docs] == [MAX_ARTICLE_CHARS, len(ARTICLE)]
     (issue,) = issues
-    assert issue.skipped and issue.origin.endswith("a_huge.txt:1") and f"over the {MAX_ARTICLE_CHARS:,} limit" in issue.message
+    assert issue.skipped and issue.origin.endswith("a_huge.txt:1") and f"over the {MAX_ARTICLE_CHARS:,}-character limit" in issue.message

@@ -100,7 +100,7 @@ def make_document(
         yield ReadIssue(at, "empty article: no text" if not text or isinstance(text, str) else f"`text` is a {type(text).__name__}, not text")
         return
     if len(text) > MAX_ARTICLE_CHARS:
-        yield ReadIssue(at, f"article of {len(text):,} characters is over the {MAX_ARTICLE_CHARS:,} limit: skipped")
+        yield ReadIssue(at, f"article of {len(text):,} characters is over the {MAX_ARTICLE_CHARS:,}-character limit (coding it would take minutes)")
         return
     if doc_id not in (None, "") and not scalar(doc_id):
         yield ReadIssue(at, f"`id` is a {type(doc_id).__name__}, not a string")
