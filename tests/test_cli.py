@@ -156,7 +156,16 @@ def test_stdin_jsonl(tmp_path):
     assert rec["doc_id"] == "s1" and rec["date"] == "2024-01-22"
 
 
-@pytest.mark.parametrize("args", [["extract", "/no/such/file.txt"], ["ingest", "/no/such/dir"]])
-def test_missing_paths_are_reported(tmp_path, args):
-    r = run(*args, "--db", tmp_path / "x.duckdb") if args[0] == "ingest" else run(*args)
-    assert r.exit_code == 1 and "/no/such" in r.stderr
+@pytest.mark.parametrize("args", [["extract", "/no/such/file.txt"], ["ingest", "/no/such/dir", "/no/such/b.txt"], ["geoparse", "/no/such/file.txt"]])
+def test_only_missing_paths_exit_2_and_make_no_database(tmp_path, args):
+    db = tmp_path / "x.duckdb"
+    r = run(*args, "--db", db) if args[0] == "ingest" else run(*args)
+    assert r.exit_code == 2 and "/no/such" in r.stderr and "nothing to read" in r.stderr
+    assert not db.exists()
+
+
+def test_a_missing_path_beside_a_good_one_is_reported_and_the_good_one_stored(tmp_path):
+    db = tmp_path / "x.duckdb"
+    r = run("ingest", "/no/such/dir", corpus(tmp_path), "--db", db)
+    assert r.exit_code == 1 and "/no/such/dir: no such file or folder" in r.stderr
+    assert table(db, "SELECT count(*) FROM documents") == [(4,)]

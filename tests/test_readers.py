@@ -5,7 +5,7 @@ import json
 from datetime import date
 
 from flashpoint.models import Document, ReadIssue
-from flashpoint.readers import read_paths
+from flashpoint.readers import MAX_ARTICLE_CHARS, read_paths
 
 ARTICLE = "Pakistan has recalled its ambassador from Iran to protest the strike.\n\nMore text follows here."
 
@@ -56,12 +56,20 @@ def test_binary_empty_and_missing_files_are_skipped_with_their_names(tmp_path):
     assert all(i.skipped for i in issues)
 
 
-def test_non_utf8_bytes_are_replaced_and_reported_with_their_line(tmp_path):
+def test_a_legacy_encoding_is_detected_and_reported_with_its_line(tmp_path):
     raw = "date 2024-01-17\nFirst line.\nCaf\xe9 owners protested in Quetta.\n".encode("latin-1")
     (tmp_path / "latin.txt").write_bytes(raw)
     (doc,), (issue,) = split(read_paths([tmp_path / "latin.txt"]))
-    assert issue.origin.endswith("latin.txt:3") and "UTF-8" in issue.message and not issue.skipped
-    assert "Caf\ufffd owners protested in Quetta." in doc.text
+    assert issue.origin.endswith("latin.txt:3") and "not UTF-8" in issue.message and not issue.skipped
+    assert "Café owners protested in Quetta." in doc.text
+
+
+def test_utf8_with_a_few_bad_bytes_stays_utf8_and_the_bytes_are_reported(tmp_path):
+    raw = "date 2024-01-17\nProtesters in Quetta — and in Karachi — marched.\n".encode() + b"Bad \xff byte.\n"
+    (tmp_path / "damaged.txt").write_bytes(raw)
+    (doc,), (issue,) = split(read_paths([tmp_path / "damaged.txt"]))
+    assert issue.origin.endswith("damaged.txt:3") and "not valid UTF-8" in issue.message and not issue.skipped
+    assert "— and in Karachi —" in doc.text and "Bad \ufffd byte." in doc.text
 
 
 def test_jsonl_malformed_lines_are_skipped_and_the_rest_kept(tmp_path):
@@ -150,9 +158,13 @@ def test_folders_are_read_recursively_in_order_and_skip_hidden_and_readme(tmp_pa
     assert docs[0].text.startswith("# What")
 
 
-def test_huge_article_is_read_whole(tmp_path):
+def test_an_article_over_the_limit_is_skipped_with_a_message_and_the_others_are_read(tmp_path):
     para = "Officials said the strike hit a village near the border. " * 40 + "\n\n"
-    text = para * (5_000_000 // len(para))
-    (tmp_path / "huge.txt").write_text("date 2024-01-17\n" + text)
-    (doc,), issues = split(read_paths([tmp_path / "huge.txt"]))
-    assert issues == [] and len(doc.text) == len(text) > 4_900_000
+    big = para * (MAX_ARTICLE_CHARS // len(para) + 1)
+    (tmp_path / "a_huge.txt").write_text("date 2024-01-17\n" + big)
+    (tmp_path / "b_fits.txt").write_text("date 2024-01-17\n" + big[:MAX_ARTICLE_CHARS])
+    (tmp_path / "c.txt").write_text("date 2024-01-17\n" + ARTICLE)
+    docs, issues = split(read_paths([tmp_path]))
+    assert [len(d.text) for d in docs] == [MAX_ARTICLE_CHARS, len(ARTICLE)]
+    (issue,) = issues
+    assert issue.skipped and issue.origin.endswith("a_huge.txt:1") and f"over the {MAX_ARTICLE_CHARS:,}-character limit" in issue.message

@@ -13,7 +13,6 @@ The server binds to 127.0.0.1 only; CORS is off unless origins are given explici
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 import math
@@ -254,10 +253,7 @@ def list_events(
             f'"events":[{",".join(r[0] for r in rows)}]}}', headers=headers)
     # CSV: the ACLED-style rows of export.py
     buf = io.StringIO()
-    w = csv.DictWriter(buf, fieldnames=export.ACLED_COLUMNS)
-    w.writeheader()
-    for (rec,) in cur.all(f"SELECT {FULL_JSON} {page_sql}", args + [page_size, offset]):
-        w.writerow(export.acled_row(json.loads(rec)))
+    export.write_csv((json.loads(rec) for (rec,) in cur.all(f"SELECT {FULL_JSON} {page_sql}", args + [page_size, offset])), buf)
     headers["Content-Disposition"] = 'attachment; filename="events.csv"'
     return Response(buf.getvalue(), media_type="text/csv; charset=utf-8", headers=headers)
 

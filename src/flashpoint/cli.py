@@ -24,7 +24,7 @@ from .models import Document, ReadIssue
 from .readers import read_paths
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__.split("\n")[0])
-err = Console(stderr=True)
+err = Console(stderr=True, soft_wrap=True)  # one line per message: `file:line: ...` stays greppable
 out = Console()
 
 DbOpt = Annotated[Optional[Path], typer.Option("--db", help="DuckDB file [env FLASHPOINT_DB, default flashpoint.duckdb]")]
@@ -38,7 +38,7 @@ class Tally:
         self.read = self.skipped = self.warned = 0
 
     def docs(self, items: Iterator[Document | ReadIssue]) -> Iterator[Document]:
-        seen: dict[str, str] = {}
+        seen: dict[str, tuple] = {}  # id -> (origin, content hash, what the hash covers); never the text itself
         for it in items:
             if isinstance(it, ReadIssue):
                 if it.skipped:
@@ -48,12 +48,18 @@ class Tally:
                     self.warned += 1
                     err.print(f"[yellow]warning[/] {it}", markup=True, highlight=False)
                 continue
+            key = (hash(it.text), it.date, it.title)
             if it.id in seen:
-                if seen[it.id] != it.content_hash:
+                origin, content_hash, first = seen[it.id]
+                if content_hash != it.content_hash:
+                    differ = [name for name, a, b in zip(("text", "date", "title"), first, key) if a != b]
                     self.skipped += 1
-                    err.print(f"[red]skipped[/] {it.origin}: duplicate document id {it.id!r} with different text", highlight=False)
+                    err.print(
+                        f"[red]skipped[/] {it.origin}: document id {it.id!r} was already read from {origin} "
+                        f"with a different {' and '.join(differ)}", highlight=False,
+                    )
                 continue
-            seen[it.id] = it.content_hash
+            seen[it.id] = (it.origin, it.content_hash, key)
             self.read += 1
             yield it
 
@@ -75,6 +81,12 @@ def fail(message: str) -> None:
     raise typer.Exit(2)
 
 
+def need_input(paths: list[str]) -> None:
+    """Stop (exit 2, before any database is made) when no path given exists."""
+    if not any(p == "-" or Path(p).exists() for p in paths):
+        fail("nothing to read: " + ", ".join(f"{p}: no such file or folder" for p in paths))
+
+
 @app.command()
 def extract(
     paths: Paths,
@@ -83,6 +95,8 @@ def extract(
 ) -> None:
     """Events of the given documents, no database needed."""
     from .pipeline import extract as run
+
+    need_input(paths)
 
     if fmt not in export.FORMATS:
         fail(f"unknown format {fmt!r}; choose one of {', '.join(export.FORMATS)}")
@@ -112,7 +126,8 @@ def ingest(
     batch: Annotated[int, typer.Option(help="documents per transaction")] = 32,
 ) -> None:
     """Extract into the store. Idempotent (same document twice changes nothing) and resumable."""
-    from .pipeline import CODER_VERSION, batched
+    need_input(paths)
+    from .pipeline import BATCH_CHARS, CODER_VERSION, batched
     from .pipeline import extract as run
     from .store import Store, StoreError
 
@@ -126,7 +141,7 @@ def ingest(
     try:
         with store, progress() as bar:
             task = bar.add_task("ingest", total=None, rate="")
-            for docs in batched(tally.docs(read_paths(paths)), batch):
+            for docs in batched(tally.docs(read_paths(paths)), batch, BATCH_CHARS):
                 todo = store.pending(docs, CODER_VERSION)
                 unchanged += len(docs) - len(todo)
                 if todo:
@@ -241,6 +256,7 @@ def geoparse(
     output: Annotated[Optional[str], typer.Option("-o", "--output")] = None,
 ) -> None:
     """One JSONL line per document with its resolved toponyms (and, apart, its demonyms)."""
+    need_input(paths)
     from .geoparse import geoparse_texts
     from .pipeline import batched
 

@@ -69,6 +69,12 @@ SPECIFICITY = {"iso": 0, "mdy": 0, "dmy": 0, "range": 1, "slash": 1, "weekday": 
 ADVERBIAL = re.compile(r"\b(later|earlier|next|following)\b", re.IGNORECASE)
 
 
+# Dates an event can have: outside them a resolved date is dropped (unknown). Relations between
+# events ("two days later") are followed up to ten years; together they keep date arithmetic in range.
+EARLIEST, LATEST = date(1000, 1, 1), date(9000, 12, 31)
+MAX_OFFSET_DAYS = 3660
+
+
 @dataclass
 class DateMention:
     kind: str
@@ -181,7 +187,25 @@ def resolve_range(text: str, dateline: date | None) -> tuple[date | None, str]:
 
 
 def resolve(m: DateMention, dateline: date | None, future: bool = False) -> DateMention:
-    """Fill in the date and precision of a mention against the dateline (in place; returns it)."""
+    """Fill in the date and precision of a mention against the dateline (in place; returns it).
+
+    A date that would fall outside EARLIEST..LATEST ("3000 years ago", a dateline of 0001-01-01
+    and "yesterday") stays unknown, and so does a relation over more than MAX_OFFSET_DAYS
+    ("100000 days later"): resolving never overflows, and what is resolved can still be shifted."""
+    try:
+        resolve_unchecked(m, dateline, future)
+    except (OverflowError, ValueError):
+        m.date = None
+    if m.date is not None and not EARLIEST <= m.date <= LATEST:
+        m.date = None
+    if m.date is None and m.kind != "relative":
+        m.precision = "unknown"
+    if m.offset_days is not None and abs(m.offset_days) > MAX_OFFSET_DAYS:
+        m.offset_days, m.precision = None, "unknown"
+    return m
+
+
+def resolve_unchecked(m: DateMention, dateline: date | None, future: bool = False) -> DateMention:
     low = m.text.lower()
     m.date, m.precision = None, "unknown"
     if m.kind == "relative":

@@ -6,6 +6,7 @@ import csv
 import json
 import sys
 from datetime import date, datetime
+from collections.abc import Iterable
 from typing import IO, Any
 
 from . import __version__
@@ -100,6 +101,24 @@ def acled_row(r: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+# A spreadsheet runs a cell that starts with one of these as a formula (OWASP "CSV Injection").
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_cell(value: Any) -> Any:
+    """A text cell a spreadsheet would take for a formula gets a leading apostrophe (OWASP);
+    numbers (a Goldstein score of -3.5) are not text and stay numbers."""
+    return "'" + value if isinstance(value, str) and value.startswith(FORMULA_START) else value
+
+
+def write_csv(records: Iterable[dict[str, Any]], buf: IO[str]) -> None:
+    """The ACLED-style CSV of contract records, safe to open in a spreadsheet."""
+    w = csv.DictWriter(buf, fieldnames=ACLED_COLUMNS)
+    w.writeheader()
+    for r in records:
+        w.writerow({k: csv_cell(v) for k, v in acled_row(r).items()})
+
+
 def plover_record(r: dict[str, Any]) -> dict[str, Any]:
     """A record in the PLOVER manual's JSON field names (chapter "Data Fields")."""
     loc = r.get("location")
@@ -164,10 +183,7 @@ def write(records: list[dict[str, Any]], fmt: str, out: str | None) -> None:
             json.dump([plover_record(r) for r in records], buf, default=default, ensure_ascii=False, indent=1)
             buf.write("\n")
         else:
-            w = csv.DictWriter(buf, fieldnames=ACLED_COLUMNS)
-            w.writeheader()
-            for r in records:
-                w.writerow(acled_row(r))
+            write_csv(records, buf)
     finally:
         if out:
             buf.close()

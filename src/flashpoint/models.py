@@ -25,6 +25,7 @@ class Document:
     url: str | None = None
     source: str | None = None
     origin: str = ""  # "path" or "path:line" it was read from
+    replaces: tuple[str, ...] = ()  # ids this file's article had before (readers.legacy_ids): dropped when it is stored
 
     @property
     def content_hash(self) -> str:

@@ -1,4 +1,10 @@
-"""read -> NLP -> code -> assemble: documents in, events out, one batch of documents at a time."""
+"""read -> NLP -> code -> assemble: documents in, events out, one batch of documents at a time.
+
+A long text is cut (at paragraph boundaries, nlp.chunks) into parts of at most PART_CHARS
+characters that are parsed and coded independently: the work per part is bounded, so the time
+of an article grows linearly with its length. Evidence offsets and event ids stay those of the
+whole document (every chunk carries its global offset).
+"""
 
 from __future__ import annotations
 
@@ -9,9 +15,12 @@ from .coder import Coder
 from .eventness import judge as judge_events
 from .modality import dated_background
 from .models import Document, Event
-from .nlp import Chunk, load_nlp, parse
+from .nlp import CHUNK_CHARS, Chunk, chunks, load_nlp, parse
 
-CODER_VERSION = "0.2.0"  # bump when rules or data change what is extracted: stored documents are re-coded
+CODER_VERSION = "0.3.0"  # bump when rules or data change what is extracted: stored documents are re-coded
+PART_CHARS = CHUNK_CHARS  # a text longer than this is coded in independent parts of at most this size
+PIPE_CHARS = 160_000  # about this many characters are parsed at once (spaCy's batch), whatever the part sizes
+BATCH_CHARS = 400_000  # `ingest` commits a batch before it grows past this many characters
 
 
 def code_document(doc: Document, chunks: list[Chunk], judge: bool = True) -> list[Event]:
@@ -21,13 +30,22 @@ def code_document(doc: Document, chunks: list[Chunk], judge: bool = True) -> lis
     return judge_events(events, chunks, doc.date) if judge else events
 
 
-def batched(items: Iterable, size: int) -> Iterator[list]:
-    batch = []
+def batched(items: Iterable, size: int, max_chars: int | None = None) -> Iterator[list]:
+    """Lists of at most `size` items; with `max_chars`, a document that would take a batch over
+    that many characters of text starts a new one (a long article is stored in a batch of its own,
+    after the documents read before it)."""
+    batch: list = []
+    chars = 0
     for it in items:
+        n = len(it.text) if max_chars else 0
+        if batch and max_chars and chars + n > max_chars:
+            yield batch
+            batch, chars = [], 0
         batch.append(it)
+        chars += n
         if len(batch) >= size:
             yield batch
-            batch = []
+            batch, chars = [], 0
     if batch:
         yield batch
 
@@ -35,5 +53,15 @@ def batched(items: Iterable, size: int) -> Iterator[list]:
 def extract(docs: Iterable[Document], batch_size: int = 16) -> Iterator[tuple[Document, list[Event]]]:
     nlp = load_nlp()
     for batch in batched(docs, batch_size):
-        for doc, chunks in zip(batch, parse((d.text for d in batch), nlp)):
-            yield doc, code_document(doc, chunks)
+        parts = [(i, off, text) for i, d in enumerate(batch) for off, text in chunks(d.text, PART_CHARS)]
+        events: list[Event] = []
+        current = 0
+        pipe_batch = max(1, min(32, PIPE_CHARS // max(len(t) for _, _, t in parts)))
+        for (i, off, _), part in zip(parts, parse((t for _, _, t in parts), nlp, batch_size=pipe_batch)):
+            if i != current:
+                yield batch[current], events
+                current, events = i, []
+            for c in part:
+                c.offset += off
+            events += code_document(batch[i], part)
+        yield batch[current], events

@@ -19,6 +19,7 @@ import duckdb
 from .models import Document, Event
 
 DEFAULT_DB = "flashpoint.duckdb"
+LEGACY_FILE_ORIGIN = r"\.(txt|text|md|html?)$"  # one-article files (readers.TEXT_EXT, HTML_EXT)
 
 MIGRATIONS: list[str] = [
     # 1: the initial schema
@@ -124,6 +125,17 @@ class Store:
         state = self.stored_state([d.id for d in docs])
         return [d for d in docs if state.get(d.id) != (d.content_hash, coder_version)]
 
+    def superseded(self, legacy_ids: list[str]) -> list[str]:
+        """The stored documents a file's article replaces: before flashpoint identified .txt/.html
+        files by their path, their id was the hash of their body (readers.legacy_ids)."""
+        if not legacy_ids:
+            return []
+        rows = self.con.execute(
+            "SELECT doc_id FROM documents WHERE doc_id IN (SELECT unnest(?)) AND regexp_matches(lower(origin), ?)",
+            [legacy_ids, LEGACY_FILE_ORIGIN],
+        ).fetchall()
+        return [r[0] for r in rows]
+
     def write(self, batch: Iterable[tuple[Document, list[Event]]], coder_version: str) -> int:
         """Replace the given documents and their events in one transaction; returns events written."""
         batch = list(batch)
@@ -131,6 +143,7 @@ class Store:
         try:
             self.con.execute("BEGIN TRANSACTION")
             ids = [d.id for d, _ in batch]
+            ids += self.superseded([r for d, _ in batch for r in d.replaces if r not in ids])
             for table in ("evidence", "claims", "actors", "events", "documents"):
                 self.con.execute(f"DELETE FROM {table} WHERE doc_id IN (SELECT unnest(?))", [ids])
             now = datetime.now(timezone.utc).replace(tzinfo=None)
