@@ -550,16 +550,21 @@ def running_server(db: str | os.PathLike, *extra: str, start_timeout: float = 60
     import subprocess
     import sys
 
+    import tempfile
+
     port = free_port()
+    # the server's log goes to a file: a pipe nobody reads fills up and blocks the server
+    log = tempfile.TemporaryFile("w+")
     proc = subprocess.Popen(
         [sys.executable, "-m", "flashpoint.cli", "serve", "--db", str(db), "--port", str(port), *extra],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        stdout=log, stderr=subprocess.STDOUT, text=True,
     )
     try:
         deadline = time.monotonic() + start_timeout
         while True:
             if proc.poll() is not None:
-                raise RuntimeError(f"flashpoint serve exited with {proc.returncode}:\n{proc.stdout.read()}")
+                log.seek(0)
+                raise RuntimeError(f"flashpoint serve exited with {proc.returncode}:\n{log.read()}")
             try:
                 c = http.client.HTTPConnection(HOST, port, timeout=2)
                 c.request("GET", "/api/health")
@@ -578,6 +583,7 @@ def running_server(db: str | os.PathLike, *extra: str, start_timeout: float = 60
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
+        log.close()
 
 
 def bench_api(db: str | os.PathLike | None = None, requests: int = 200, concurrency: int = 200,
