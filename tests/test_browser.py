@@ -62,7 +62,7 @@ def demo_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def server(demo_db: Path) -> Iterator[str]:
-    with api.running_server(demo_db) as url:
+    with api.running_server(demo_db, "--read-only") as url:
         yield url
 
 
