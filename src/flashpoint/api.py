@@ -34,7 +34,7 @@ import threading
 import time
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager, contextmanager
-from datetime import date
+from datetime import date, datetime, timezone
 from enum import Enum
 from pathlib import Path
 from typing import Annotated, Any, get_args, get_origin
@@ -480,7 +480,8 @@ def summary(cur: Cur, request: Request) -> Response:
         return Response(status_code=304, headers=headers)
     text = db.summary
     if text is None or db.summary_etag != etag:
-        text = json.dumps({**compute_summary(cur), "updated_at": db.updated_at}, separators=(",", ":"))
+        updated = datetime.fromtimestamp(db.updated_at, timezone.utc).isoformat(timespec="seconds")
+        text = json.dumps({**compute_summary(cur), "updated_at": updated}, separators=(",", ":"))
         db.summary, db.summary_etag = text, etag
     return json_response(text, headers=headers)
 
@@ -596,9 +597,11 @@ def vendor_missing() -> list[str]:
 
 
 def create_app(db: str | os.PathLike | None = None, *, cors_origins: list[str] | tuple[str, ...] = (),
-               request_budget: float = REQUEST_BUDGET_S, writable: bool = False, token: str | None = None) -> FastAPI:
+               request_budget: float = REQUEST_BUDGET_S, writable: bool = False, token: str | None = None,
+               on_shutdown: Callable[[], None] | None = None) -> FastAPI:
     """The ASGI app over a store (raises StoreError if it cannot be opened). Read-only unless
-    `writable`: then this process owns the store and takes documents from bearers of `token`."""
+    `writable`: then this process owns the store and takes documents from bearers of `token`.
+    `on_shutdown` runs when the server stops (uvicorn ends the process on SIGTERM right after)."""
     state_db = Db(db, request_budget, writable=writable)
 
     @asynccontextmanager
@@ -609,6 +612,8 @@ def create_app(db: str | os.PathLike | None = None, *, cors_origins: list[str] |
         app.state.gate = Gate()
         yield
         state_db.close()
+        if on_shutdown:
+            on_shutdown()
 
     app = FastAPI(
         title="flashpoint", version=__version__, lifespan=lifespan, docs_url=None, redoc_url=None,
@@ -710,7 +715,8 @@ def serve(db: str | os.PathLike | None = None, port: int = DEFAULT_PORT, *, cors
     try:
         while True:
             try:
-                app = create_app(db, cors_origins=cors_origins, writable=True, token=token)
+                app = create_app(db, cors_origins=cors_origins, writable=True, token=token,
+                                 on_shutdown=lambda: handoff.withdraw(db))
                 break
             except StoreError as e:
                 if not handoff.is_lock_conflict(e):

@@ -104,9 +104,17 @@ def decode_event(e: dict[str, Any]) -> Event:
     return Event(**{
         **e, "actor": [Actor(**a) for a in e["actor"]], "recipient": [Actor(**a) for a in e["recipient"]],
         "location": one(Location, e.get("location")), "fatalities": one(Count, e.get("fatalities")),
-        "injuries": one(Count, e.get("injuries")), "claims": [Claim(**c) for c in e["claims"]],
+        "injuries": one(Count, e.get("injuries")), "claims": [decode_claim(c) for c in e["claims"]],
         "evidence": [Span(**s) for s in e["evidence"]], "trigger": one(Span, e.get("trigger")),
     })
+
+
+def decode_claim(c: dict[str, Any]) -> Claim:
+    if "victims" in c:  # a casualty claim (facts.py); imported only then: it needs spaCy
+        from .facts import FactClaim
+
+        return FactClaim(**c)
+    return Claim(**c)
 
 
 def to_json(o: Any) -> Any:
