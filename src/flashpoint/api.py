@@ -32,6 +32,7 @@ import os
 import secrets
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from datetime import date, datetime, timezone
@@ -130,11 +131,24 @@ class Db:
         self.budget = budget
         self.lock = threading.Lock()
         self.write_lock = threading.Lock()
+        self.watchdog = Watchdog()
         self.summary: str | None = None
         self.summary_etag = ""
         self.generation = 0  # bumped by every write: the summary's ETag
         self.updated_at = time.time()
         self.counts = self.store.con.execute("SELECT (SELECT count(*) FROM documents), (SELECT count(*) FROM events)").fetchone()
+
+    def warm_up(self) -> None:
+        """The summary now, and with it the actor dictionary (seconds of YAML) and the CSV export's
+        tables: not in the first requests, holding their slots while others wait. (Not a request:
+        no request budget.)"""
+        cur = self.cursor(deadline=time.monotonic() + 600)
+        try:
+            self.summary_etag = self.etag
+            self.summary = summary_json(cur, self)
+        finally:
+            cur.close()
+        load_plover()
 
     @property
     def etag(self) -> str:
@@ -142,7 +156,8 @@ class Db:
 
     def cursor(self, deadline: float | None = None) -> Cursor:
         with self.lock:  # cursor() on the shared connection is not thread-safe
-            return Cursor(self.store.con.cursor(), deadline if deadline is not None else time.monotonic() + self.budget)
+            con = self.store.con.cursor()
+        return Cursor(con, deadline if deadline is not None else time.monotonic() + self.budget, self.watchdog)
 
     def pending(self, docs: list[tuple[str, str]], coder_version: str) -> list[str]:
         state = self.store_for_writes().stored_state([d for d, _ in docs])
@@ -169,30 +184,67 @@ class Db:
         self.store.close()
 
 
+class Watchdog:
+    """One thread that interrupts every watched DuckDB connection once its deadline has passed, and
+    again every `REPEAT_S` until it is forgotten: an interrupt that lands just before a query starts
+    is not lost. (A timer thread per query cost a thread start per query.)"""
+
+    REPEAT_S = 0.25
+
+    def __init__(self) -> None:
+        self.cv = threading.Condition()
+        self.due: dict[int, tuple[float, duckdb.DuckDBPyConnection]] = {}
+        self.thread: threading.Thread | None = None
+
+    def watch(self, con: duckdb.DuckDBPyConnection, deadline: float) -> None:
+        with self.cv:
+            self.due[id(con)] = (deadline, con)
+            if self.thread is None:
+                self.thread = threading.Thread(target=self.run, name="flashpoint-query-watchdog", daemon=True)
+                self.thread.start()
+            self.cv.notify()
+
+    def forget(self, con: duckdb.DuckDBPyConnection) -> None:
+        with self.cv:
+            self.due.pop(id(con), None)
+
+    def run(self) -> None:
+        with self.cv:
+            while True:
+                self.cv.wait(self.interrupt_due())
+
+    def interrupt_due(self) -> float:
+        """Interrupt what is due; the seconds until the next deadline. (A function of its own: the
+        waiting thread keeps no connection alive in its frame.)"""
+        now = time.monotonic()
+        for key, (deadline, con) in list(self.due.items()):
+            if deadline <= now:
+                con.interrupt()
+                self.due[key] = (now + self.REPEAT_S, con)
+        return min((d for d, _ in self.due.values()), default=now + 3600) - now
+
+
 class Cursor:
     """A DuckDB cursor whose queries all end by `deadline` (time.monotonic()): interrupted then."""
 
-    def __init__(self, con: duckdb.DuckDBPyConnection, deadline: float):
-        self.con, self.deadline = con, deadline
+    def __init__(self, con: duckdb.DuckDBPyConnection, deadline: float, watchdog: Watchdog):
+        self.con, self.deadline, self.watchdog = con, deadline, watchdog
+        watchdog.watch(con, deadline)
 
     def all(self, sql: str, args: list | None = None) -> list[tuple]:
-        remaining = self.deadline - time.monotonic()
-        if remaining <= 0:
+        if self.deadline <= time.monotonic():
             raise QueryTimeout()
-        timer = threading.Timer(remaining, self.con.interrupt)
-        timer.start()
         try:
             return self.con.execute(sql, args or []).fetchall()
         except duckdb.InterruptException:
             raise QueryTimeout() from None
-        finally:
-            timer.cancel()
 
     def one(self, sql: str, args: list | None = None) -> tuple | None:
         rows = self.all(sql, args)
         return rows[0] if rows else None
 
     def close(self) -> None:
+        self.watchdog.forget(self.con)
         self.con.close()
 
 
@@ -480,10 +532,14 @@ def summary(cur: Cur, request: Request) -> Response:
         return Response(status_code=304, headers=headers)
     text = db.summary
     if text is None or db.summary_etag != etag:
-        updated = datetime.fromtimestamp(db.updated_at, timezone.utc).isoformat(timespec="seconds")
-        text = json.dumps({**compute_summary(cur), "updated_at": updated}, separators=(",", ":"))
+        text = summary_json(cur, db)
         db.summary, db.summary_etag = text, etag
     return json_response(text, headers=headers)
+
+
+def summary_json(cur: Cursor, db: Db) -> str:
+    updated = datetime.fromtimestamp(db.updated_at, timezone.utc).isoformat(timespec="seconds")
+    return json.dumps({**compute_summary(cur), "updated_at": updated}, separators=(",", ":"))
 
 
 def ingest_token(request: Request) -> None:
@@ -569,6 +625,63 @@ def compute_summary(cur: Cursor) -> dict[str, Any]:
 
 
 # ---------------------------------------------------------------------------- the app
+class ResponseCache:
+    """Successful GET answers under /api/ kept in memory until the store changes (plain ASGI).
+
+    Dashboards ask the same questions again and again (the first pages, the dyads, one event), and
+    the store changes only through this process (`Db.generation`; a read-only server's store cannot
+    change at all while it holds it). A hit costs no slot, no thread and no query. At most
+    `max_bytes` in all (least recently used out first); `/api/health` and `/api/summary` (which has
+    its own ETag) are not kept. `FLASHPOINT_API_CACHE_MB=0` turns it off."""
+
+    SKIP = ("/api/health", "/api/summary")
+
+    def __init__(self, app: Any, max_bytes: int = int(float(os.environ.get("FLASHPOINT_API_CACHE_MB", "64")) * 2**20)):
+        self.app, self.max_bytes = app, max_bytes
+        self.entries: OrderedDict[tuple, tuple[dict, list[bytes]]] = OrderedDict()
+        self.size = 0
+        self.generation = -1
+
+    async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
+        path = scope.get("path", "")
+        if (scope["type"] != "http" or scope["method"] != "GET" or not path.startswith("/api/") or path in self.SKIP
+                or not self.max_bytes):
+            return await self.app(scope, receive, send)
+        db = scope["app"].state.db
+        generation = db.generation
+        if generation != self.generation:
+            self.entries.clear()
+            self.size, self.generation = 0, generation
+        gzip_ok = any(k == b"accept-encoding" and b"gzip" in v for k, v in scope["headers"])
+        key = (path, scope.get("query_string", b""), gzip_ok)
+        hit = self.entries.get(key)
+        if hit is not None:
+            self.entries.move_to_end(key)
+            start, chunks = hit
+            await send(start)
+            for i, chunk in enumerate(chunks):
+                await send({"type": "http.response.body", "body": chunk, "more_body": i < len(chunks) - 1})
+            return
+        messages: list[dict] = []
+
+        async def keep(message: dict) -> None:
+            messages.append(message)
+            await send(message)
+
+        await self.app(scope, receive, keep)
+        if not messages or messages[0].get("status") != 200 or db.generation != generation:
+            return
+        chunks = [m.get("body", b"") for m in messages[1:] if m["type"] == "http.response.body"]
+        n = sum(map(len, chunks))
+        if n > self.max_bytes // 8:
+            return
+        self.entries[key] = (messages[0], chunks)
+        self.size += n
+        while self.size > self.max_bytes:
+            _, (_, old) = self.entries.popitem(last=False)
+            self.size -= sum(map(len, old))
+
+
 class SecurityHeaders:
     """Adds SECURITY_HEADERS (unless the response set its own) and `no-store` on /api/ (plain ASGI)."""
 
@@ -622,6 +735,7 @@ def create_app(db: str | os.PathLike | None = None, *, cors_origins: list[str] |
     )
     app.state.db = state_db
     app.state.gate = Gate()
+    state_db.warm_up()
     app.state.token = token if writable else None
     app.include_router(router)
 
@@ -649,7 +763,9 @@ def create_app(db: str | os.PathLike | None = None, *, cors_origins: list[str] |
         return JSONResponse({"detail": f"database error: {type(exc).__name__}"}, status_code=500)
 
     app.add_middleware(SecurityHeaders)
-    app.add_middleware(GZipMiddleware, minimum_size=2048)
+    # level 4: responses are compressed on the event loop; level 9 cost ~3x the CPU for a few % smaller JSON
+    app.add_middleware(GZipMiddleware, minimum_size=2048, compresslevel=4)
+    app.add_middleware(ResponseCache)  # outside gzip (kept compressed), inside CORS (whose headers vary by origin)
     if cors_origins:
         from fastapi.middleware.cors import CORSMiddleware
 
