@@ -72,7 +72,8 @@ def client(demo_db: Path) -> Iterator[TestClient]:
 
 @pytest.fixture(scope="module")
 def live(demo_db: Path) -> Iterator[str]:
-    with api.running_server(demo_db) as url:
+    # read-only: the other tests of the module read the same store in this process
+    with api.running_server(demo_db, "--read-only") as url:
         yield url
 
 
@@ -294,7 +295,7 @@ def test_server_listens_on_loopback_only(live: str) -> None:
 
 
 def test_slow_queries_are_interrupted(demo_db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    app = api.create_app(demo_db, query_timeout=0.05)
+    app = api.create_app(demo_db, request_budget=0.05)
     with TestClient(app) as c:
         cur = app.state.db.cursor()
         t0 = time.monotonic()

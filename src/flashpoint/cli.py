@@ -125,8 +125,10 @@ def ingest(
     db: DbOpt = None,
     batch: Annotated[int, typer.Option(help="documents per transaction")] = 32,
 ) -> None:
-    """Extract into the store. Idempotent (same document twice changes nothing) and resumable."""
+    """Extract into the store. Idempotent (same document twice changes nothing) and resumable.
+    While `flashpoint serve` runs on the store, the documents go to the server (see handoff.py)."""
     need_input(paths)
+    from .handoff import RemoteStore, find_server
     from .pipeline import BATCH_CHARS, CODER_VERSION, batched
     from .pipeline import extract as run
     from .store import Store, StoreError
@@ -134,12 +136,10 @@ def ingest(
     tally = Tally()
     written_docs = written_events = unchanged = 0
     t0 = time.perf_counter()
+    store: Store | RemoteStore | None = None
     try:
-        store = Store(db)
-    except StoreError as e:
-        fail(str(e))
-    try:
-        with store, progress() as bar:
+        store = open_for_ingest(db)
+        with progress() as bar:
             task = bar.add_task("ingest", total=None, rate="")
             for docs in batched(tally.docs(read_paths(paths)), batch, BATCH_CHARS):
                 todo = store.pending(docs, CODER_VERSION)
@@ -149,18 +149,38 @@ def ingest(
                     written_docs += len(todo)
                 done = written_docs + unchanged
                 bar.update(task, advance=len(docs), rate=f"{done / (time.perf_counter() - t0):.1f} docs/s")
+                if isinstance(store, Store) and (server := find_server(db)):
+                    # a server started meanwhile waits for the store: hand it over between batches
+                    store.close()
+                    err.print(f"handing {store.path} over to the server at {server.url} (pid {server.pid})", highlight=False)
+                    store = RemoteStore(db, server).wait_ready()
     except StoreError as e:
         err.print(f"{written_docs} documents were committed before the error and are kept.")
         fail(str(e))
     except KeyboardInterrupt:
         err.print(f"\ninterrupted: {written_docs} documents committed; run the same command again to continue")
         raise typer.Exit(130)
+    finally:
+        if store is not None:
+            store.close()
     err.print(
         f"{tally.read} documents read: {written_docs} coded ({written_events} events), {unchanged} already stored"
         + (f"; {tally.skipped} skipped" if tally.skipped else "")
         + f" in {time.perf_counter() - t0:.1f}s"
     )
     raise typer.Exit(tally.exit_code)
+
+
+def open_for_ingest(db: Optional[Path]):
+    """The store, or the running server that owns it (its documents then go through the server)."""
+    from .handoff import RemoteStore, find_server
+    from .store import Store
+
+    server = find_server(db)
+    if server:
+        err.print(f"{server.url} (pid {server.pid}) serves this store: the documents go through it", highlight=False)
+        return RemoteStore(db, server).wait_ready()
+    return Store(db)
 
 
 @app.command()
@@ -277,17 +297,18 @@ def serve(
     db: DbOpt = None,
     port: Annotated[int, typer.Option(help="TCP port on 127.0.0.1", min=1, max=65535)] = 8765,
     cors_origin: Annotated[Optional[list[str]], typer.Option("--cors-origin", help="allow this origin (CORS is off by default); repeatable")] = None,
-    workers: Annotated[int, typer.Option(help="server processes", min=1, max=16)] = 1,
+    workers: Annotated[int, typer.Option(help="server processes (more than one: read-only)", min=1, max=16)] = 1,
+    read_only: Annotated[bool, typer.Option("--read-only", help="do not own the store: no ingest through the server, "
+                                            "other processes may read it")] = False,
 ) -> None:
-    """REST API under /api/ (OpenAPI docs at /docs) and the web dashboard at /, on 127.0.0.1, read-only."""
-    from .api import HOST
+    """REST API under /api/ (OpenAPI docs at /docs) and the web dashboard at /, on 127.0.0.1.
+    The server owns the store: `flashpoint ingest` on the same --db hands its documents to it."""
     from .api import serve as run
-    from .store import Store, StoreError
+    from .store import StoreError
 
     try:
-        Store(db, read_only=True).close()
-        err.print(f"flashpoint dashboard on http://{HOST}:{port}/  (API docs: http://{HOST}:{port}/docs)", highlight=False, soft_wrap=True)
-        run(db, port, cors_origins=tuple(cors_origin or ()), workers=workers)
+        run(db, port, cors_origins=tuple(cors_origin or ()), workers=workers, read_only=read_only,
+            say=lambda msg: err.print(msg, highlight=False, soft_wrap=True))
     except StoreError as e:
         fail(str(e))
 
@@ -352,7 +373,9 @@ def train(
 @app.command()
 def bench(
     repeat: Annotated[int, typer.Option(help="times the demo corpus is processed")] = 3,
-    api: Annotated[bool, typer.Option("--api", help="also: 200 concurrent API requests on --db, latency percentiles")] = False,
+    api: Annotated[bool, typer.Option("--api", help="also: API requests on --db (a mix of queries and static files), latency percentiles")] = False,
+    requests: Annotated[int, typer.Option(help="--api: requests in all", min=1)] = 200,
+    concurrency: Annotated[int, typer.Option(help="--api: requests in flight at once", min=1)] = 200,
     geo: Annotated[bool, typer.Option("--geo", help="also: geoparsing 1,000 articles (the shared geo corpora, else the demo)")] = False,
     db: DbOpt = None,
 ) -> None:
@@ -368,15 +391,22 @@ def bench(
         from .store import StoreError
 
         try:
-            result = bench_api(db)
+            result = bench_api(db, requests=requests, concurrency=concurrency)
         except StoreError as e:
             fail(str(e))
-        t = Table(title="flashpoint bench --api (200 concurrent requests)")
+        t = Table(title=f"flashpoint bench --api ({requests} requests, {concurrency} at once)")
         t.add_column("measure")
         t.add_column("value", justify="right")
         for k, v in result.items():
-            t.add_row(k, f"{v:.1f}" if isinstance(v, float) else str(v))
+            if not isinstance(v, dict):
+                t.add_row(k, f"{v:.1f}" if isinstance(v, float) else str(v))
         out.print(t)
+        k = Table(title="latency by kind of request (ms)")
+        for col in ("kind", "requests", "errors", "p50", "p95", "max"):
+            k.add_column(col, justify="left" if col == "kind" else "right")
+        for kind, r in result["by_kind"].items():
+            k.add_row(kind, str(r["requests"]), str(r["errors"]), f"{r['p50_ms']:.1f}", f"{r['p95_ms']:.1f}", f"{r['max_ms']:.1f}")
+        out.print(k)
     from .nlp import load_nlp
     from .pipeline import extract as run
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -224,10 +224,12 @@ class Store:
 
 
 def event_filters(
-    date_from: date | None = None, date_to: date | None = None, country: str | None = None, actor: str | None = None,
-    event_type: str | None = None, modality: str | None = None, doc_id: str | None = None,
+    date_from: date | None = None, date_to: date | None = None, country: str | Sequence[str] | None = None,
+    actor: str | None = None, event_type: str | Sequence[str] | None = None, modality: str | Sequence[str] | None = None,
+    doc_id: str | None = None,
 ) -> tuple[list[str], list[Any]]:
-    """WHERE clauses over events `e` (country: actor, recipient or place); shared with the API."""
+    """WHERE clauses over events `e` (country: actor, recipient or place; a list of countries, types
+    or modalities matches any of them); shared with the API."""
     where: list[str] = []
     args: list[Any] = []
     if date_from:
@@ -236,15 +238,15 @@ def event_filters(
     if date_to:
         where.append("e.date <= ?")
         args.append(date_to)
-    if country:
-        where.append("(e.country = ? OR list_contains(e.actor_countries, ?) OR list_contains(e.recipient_countries, ?))")
-        args += [country.upper()] * 3
-    if event_type:
-        where.append("e.event_type = ?")
-        args.append(event_type.upper())
-    if modality:
-        where.append("e.modality = ?")
-        args.append(modality.lower())
+    if countries := [c.upper() for c in listed(country)]:
+        where.append(f"({any_of('e.country', countries)} OR {any_of('e.actor_countries', countries, array=True)} "
+                     f"OR {any_of('e.recipient_countries', countries, array=True)})")
+        args += countries * 3
+    for column, values in (("e.event_type", [t.upper() for t in listed(event_type)]),
+                           ("e.modality", [m.lower() for m in listed(modality)])):
+        if values:
+            where.append(any_of(column, values))
+            args += values
     if actor:
         where.append(
             "e.event_id IN (SELECT event_id FROM actors WHERE role = 'actor' AND "
@@ -256,6 +258,19 @@ def event_filters(
         where.append("e.doc_id = ?")
         args.append(doc_id)
     return where, args
+
+
+def listed(value: str | Sequence[str] | None) -> list[str]:
+    return [] if not value else [value] if isinstance(value, str) else list(value)
+
+
+def any_of(column: str, values: list[str], array: bool = False) -> str:
+    """`column` equals (or, for an array column, holds) any of `values`, one placeholder each:
+    DuckDB pushes the single-value form into the scan (twice as fast as IN on 400k events)."""
+    marks = ",".join("?" * len(values))
+    if array:
+        return f"list_contains({column}, ?)" if len(values) == 1 else f"list_has_any({column}, [{marks}])"
+    return f"{column} = ?" if len(values) == 1 else f"{column} IN ({marks})"
 
 
 def event_row(e: Event) -> tuple:

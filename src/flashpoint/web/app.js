@@ -479,7 +479,7 @@ async function init() {
     return;
   }
   const s = state.summary;
-  for (const c of s.by_country) $("f-country").append(el("option", { value: c.country }, `${c.name} (${c.country}) · ${c.events}`));
+  fillCountries(s);
   const present = new Set(s.by_type.map((t) => t.event_type));
   for (const t of s.plover_types) $("f-type").append(el("option", { value: t, disabled: !present.has(t) }, t));
   for (const m of s.modalities) if (m !== "asserted") $("f-modality").append(el("option", { value: m }, m));
@@ -506,6 +506,32 @@ async function init() {
     status(`could not draw the world map: ${err.message}`, true);
   }
   await loadEvents(true);
+  setInterval(pollSummary, POLL_MS);
+}
+
+function fillCountries(s) {
+  const select = $("f-country");
+  const chosen = select.value;
+  select.replaceChildren(el("option", { value: "" }, "all"),
+    ...s.by_country.map((c) => el("option", { value: c.country }, `${c.name} (${c.country}) · ${c.events}`)));
+  select.value = chosen;
+}
+
+/* --------------------------------------------------------------------------- live updates */
+// `flashpoint ingest` on a served store adds documents through the server; the summary (revalidated
+// with its ETag, so an unchanged store costs a 304) says when, and the open dashboard reloads.
+const POLL_MS = 15000;
+async function pollSummary() {
+  let s;
+  try {
+    s = await api("/api/summary");
+  } catch (err) {
+    return;  // the next poll tries again
+  }
+  if (!state.summary || s.updated_at === state.summary.updated_at) return;
+  state.summary = s;
+  fillCountries(s);
+  await loadEvents(false);
 }
 
 init();
