@@ -125,6 +125,7 @@ def ingest(
         fail(str(e))
     try:
         with store, progress() as bar:
+            store.fuse()  # reports stored before fusion existed, or left unfused by an interrupted run
             task = bar.add_task("ingest", total=None, rate="")
             for docs in batched(tally.docs(read_paths(paths)), batch):
                 todo = store.pending(docs, CODER_VERSION)
@@ -132,6 +133,7 @@ def ingest(
                 if todo:
                     written_events += store.write(run(todo), CODER_VERSION)
                     written_docs += len(todo)
+                    store.fuse()
                 done = written_docs + unchanged
                 bar.update(task, advance=len(docs), rate=f"{done / (time.perf_counter() - t0):.1f} docs/s")
     except StoreError as e:
@@ -160,8 +162,9 @@ def events(
     fmt: Annotated[str, typer.Option("--format", help="table | jsonl | json (PLOVER) | csv (ACLED-style) | parquet")] = "table",
     output: Annotated[Optional[str], typer.Option("-o", "--output")] = None,
     limit: Annotated[Optional[int], typer.Option(help="at most this many events")] = None,
+    fused: Annotated[bool, typer.Option("--fused", help="one record per real event across articles, with its reports and n_sources")] = False,
 ) -> None:
-    """Query and export stored events."""
+    """Query and export stored events (per report, or fused across articles with --fused)."""
     from datetime import date
 
     from .store import Store, StoreError
@@ -174,7 +177,8 @@ def events(
                 fail(f"{label} {value!r} is not a date (YYYY-MM-DD)")
     try:
         with Store(db, read_only=True) as store:
-            records = store.query_events(date_from, date_to, country, event_type, actor, modality, limit)
+            query = store.query_fused if fused else store.query_events
+            records = query(date_from, date_to, country, event_type, actor, modality, limit)
     except StoreError as e:
         fail(str(e))
     if fmt == "table":
@@ -191,8 +195,9 @@ def who(actors: list[dict]) -> str:
 
 
 def events_table(records: list[dict]) -> Table:
-    t = Table(title=f"{len(records)} events", show_lines=False)
-    for col in ("date", "type", "actor", "recipient", "where", "killed", "modality", "evidence"):
+    fused = bool(records) and "reports" in records[0]
+    t = Table(title=f"{len(records)} {'fused ' if fused else ''}events", show_lines=False)
+    for col in ("date", "type", "actor", "recipient", "where", "killed", "modality", *(("sources",) if fused else ()), "evidence"):
         t.add_column(col, overflow="fold")
     for r in records:
         loc = r.get("location") or {}
@@ -205,6 +210,7 @@ def events_table(records: list[dict]) -> Table:
             ", ".join(x for x in (loc.get("name"), loc.get("country")) if x),
             killed + (" contested" if r.get("contested") else ""),
             r.get("modality") or "",
+            *((f"{r['n_sources']} ({r['n_reports']} reports)",) if fused else ()),
             (r.get("evidence") or [{"text": ""}])[0]["text"][:90],
         )
     return t
@@ -233,6 +239,59 @@ def summary(db: DbOpt = None) -> None:
     for a, r, n, first, last in s["dyads"]:
         d.add_row(a, r, str(n), str(first), str(last))
     out.print(d)
+
+
+@app.command()
+def dyad(
+    actor: Annotated[str, typer.Argument(help="ISO3 of the actor country")],
+    recipient: Annotated[str, typer.Argument(help="ISO3 of the recipient country")],
+    interval: Annotated[str, typer.Option(help="day | week")] = "day",
+    date_from: Annotated[Optional[str], typer.Option("--from", help="first date, YYYY-MM-DD")] = None,
+    date_to: Annotated[Optional[str], typer.Option("--to", help="last date, YYYY-MM-DD")] = None,
+    db: DbOpt = None,
+) -> None:
+    """The directed dyad ACTOR -> RECIPIENT over fused events: counts by type and summed Goldstein
+    per day or week, with the escalation points (data/fusion.yaml) and the events that drive them."""
+    from datetime import date
+
+    from .dyads import dyad_series
+    from .store import Store, StoreError
+
+    if interval not in ("day", "week"):
+        fail(f"--interval {interval!r}: choose day or week")
+    for code in (actor, recipient):
+        if len(code) != 3 or not code.isalpha():
+            fail(f"{code!r} is not an ISO 3166-1 alpha-3 country code")
+    bounds = []
+    for label, value in (("--from", date_from), ("--to", date_to)):
+        try:
+            bounds.append(date.fromisoformat(value) if value else None)
+        except ValueError:
+            fail(f"{label} {value!r} is not a date (YYYY-MM-DD)")
+    try:
+        with Store(db, read_only=True) as store:
+            points = dyad_series(lambda sql, args: store.con.execute(sql, args).fetchall(), actor, recipient, interval, *bounds)
+    except StoreError as e:
+        fail(str(e))
+    a, r = actor.upper(), recipient.upper()
+    if not points:
+        out.print(f"no fused events from {a} to {r}")
+        return
+    types = sorted({t for p in points for t in p.by_type})
+    t = Table(title=f"{a} -> {r}, fused events per {interval}")
+    for col in (interval, "events", *types, "Goldstein", "z", ""):
+        t.add_column(col, justify="left" if col in (interval, "") else "right")
+    for p in points:
+        style = {"escalation": "bold red", "de-escalation": "bold green"}.get(p.flag or "")
+        t.add_row(p.period.isoformat(), str(p.count or ""), *(str(p.by_type.get(x) or "") for x in types),
+                  f"{p.goldstein:+.1f}" if p.count else "", f"{p.z:+.1f}", p.flag or "", style=style)
+    out.print(t)
+    for p in points:
+        if p.flag:
+            out.print(f"[bold]{p.period} {p.flag}[/] (Goldstein {p.goldstein:+.1f}, z {p.z:+.1f}), driven by:")
+            for e in p.drivers():
+                out.print(f"  {e['date']} {e['event_type']} {e['goldstein']:+.1f}  {e['n_sources']} source(s)  "
+                          f"{(e['evidence'] or '').strip()[:110]}  [dim]{e['event_id']}[/]", highlight=False)
 
 
 @app.command()

@@ -10,12 +10,13 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Iterable
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
 import duckdb
 
+from .fusion import Index, Report, blocks, cluster, fused_record, interval, rules, score
 from .models import Document, Event
 
 DEFAULT_DB = "flashpoint.duckdb"
@@ -51,6 +52,24 @@ MIGRATIONS: list[str] = [
     # 2: evidence spans say what they show (sentence, trigger, actor, recipient)
     """
     ALTER TABLE evidence ADD COLUMN role VARCHAR;
+    """,
+    # cross-document fusion (fusion.py): one row per real event, the link of every report to it,
+    # and the components whose reports were re-coded or removed and still wait to be re-clustered
+    """
+    CREATE TABLE fused_events (
+        event_id VARCHAR PRIMARY KEY, component VARCHAR NOT NULL, event_type VARCHAR NOT NULL,
+        date DATE, date_precision VARCHAR, country VARCHAR, lat DOUBLE, lon DOUBLE,
+        fatalities_best INTEGER, fatalities_low INTEGER, fatalities_high INTEGER, contested BOOLEAN,
+        modality VARCHAR, goldstein DOUBLE, n_reports INTEGER NOT NULL, n_sources INTEGER NOT NULL,
+        first_reported DATE, actor_countries VARCHAR[], recipient_countries VARCHAR[], record JSON NOT NULL);
+    CREATE INDEX fused_events_date ON fused_events (date);
+    CREATE INDEX fused_events_component ON fused_events (component);
+    CREATE TABLE fused_links (event_id VARCHAR PRIMARY KEY, fused_id VARCHAR NOT NULL, component VARCHAR NOT NULL,
+        doc_id VARCHAR NOT NULL);
+    CREATE INDEX fused_links_fused ON fused_links (fused_id);
+    CREATE INDEX fused_links_component ON fused_links (component);
+    CREATE INDEX fused_links_doc ON fused_links (doc_id);
+    CREATE TABLE fused_stale (component VARCHAR);
     """,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
@@ -131,6 +150,9 @@ class Store:
         try:
             self.con.execute("BEGIN TRANSACTION")
             ids = [d.id for d, _ in batch]
+            # the fused events these documents took part in are re-clustered by fuse()
+            self.con.execute("INSERT INTO fused_stale SELECT DISTINCT component FROM fused_links WHERE doc_id IN (SELECT unnest(?))", [ids])
+            self.con.execute("DELETE FROM fused_links WHERE doc_id IN (SELECT unnest(?))", [ids])
             for table in ("evidence", "claims", "actors", "events", "documents"):
                 self.con.execute(f"DELETE FROM {table} WHERE doc_id IN (SELECT unnest(?))", [ids])
             now = datetime.now(timezone.utc).replace(tzinfo=None)
@@ -164,6 +186,90 @@ class Store:
                 pass
             raise StoreError(f"{self.path}: cannot write (nothing of this batch was stored): {e}") from None
         return n
+
+    # ------------------------------------------------------------------ fusion
+    def reports(self, where: str, args: list[Any]) -> list[tuple[Report, str | None]]:
+        """Per-report events (as fusion.Report) with their fused component, if any."""
+        rows = self.con.execute(
+            "SELECT e.record, d.source, d.date, l.component FROM events e JOIN documents d USING (doc_id) "
+            f"LEFT JOIN fused_links l USING (event_id) WHERE {where}", args).fetchall()
+        return [(Report.from_record(json.loads(rec), source, d), comp) for rec, source, d, comp in rows]
+
+    def fuse(self) -> int:
+        """Link every report not yet fused to its fused event and re-cluster the components that
+        changed (fusion.py); returns the fused events written. Only the components the new reports
+        link to, and those of re-coded or removed reports, are touched."""
+        new = [r for r, _ in self.reports("l.event_id IS NULL", [])]
+        stale = {c for (c,) in self.con.execute("SELECT DISTINCT component FROM fused_stale").fetchall()}
+        if not new and not stale:
+            return 0
+        touched = set(stale)
+        spans = [iv for iv in (interval(r) for r in new if blocks(r)) if iv]
+        if spans:
+            tol = rules().tolerance
+            lo = date.fromordinal(min(a for a, _ in spans) - tol)
+            hi = date.fromordinal(max(b for _, b in spans) + tol)
+            # a week, month or year interval starts on its stored date, up to a year before the window
+            pool = self.reports(
+                "l.event_id IS NOT NULL AND e.date <= ? AND e.date >= ? "
+                "AND (e.date >= ? OR e.date_precision IN ('week', 'month', 'year'))", [hi, lo - timedelta(days=366), lo])
+            idx, by_id = Index(), {}
+            for r, comp in pool:
+                if comp not in touched:
+                    idx.add(r)
+                    by_id[r.event_id] = (r, comp)
+            link = rules().link
+            for r in new:
+                for o in idx.candidates(r):
+                    other, comp = by_id[o]
+                    if comp not in touched:
+                        sc = score(r, other)
+                        if sc is not None and sc >= link:
+                            touched.add(comp)
+        members = [r for r, _ in self.reports("l.component IN (SELECT unnest(?))", [sorted(touched)])] if touched else []
+        clusters = cluster(members + new)
+        fused_rows, link_rows = [], []
+        for cl in clusters:
+            rec = fused_record(cl)
+            fused_rows.append(fused_row(rec, cl.component))
+            link_rows += [(r.event_id, rec["event_id"], cl.component, r.doc_id) for r in cl.reports]
+        try:
+            self.con.execute("BEGIN TRANSACTION")
+            self.con.execute("DELETE FROM fused_events WHERE component IN (SELECT unnest(?))", [sorted(touched)])
+            self.con.execute("DELETE FROM fused_links WHERE component IN (SELECT unnest(?)) OR event_id IN (SELECT unnest(?))",
+                             [sorted(touched), [r.event_id for r in new]])
+            self.con.execute("DELETE FROM fused_stale")
+            for table, rows in (("fused_events", fused_rows), ("fused_links", link_rows)):
+                if rows:
+                    self.con.executemany(f"INSERT INTO {table} VALUES ({','.join('?' * len(rows[0]))})", rows)
+            self.con.execute("COMMIT")
+        except (duckdb.Error, OSError) as e:
+            try:
+                self.con.execute("ROLLBACK")
+            except duckdb.Error:
+                pass
+            raise StoreError(f"{self.path}: cannot write the fused events (the reports are kept; the next ingest fuses them): {e}") from None
+        return len(fused_rows)
+
+    def query_fused(
+        self,
+        date_from: str | None = None,
+        date_to: str | None = None,
+        country: str | None = None,
+        event_type: str | None = None,
+        actor: str | None = None,
+        modality: str | None = None,
+        limit: int | None = None,
+    ) -> list[dict[str, Any]]:
+        """Fused event records (one per real event, with its `reports`) matching every filter."""
+        where, args = event_filters(date_from, date_to, country, actor, event_type, modality, fused=True)
+        sql = "SELECT e.record FROM fused_events e"
+        if where:
+            sql += " WHERE " + " AND ".join(where)
+        sql += " ORDER BY e.date NULLS LAST, e.event_id"
+        if limit:
+            sql += f" LIMIT {int(limit)}"
+        return [json.loads(rec) for (rec,) in self.con.execute(sql, args).fetchall()]
 
     # ------------------------------------------------------------------ reading
     def query_events(
@@ -212,9 +318,10 @@ class Store:
 
 def event_filters(
     date_from: date | None = None, date_to: date | None = None, country: str | None = None, actor: str | None = None,
-    event_type: str | None = None, modality: str | None = None, doc_id: str | None = None,
+    event_type: str | None = None, modality: str | None = None, doc_id: str | None = None, fused: bool = False,
 ) -> tuple[list[str], list[Any]]:
-    """WHERE clauses over events `e` (country: actor, recipient or place); shared with the API."""
+    """WHERE clauses over events `e` (country: actor, recipient or place); shared with the API.
+    With `fused`, `e` is fused_events and actor / doc_id are those of any report behind it."""
     where: list[str] = []
     args: list[Any] = []
     if date_from:
@@ -234,15 +341,28 @@ def event_filters(
         args.append(modality.lower())
     if actor:
         where.append(
-            "e.event_id IN (SELECT event_id FROM actors WHERE role = 'actor' AND "
-            "(lower(name) LIKE ? ESCAPE '\\' OR lower(text) LIKE ? ESCAPE '\\' OR country = ?))"
+            ("e.event_id IN (SELECT l.fused_id FROM fused_links l JOIN actors USING (event_id) " if fused else
+             "e.event_id IN (SELECT event_id FROM actors ")
+            + "WHERE role = 'actor' AND (lower(name) LIKE ? ESCAPE '\\' OR lower(text) LIKE ? ESCAPE '\\' OR country = ?))"
         )
         like = "%" + actor.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
         args += [like, like, actor.upper()]
     if doc_id:
-        where.append("e.doc_id = ?")
+        where.append("e.event_id IN (SELECT fused_id FROM fused_links WHERE doc_id = ?)" if fused else "e.doc_id = ?")
         args.append(doc_id)
     return where, args
+
+
+def fused_row(r: dict[str, Any], component: str) -> tuple:
+    loc, fat = r.get("location") or {}, r.get("fatalities") or {}
+    return (
+        r["event_id"], component, r["event_type"], r.get("date"), r.get("date_precision"), loc.get("country"),
+        loc.get("lat"), loc.get("lon"), fat.get("best"), fat.get("low"), fat.get("high"), r.get("contested"),
+        r.get("modality"), r.get("goldstein"), r["n_reports"], r["n_sources"], r.get("first_reported"),
+        sorted({a["country"] for a in r.get("actor") or [] if a.get("country")}),
+        sorted({a["country"] for a in r.get("recipient") or [] if a.get("country")}),
+        json.dumps(r, ensure_ascii=False),
+    )
 
 
 def event_row(e: Event) -> tuple:
