@@ -343,13 +343,13 @@ def demo_path() -> None:
 
 @app.command("eval")
 def evaluate(
-    name: Annotated[str, typer.Argument(help="seed | facts | plover-gsr | case2021 | geo")],
+    name: Annotated[str, typer.Argument(help="seed | facts | plover-gsr | case2021 | geo | fusion (the demo corpus)")],
     shared: Annotated[Path, typer.Option(help="the shared evaluation folder")] = Path("../shared"),
     limit: Annotated[Optional[int], typer.Option(help="score only the first N items", min=1)] = None,
     errors: Annotated[Optional[Path], typer.Option(help="write misclassified items to this JSONL file (plover-gsr, case2021)")] = None,
 ) -> None:
     """Scores on the shared evaluation sets."""
-    from . import eval_facts, eval_geo
+    from . import eval_facts, eval_fusion, eval_geo
     from . import evaluate as ev
 
     runs = {
@@ -358,6 +358,7 @@ def evaluate(
         "plover-gsr": (ev.plover_gsr, ev.print_plover_gsr),
         "case2021": (ev.case2021, ev.print_case2021),
         "geo": (eval_geo.run, eval_geo.show),
+        "fusion": (eval_fusion.run, eval_fusion.show),
     }
     if name not in runs:
         fail(f"unknown evaluation {name!r}; available: {', '.join(runs)}")
@@ -367,6 +368,8 @@ def evaluate(
     except FileNotFoundError as e:
         fail(f"{e.filename}: not found (pass --shared PATH)")
     show(report, out)
+    if name == "fusion" and not report.ok:
+        raise typer.Exit(1)
     if errors and name in ("plover-gsr", "case2021"):
         n = ev.write_errors(report, errors)
         out.print(f"{n} misclassified items written to {errors}")

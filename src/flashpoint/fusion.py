@@ -8,8 +8,9 @@ dyad, place, date, casualties, type; weights in `data/fusion.yaml`); pairs scori
 `link` are *linked*.
 
 Clustering is order-independent by construction: the links form a graph, and each connected
-component of it is clustered on its own by a canonical greedy pass (members sorted by a key of
-their content, each joining the cluster it scores best on average, never past a hard conflict).
+component of it is clustered on its own by average linkage in a canonical order (members sorted
+by a key of their content; the two clusters with the best mean score merge first, never past a
+hard conflict, until no pair reaches `join`).
 Neither the graph nor the canonical pass depends on the order in which reports arrived, so
 adding articles one by one gives the same clusters as clustering everything at once.
 
@@ -31,6 +32,8 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from functools import lru_cache
 from typing import Any
+
+import numpy as np
 
 from .lexicon import load_yaml
 from .models import stable_id
@@ -156,35 +159,42 @@ def counts_agree(a: tuple[int, int, int] | None, b: tuple[int, int, int] | None,
     return a[1] <= b[2] * R.ratio + R.slack and b[1] <= a[2] * R.ratio + R.slack
 
 
-def score(a: Report, b: Report) -> float | None:
-    """Similarity of two reports in 0..1, or None when they cannot describe the same event."""
+def conflict(a: Report, b: Report) -> str | None:
+    """Why two reports cannot describe the same event (a hard constraint), or None."""
     R = rules()
     if a.modality != b.modality:
-        return None
+        return "modality"
     if a.event_type != b.event_type and frozenset((a.event_type, b.event_type)) not in R.pairs:
-        return None
+        return "type"
     ia, ib = interval(a), interval(b)
     if ia is None or ib is None or ia[0] > ib[1] + R.tolerance or ib[0] > ia[1] + R.tolerance:
-        return None
+        return "date"
     if not (a.countries & b.countries):
+        return "no country in common"
+    if a.actors and b.actors and not a.actors & b.actors and a.recipients and b.recipients and not a.recipients & b.recipients:
+        return "dyad"  # no role in common: another dyad, or the dyad reversed (a strike and the retaliation)
+    if counts_agree(a.fatalities, b.fatalities, R) is False or counts_agree(a.injuries, b.injuries, R) is False:
+        return "casualties"
+    if a.lat is not None and b.lat is not None and a.geonameid != b.geonameid:
+        limit = R.max_km.get(max(a.geo_precision or 3, b.geo_precision or 3))
+        if limit is not None and km(a, b) > limit:
+            return "distance"
+    return None
+
+
+def score(a: Report, b: Report) -> float | None:
+    """Similarity of two reports in 0..1, or None when they cannot describe the same event."""
+    if conflict(a, b) is not None:
         return None
-    if (a.actors and b.actors and not a.actors & b.actors) or (a.recipients and b.recipients and not a.recipients & b.recipients):
-        return None
-    if (a.actors & b.recipients and not a.actors & b.actors) or (b.actors & a.recipients and not b.actors & a.recipients):
-        return None  # the dyad reversed: a strike and the retaliation
+    R = rules()
     fat, inj = counts_agree(a.fatalities, b.fatalities, R), counts_agree(a.injuries, b.injuries, R)
-    if fat is False or inj is False:
-        return None
     place = 0.0
     if a.lat is not None and b.lat is not None:
         limit = R.max_km.get(max(a.geo_precision or 3, b.geo_precision or 3))
         if a.geonameid is not None and a.geonameid == b.geonameid:
             place = 1.0
         elif limit is not None:
-            d = km(a, b)
-            if d > limit:
-                return None
-            place = 1.0 - d / limit
+            place = 1.0 - km(a, b) / limit
         elif a.place_country and a.place_country == b.place_country:
             place = 0.5
     union = a.words | b.words
@@ -283,30 +293,45 @@ def components(reports: list[Report], edges: dict[str, dict[str, float]]) -> lis
 
 
 def cluster_component(comp: list[Report], edges: dict[str, dict[str, float]]) -> list[list[Report]]:
-    """The canonical greedy pass over one connected component."""
-    join = rules().join
-    clusters: list[list[Report]] = []
-    for r in sorted(comp, key=quality):
-        best, best_avg = None, join
-        for c in clusters:
-            total = 0.0
-            for m in c:
-                s = edges.get(r.event_id, {}).get(m.event_id)
-                if s is None:
-                    s = score(r, m)
-                    if s is None:
-                        break
-                total += s
+    """Average-linkage clustering of one connected component, in a canonical order: repeatedly
+    merge the two clusters with the highest mean pair score (ties: the earliest in the order),
+    never two that hold a hard conflict, until no pair reaches `join`."""
+    members = sorted(comp, key=quality)
+    n = len(members)
+    if n == 1:
+        return [members]
+    total = np.zeros((n, n))
+    blocked = np.eye(n, dtype=bool)
+    for i in range(n):
+        near = edges.get(members[i].event_id, {})
+        for j in range(i + 1, n):
+            s = near.get(members[j].event_id)
+            if s is None:
+                s = score(members[i], members[j])
+            if s is None:
+                blocked[i, j] = blocked[j, i] = True
             else:
-                avg = total / len(c)
-                if avg >= best_avg:
-                    best, best_avg = c, avg
-                continue
-        if best is None:
-            clusters.append([r])
-        else:
-            best.append(r)
-    return clusters
+                total[i, j] = total[j, i] = s
+    size = np.ones(n)
+    alive = np.ones(n, dtype=bool)
+    join = rules().join
+    groups = {i: [i] for i in range(n)}
+    while True:
+        avg = total / np.outer(size, size)
+        avg[blocked | ~alive[:, None] | ~alive[None, :]] = -1.0
+        k = int(np.argmax(avg))
+        i, j = divmod(k, n)
+        if avg[i, j] < join:
+            break
+        i, j = min(i, j), max(i, j)
+        total[i, :] += total[j, :]
+        total[:, i] = total[i, :]
+        blocked[i, :] |= blocked[j, :]
+        blocked[:, i] = blocked[i, :]
+        size[i] += size[j]
+        alive[j] = False
+        groups[i] += groups.pop(j)
+    return [[members[x] for x in sorted(g)] for _, g in sorted(groups.items())]
 
 
 @dataclass
