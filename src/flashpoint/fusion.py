@@ -197,16 +197,17 @@ def score(a: Report, b: Report) -> float | None:
             place = 1.0 - km(a, b) / limit
         elif a.place_country and a.place_country == b.place_country:
             place = 0.5
-    union = a.words | b.words
-    parts = {
-        "text": len(a.words & b.words) / len(union) if union else 0.0,
+    shorter = min(len(a.words), len(b.words))
+    parts = {  # each part in 0..1, or None when neither report can tell (it is then left out)
+        "text": len(a.words & b.words) / shorter if shorter else 0.0,
         "dyad": 0.5 * bool(a.actors & b.actors) + 0.5 * bool(a.recipients & b.recipients),
-        "place": place,
-        "date": 1.0 if a.precision == b.precision == "day" and a.date == b.date else 0.0,
-        "casualties": 1.0 if fat or inj else 0.0,
+        "place": place if a.lat is not None and b.lat is not None else None,
+        "date": (1.0 if a.date == b.date else 0.0) if a.precision == b.precision == "day" else None,
+        "casualties": (1.0 if fat or inj else 0.0) if fat is not None or inj is not None else None,
         "type": 1.0 if a.event_type == b.event_type else 0.5,
     }
-    return sum(R.weights[k] * v for k, v in parts.items()) / sum(R.weights.values())
+    known = {k: v for k, v in parts.items() if v is not None}
+    return sum(R.weights[k] * v for k, v in known.items()) / sum(R.weights[k] for k in known)
 
 
 # ---------------------------------------------------------------------------- blocking
