@@ -394,13 +394,14 @@ def dyads(
     limit: Annotated[int, Query(ge=1, le=MAX_DYADS, description=f"the busiest dyads (at most {MAX_DYADS})")] = 10,
     fused: Annotated[bool, Query(description="count fused events (one per real event) with Goldstein sums and escalation "
                                              "points (default), or per-report events")] = True,
+    min_sources: Annotated[int, Query(ge=1, le=100, description="fused: only events reported by this many outlets")] = 1,
 ) -> Response:
     check_dates(date_from, date_to)
     if interval is Interval.day and date_from and date_to and (date_to - date_from).days > MAX_DAY_SPAN:
         raise HTTPException(400, f"a daily series covers at most {MAX_DAY_SPAN} days; use interval=week or a shorter range")
     if fused:
         return fused_dyads(cur, actor_country, recipient_country, interval, date_from, date_to,
-                           event_type.value if event_type else None, modality, domestic, limit)
+                           event_type.value if event_type else None, modality, domestic, limit, min_sources)
     where, args = event_filters(date_from, date_to, None, None, event_type.value if event_type else None,
                                 None if modality == "any" else modality)
     where += ["e.date IS NOT NULL", "a.country IS NOT NULL", "r.country IS NOT NULL"]
@@ -432,17 +433,19 @@ def dyads(
 
 def fused_dyads(cur: Cursor, actor_country: str | None, recipient_country: str | None, interval: Interval,
                 date_from: date | None, date_to: date | None, event_type: str | None, modality: str, domestic: bool,
-                limit: int) -> Response:
+                limit: int, min_sources: int = 1) -> Response:
     """`/api/dyads` over fused events: per period the count, counts by type, the Goldstein sum, its
     z-score against the recent baseline and the escalation flag with its driving events (dyads.py)."""
     mod = None if modality == "any" else modality
     out = []
-    for a, r, n in top_dyads(cur.all, limit, domestic, date_from, date_to, mod, event_type, actor_country, recipient_country):
-        points = dyad_series(cur.all, a, r, interval.value, date_from, date_to, mod, event_type)
+    for a, r, n in top_dyads(cur.all, limit, domestic, date_from, date_to, mod, event_type, actor_country, recipient_country,
+                             min_sources):
+        points = dyad_series(cur.all, a, r, interval.value, date_from, date_to, mod, event_type, min_sources)
         out.append({"actor": a, "recipient": r, "total": n, "goldstein": round(sum(p.goldstein for p in points), 2),
                     "escalations": [p.period.isoformat() for p in points if p.flag == "escalation"],
                     "points": [p.to_dict() for p in points]})
-    return json_response({"interval": interval.value, "modality": modality, "fused": True, "series": out})
+    return json_response({"interval": interval.value, "modality": modality, "fused": True, "min_sources": min_sources,
+                          "series": out})
 
 
 @router.get("/summary", summary="What the store holds: counts by type, modality and country, date range, top dyads")

@@ -248,6 +248,7 @@ def dyad(
     interval: Annotated[str, typer.Option(help="day | week")] = "day",
     date_from: Annotated[Optional[str], typer.Option("--from", help="first date, YYYY-MM-DD")] = None,
     date_to: Annotated[Optional[str], typer.Option("--to", help="last date, YYYY-MM-DD")] = None,
+    min_sources: Annotated[int, typer.Option("--min-sources", min=1, help="only fused events reported by this many outlets")] = 1,
     db: DbOpt = None,
 ) -> None:
     """The directed dyad ACTOR -> RECIPIENT over fused events: counts by type and summed Goldstein
@@ -270,7 +271,8 @@ def dyad(
             fail(f"{label} {value!r} is not a date (YYYY-MM-DD)")
     try:
         with Store(db, read_only=True) as store:
-            points = dyad_series(lambda sql, args: store.con.execute(sql, args).fetchall(), actor, recipient, interval, *bounds)
+            points = dyad_series(lambda sql, args: store.con.execute(sql, args).fetchall(), actor, recipient, interval, *bounds,
+                                 min_sources=min_sources)
     except StoreError as e:
         fail(str(e))
     a, r = actor.upper(), recipient.upper()

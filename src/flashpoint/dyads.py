@@ -28,11 +28,12 @@ SQL = (
 )
 
 
-def filters(date_from: date | None, date_to: date | None, modality: str | None, event_type: str | None) -> tuple[str, list[Any]]:
-    """Extra conditions on fused_events `e` (modality None: any)."""
+def filters(date_from: date | None, date_to: date | None, modality: str | None, event_type: str | None,
+            min_sources: int = 1) -> tuple[str, list[Any]]:
+    """Extra conditions on fused_events `e` (modality None: any; min_sources: corroborated events only)."""
     sql, args = "", []
     for cond, value in (("e.date >= ?", date_from), ("e.date <= ?", date_to), ("e.modality = ?", modality),
-                        ("e.event_type = ?", event_type)):
+                        ("e.event_type = ?", event_type), ("e.n_sources >= ?", min_sources if min_sources > 1 else None)):
         if value:
             sql += f" AND {cond}"
             args.append(value)
@@ -103,18 +104,20 @@ def flag(points: list[Point], interval: str = "day") -> None:
 
 
 def dyad_series(fetch: Fetch, actor: str, recipient: str, interval: str = "day", date_from: date | None = None,
-                date_to: date | None = None, modality: str | None = "asserted", event_type: str | None = None) -> list[Point]:
-    """The directed dyad actor -> recipient over the fused events of the store."""
-    cond, args = filters(date_from, date_to, modality, event_type)
+                date_to: date | None = None, modality: str | None = "asserted", event_type: str | None = None,
+                min_sources: int = 1) -> list[Point]:
+    """The directed dyad actor -> recipient over the fused events of the store (reported by at least
+    `min_sources` outlets)."""
+    cond, args = filters(date_from, date_to, modality, event_type, min_sources)
     rows = fetch(f"{SQL}{cond} ORDER BY e.date, e.event_id", [actor.upper(), recipient.upper(), *args])
     return build(rows, interval)
 
 
 def top_dyads(fetch: Fetch, limit: int = 10, domestic: bool = False, date_from: date | None = None, date_to: date | None = None,
               modality: str | None = "asserted", event_type: str | None = None, actor: str | None = None,
-              recipient: str | None = None) -> list[tuple[str, str, int]]:
+              recipient: str | None = None, min_sources: int = 1) -> list[tuple[str, str, int]]:
     """The busiest directed dyads of the fused events: (actor country, recipient country, events)."""
-    cond, args = filters(date_from, date_to, modality, event_type)
+    cond, args = filters(date_from, date_to, modality, event_type, min_sources)
     keep = [] if domestic else ["a <> r"]
     for c, v in (("a = ?", actor), ("r = ?", recipient)):
         if v:
