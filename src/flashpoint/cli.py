@@ -382,10 +382,15 @@ def bench(
     repeat: Annotated[int, typer.Option(help="times the demo corpus is processed")] = 3,
     api: Annotated[bool, typer.Option("--api", help="also: 200 concurrent API requests on --db, latency percentiles")] = False,
     geo: Annotated[bool, typer.Option("--geo", help="also: geoparsing 1,000 articles (the shared geo corpora, else the demo)")] = False,
+    fusion: Annotated[bool, typer.Option("--fusion", help="also: fusing 10k and 100k synthetic reports (time, memory, B-cubed)")] = False,
     db: DbOpt = None,
 ) -> None:
     """Throughput of extraction on the bundled demo corpus (docs/s, chars/s); with --api, API latency;
-    with --geo, geoparsing speed."""
+    with --geo, geoparsing speed; with --fusion, cross-document fusion at 10k and 100k reports."""
+    if fusion:
+        from .eval_fusion import benchmark, show_benchmark
+
+        show_benchmark(benchmark(), out)
     if geo:
         from .eval_geo import show_benchmark
         from .geoparse import benchmark

@@ -225,3 +225,97 @@ def show(rep: FusionReport, console: Console) -> None:
         for u in rep.unused_rows:
             console.print(f"  {u}", highlight=False)
     console.print("[bold green]all targets met[/]" if rep.ok else "[bold red]a target is missed[/]")
+
+
+# ---------------------------------------------------------------------------- benchmark
+def synthetic(n: int, days: int = 365, seed: int = 7) -> tuple[list[Report], dict[str, str]]:
+    """n per-report events of about n/3 real events over `days` days: each real event reported 1-5 times
+    by different outlets, with different tolls (within 30 %), wordings, dates (a day off) and date
+    precisions, sometimes without a recipient. Returns the reports and their real event ids."""
+    import random
+
+    rnd = random.Random(seed)
+    countries = [f"C{i:02d}" for i in range(60)]
+    types = ["ASSAULT", "COERCE", "PROTEST", "ACCUSE", "CONSULT", "AGREE", "REQUEST", "SANCTION"]
+    lexicon = [f"w{i}" for i in range(20000)]
+    start = date(2024, 1, 1).toordinal()
+    reports: list[Report] = []
+    truth: dict[str, str] = {}
+    k = 0
+    while len(reports) < n:
+        k += 1
+        actor, recipient = rnd.sample(countries, 2)
+        etype, day = rnd.choice(types), start + rnd.randrange(days)
+        vocab = rnd.sample(lexicon, 6)
+        toll = rnd.choice([None, None, rnd.randint(1, 40)])
+        for j in range(min(rnd.randint(1, 5), n - len(reports))):
+            eid = f"s{len(reports):07d}"
+            fat = None if toll is None else max(0, round(toll * rnd.uniform(0.8, 1.25)))
+            precision = rnd.choice(["day"] * 8 + ["week"])
+            d = date.fromordinal(day + rnd.choice([0, 0, 0, 1]))
+            if precision == "week":
+                d = date.fromordinal(d.toordinal() - d.weekday())
+            reports.append(Report(
+                event_id=eid, doc_id=f"doc{k}-{j}", source=f"outlet{rnd.randrange(40)}", doc_date=d, event_type=etype,
+                modality="asserted", actors=frozenset([actor]), recipients=frozenset([recipient] if rnd.random() > 0.2 else []),
+                date=d, precision=precision, fatalities=None if fat is None else (fat, fat, fat),
+                words=frozenset(rnd.sample(vocab, 4) + rnd.sample(lexicon, 3)), confidence=0.8))
+            truth[eid] = f"real{k}"
+    return reports, truth
+
+
+def bench_one(n: int, days: int = 365, batch: int = 500) -> dict[str, Any]:
+    """Fuse n synthetic reports incrementally, `batch` at a time (as ingest does): seconds, peak RSS,
+    fused events and B-cubed against the generator's truth. Run it in a fresh process for the RSS."""
+    import resource
+    import time
+
+    from .fusion import Fuser
+
+    reports, truth = synthetic(n, days)
+    rss0 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    f = Fuser()
+    t0 = time.perf_counter()
+    for i in range(0, n, batch):
+        f.update(reports[i:i + batch])
+    seconds = time.perf_counter() - t0
+    system = {e: cl.fused_id for cls in f.clusters.values() for cl in cls for e in (r.event_id for r in cl.reports)}
+    p, r, f1 = bcubed(system, truth)
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return {"reports": n, "days": days, "real_events": len(set(truth.values())), "fused_events": len(set(system.values())),
+            "seconds": seconds, "reports_per_s": n / seconds, "peak_rss_mb": peak / 1024, "rss_growth_mb": (peak - rss0) / 1024,
+            "precision": p, "recall": r, "f1": f1}
+
+
+def benchmark(sizes: tuple[int, ...] = (10_000, 100_000)) -> list[dict[str, Any]]:
+    """bench_one for each size over one year (the density of reports grows with n), then over a
+    span that grows with n (10,000 reports a year: the same density), each in a fresh process
+    (so that its peak memory is its own)."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    out = []
+    runs = [(n, 365) for n in sizes] + [(n, 365 * n // sizes[0]) for n in sizes]
+    for n, days in runs:
+        with ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn")) as pool:
+            out.append(pool.submit(bench_one, n, days).result())
+    return out
+
+
+def show_benchmark(results: list[dict[str, Any]], console: Console) -> None:
+    import math
+
+    t = Table(title="flashpoint bench --fusion (synthetic reports, fused incrementally 500 at a time)")
+    for col in ("reports", "days", "real events", "fused events", "seconds", "reports/s", "peak RSS MB", "B-cubed P", "R", "F1"):
+        t.add_column(col, justify="right")
+    for r in results:
+        t.add_row(f"{r['reports']:,}", f"{r['days']:,}", f"{r['real_events']:,}", f"{r['fused_events']:,}", f"{r['seconds']:.1f}",
+                  f"{r['reports_per_s']:,.0f}", f"{r['peak_rss_mb']:.0f}", f"{r['precision']:.3f}", f"{r['recall']:.3f}", f"{r['f1']:.3f}")
+    console.print(t)
+    for a, b in zip(results, results[1:]):
+        if b["reports"] <= a["reports"]:
+            continue
+        nlogn = b["reports"] * math.log(b["reports"]) / (a["reports"] * math.log(a["reports"]))
+        console.print(f"{a['reports']:,} -> {b['reports']:,} reports over {a['days']:,} -> {b['days']:,} days: "
+                      f"time x{b['seconds'] / a['seconds']:.1f}, peak RSS x{b['peak_rss_mb'] / a['peak_rss_mb']:.1f} "
+                      f"(n log n would be x{nlogn:.1f}, n^2 x{(b['reports'] / a['reports']) ** 2:.0f})")

@@ -30,7 +30,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from typing import Any
 
 import numpy as np
@@ -124,9 +124,36 @@ class Report:
             words=content_words(sentence), confidence=float(r.get("confidence") or 0.5), record=r if keep else None,
         )
 
-    @property
+    @cached_property
     def countries(self) -> frozenset[str]:
-        return self.actors | self.recipients | ({self.place_country} if self.place_country else set())
+        return self.actors | self.recipients | ({self.place_country} if self.place_country else frozenset())
+
+    @cached_property
+    def span(self) -> tuple[int, int] | None:
+        """The days (ordinals) the event may have happened in, by its date precision."""
+        d = self.date
+        if d is None or self.precision not in ("day", "week", "month", "year"):
+            return None
+        if self.precision == "day":
+            end = d
+        elif self.precision == "week":
+            end = d + timedelta(days=6)
+        elif self.precision == "month":
+            end = d.replace(day=calendar.monthrange(d.year, d.month)[1])
+        else:
+            end = d.replace(month=12, day=31)
+        return d.toordinal(), end.toordinal()
+
+    @cached_property
+    def blocks(self) -> tuple[tuple[str, int, str], ...]:
+        """The blocking keys (see `blocks`)."""
+        iv = self.span
+        if iv is None or not self.countries:
+            return ()
+        R = rules()
+        group = R.groups.get(self.event_type, self.event_type)
+        weeks = range((iv[0] - R.tolerance) // 7, (iv[1] + R.tolerance) // 7 + 1)
+        return tuple((group, w, c) for w in weeks for c in sorted(self.countries))
 
 
 def content_words(text: str) -> frozenset[str]:
@@ -137,12 +164,7 @@ def content_words(text: str) -> frozenset[str]:
 # ---------------------------------------------------------------------------- one pair
 def interval(r: Report) -> tuple[int, int] | None:
     """The days (ordinals) the event may have happened in, by its date precision."""
-    if r.date is None or r.precision not in ("day", "week", "month", "year"):
-        return None
-    d = r.date
-    end = {"day": d, "week": d + timedelta(days=6),
-           "month": d.replace(day=calendar.monthrange(d.year, d.month)[1]), "year": d.replace(month=12, day=31)}[r.precision]
-    return d.toordinal(), end.toordinal()
+    return r.span
 
 
 def km(a: Report, b: Report) -> float:
@@ -211,17 +233,11 @@ def score(a: Report, b: Report) -> float | None:
 
 
 # ---------------------------------------------------------------------------- blocking
-def blocks(r: Report) -> list[tuple[str, int, str]]:
+def blocks(r: Report) -> tuple[tuple[str, int, str], ...]:
     """The index keys of a report: (type group, week, country) for every week its interval
     (widened by the tolerance) touches and every country it names. Reports without a date
     interval or a country are never fused, so they have none."""
-    iv = interval(r)
-    if iv is None or not r.countries:
-        return []
-    R = rules()
-    group = R.groups.get(r.event_type, r.event_type)
-    weeks = range((iv[0] - R.tolerance) // 7, (iv[1] + R.tolerance) // 7 + 1)
-    return [(group, w, c) for w in weeks for c in sorted(r.countries)]
+    return r.blocks
 
 
 class Index:
