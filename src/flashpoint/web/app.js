@@ -352,7 +352,7 @@ async function loadDyads() {
     const bw = Math.max(1, step / (hi - lo) * W - (step === 1 && hi - lo > 150 ? 0 : 1));
     const spark = svg("svg", { viewBox: `0 0 ${W} ${H}`, preserveAspectRatio: "none" },
       svg("line", { class: "base", x1: 0, x2: W, y1: H - 0.5, y2: H - 0.5 }),
-      s.points.filter((p) => dayNum(p.period) + step > lo && dayNum(p.period) < hi).map((p) => {
+      s.points.filter((p) => p.count && dayNum(p.period) + step > lo && dayNum(p.period) < hi).map((p) => {
         const hh = Math.max(1.5, p.count / maxC * (H - 2));
         const x0 = Math.max(0, (dayNum(p.period) - lo) / (hi - lo) * W);
         const flag = p.flag === "escalation" ? "esc" : p.flag === "de-escalation" ? "deesc" : null;
