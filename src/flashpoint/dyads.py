@@ -11,7 +11,7 @@ weigh most in the direction of the shift are listed as its drivers.
 from __future__ import annotations
 
 import statistics
-from collections import Counter, defaultdict
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -127,11 +127,3 @@ def top_dyads(fetch: Fetch, limit: int = 10, domestic: bool = False, date_from: 
            f"e.recipient_countries AS rs FROM fused_events e WHERE e.date IS NOT NULL{cond}), unnest(rs) AS t(r) "
            f"{'WHERE ' + ' AND '.join(keep) if keep else ''} GROUP BY 1, 2 ORDER BY 3 DESC, 1, 2 LIMIT ?")
     return [(a, r, n) for a, r, n in fetch(sql, [*args, limit])]
-
-
-def totals(points: list[Point]) -> dict[str, Any]:
-    by: dict[str, int] = defaultdict(int)
-    for p in points:
-        for t, n in p.by_type.items():
-            by[t] += n
-    return {"events": sum(p.count for p in points), "goldstein": round(sum(p.goldstein for p in points), 2), "by_type": dict(by)}

@@ -146,7 +146,9 @@ class Report:
 
     @cached_property
     def blocks(self) -> tuple[tuple[str, int, str], ...]:
-        """The blocking keys (see `blocks`)."""
+        """The blocking index keys: (type group, week, country) for every week the interval (widened
+        by the tolerance) touches and every country named. Reports without a date interval or a
+        country are never fused, so they have none."""
         iv = self.span
         if iv is None or not self.countries:
             return ()
@@ -162,11 +164,6 @@ def content_words(text: str) -> frozenset[str]:
 
 
 # ---------------------------------------------------------------------------- one pair
-def interval(r: Report) -> tuple[int, int] | None:
-    """The days (ordinals) the event may have happened in, by its date precision."""
-    return r.span
-
-
 def km(a: Report, b: Report) -> float:
     p1, p2 = math.radians(a.lat), math.radians(b.lat)  # type: ignore[arg-type]
     dp, dl = p2 - p1, math.radians(b.lon - a.lon)  # type: ignore[operator]
@@ -188,7 +185,7 @@ def conflict(a: Report, b: Report) -> str | None:
         return "modality"
     if a.event_type != b.event_type and frozenset((a.event_type, b.event_type)) not in R.pairs:
         return "type"
-    ia, ib = interval(a), interval(b)
+    ia, ib = a.span, b.span
     if ia is None or ib is None or ia[0] > ib[1] + R.tolerance or ib[0] > ia[1] + R.tolerance:
         return "date"
     if not (a.countries & b.countries):
@@ -233,13 +230,6 @@ def score(a: Report, b: Report) -> float | None:
 
 
 # ---------------------------------------------------------------------------- blocking
-def blocks(r: Report) -> tuple[tuple[str, int, str], ...]:
-    """The index keys of a report: (type group, week, country) for every week its interval
-    (widened by the tolerance) touches and every country it names. Reports without a date
-    interval or a country are never fused, so they have none."""
-    return r.blocks
-
-
 class Index:
     """Blocking index: key -> event ids. Two reports that can be linked share a key."""
 
@@ -247,11 +237,11 @@ class Index:
         self.keys: dict[tuple[str, int, str], set[str]] = defaultdict(set)
 
     def add(self, r: Report) -> None:
-        for k in blocks(r):
+        for k in r.blocks:
             self.keys[k].add(r.event_id)
 
     def remove(self, r: Report) -> None:
-        for k in blocks(r):
+        for k in r.blocks:
             s = self.keys.get(k)
             if s is not None:
                 s.discard(r.event_id)
@@ -260,7 +250,7 @@ class Index:
 
     def candidates(self, r: Report) -> set[str]:
         out: set[str] = set()
-        for k in blocks(r):
+        for k in r.blocks:
             out |= self.keys.get(k, set())
         out.discard(r.event_id)
         return out

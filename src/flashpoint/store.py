@@ -16,7 +16,7 @@ from typing import Any
 
 import duckdb
 
-from .fusion import Index, Report, blocks, cluster, fused_record, interval, rules, score
+from .fusion import Index, Report, cluster, fused_record, rules, score
 from .models import Document, Event
 
 DEFAULT_DB = "flashpoint.duckdb"
@@ -204,7 +204,7 @@ class Store:
         if not new and not stale:
             return 0
         touched = set(stale)
-        spans = [iv for iv in (interval(r) for r in new if blocks(r)) if iv]
+        spans = [r.span for r in new if r.blocks]
         if spans:
             tol = rules().tolerance
             lo = date.fromordinal(min(a for a, _ in spans) - tol)
