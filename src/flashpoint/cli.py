@@ -226,7 +226,8 @@ def summary(db: DbOpt = None) -> None:
             s = store.summary()
     except StoreError as e:
         fail(str(e))
-    out.print(f"[bold]{s['documents']}[/] documents, [bold]{s['events']}[/] events")
+    out.print(f"[bold]{s['documents']}[/] documents, [bold]{s['events']}[/] events (reports), "
+              f"[bold]{s['fused_events']}[/] fused events (one per real event across articles)")
     t = Table(title="asserted events by PLOVER type")
     for col in ("type", "events", "killed (best)"):
         t.add_column(col)

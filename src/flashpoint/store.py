@@ -302,6 +302,7 @@ class Store:
         return {
             "documents": c.execute("SELECT count(*) FROM documents").fetchone()[0],
             "events": c.execute("SELECT count(*) FROM events").fetchone()[0],
+            "fused_events": c.execute("SELECT count(*) FROM fused_events").fetchone()[0],
             "by_type": c.execute(
                 "SELECT event_type, count(*), sum(coalesce(fatalities_best, 0)) FROM events "
                 "WHERE modality = 'asserted' GROUP BY 1 ORDER BY 2 DESC"
