@@ -204,15 +204,16 @@ class Store:
         if not new and not stale:
             return 0
         touched = set(stale)
-        spans = [r.span for r in new if r.blocks]
+        spans = merged(r.span for r in new if r.blocks)
         if spans:
-            tol = rules().tolerance
-            lo = date.fromordinal(min(a for a, _ in spans) - tol)
-            hi = date.fromordinal(max(b for _, b in spans) + tol)
-            # a week, month or year interval starts on its stored date, up to a year before the window
-            pool = self.reports(
-                "l.event_id IS NOT NULL AND e.date <= ? AND e.date >= ? "
-                "AND (e.date >= ? OR e.date_precision IN ('week', 'month', 'year'))", [hi, lo - timedelta(days=366), lo])
+            # the fused reports whose interval can meet a new one: a week, month or year interval
+            # starts on its stored date, up to a year before the window it reaches into
+            tol, cond, args = rules().tolerance, [], []
+            for a, b in spans:
+                lo, hi = date.fromordinal(a - tol), date.fromordinal(b + tol)
+                cond.append("(e.date BETWEEN ? AND ? OR e.date_precision IN ('week', 'month', 'year') AND e.date BETWEEN ? AND ?)")
+                args += [lo, hi, lo - timedelta(days=366), hi]
+            pool = self.reports(f"l.event_id IS NOT NULL AND ({' OR '.join(cond)})", args)
             idx, by_id = Index(), {}
             for r, comp in pool:
                 if comp not in touched:
@@ -352,6 +353,17 @@ def event_filters(
         where.append("e.event_id IN (SELECT fused_id FROM fused_links WHERE doc_id = ?)" if fused else "e.doc_id = ?")
         args.append(doc_id)
     return where, args
+
+
+def merged(spans: Iterable[tuple[int, int] | None]) -> list[tuple[int, int]]:
+    """Day intervals (ordinals) merged where they overlap or touch."""
+    out: list[tuple[int, int]] = []
+    for a, b in sorted(x for x in spans if x):
+        if out and a <= out[-1][1] + 1:
+            out[-1] = (out[-1][0], max(out[-1][1], b))
+        else:
+            out.append((a, b))
+    return out
 
 
 def fused_row(r: dict[str, Any], component: str) -> tuple:
