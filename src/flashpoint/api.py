@@ -443,7 +443,7 @@ def fused_dyads(cur: Cursor, actor_country: str | None, recipient_country: str |
         points = dyad_series(cur.all, a, r, interval.value, date_from, date_to, mod, event_type, min_sources)
         out.append({"actor": a, "recipient": r, "total": n, "goldstein": round(sum(p.goldstein for p in points), 2),
                     "escalations": [p.period.isoformat() for p in points if p.flag == "escalation"],
-                    "points": [p.to_dict() for p in points]})
+                    "points": [p.to_dict() for p in points if p.count]})  # empty periods only count in the baseline
     return json_response({"interval": interval.value, "modality": modality, "fused": True, "min_sources": min_sources,
                           "series": out})
 
