@@ -107,6 +107,29 @@ def test_fusion_does_not_depend_on_arrival_order(specs, rnd, batch):
     assert f.partition() == at_once
 
 
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(reports_strategy, st.randoms(use_true_random=False))
+def test_the_greedy_pass_for_large_components_does_not_depend_on_arrival_order(specs, rnd):
+    import dataclasses
+
+    from flashpoint import fusion
+
+    original = fusion.rules
+    small = dataclasses.replace(original(), max_linkage=1)  # every component of two or more: greedy
+    fusion.rules = lambda: small
+    try:
+        reps = [report(i, *spec) for i, spec in enumerate(specs)]
+        at_once = {frozenset(r.event_id for r in c.reports) for c in cluster(reps)}
+        order = reps[:]
+        rnd.shuffle(order)
+        f = Fuser()
+        for k in range(0, len(order), 3):
+            f.update(order[k:k + 3])
+        assert f.partition() == at_once
+    finally:
+        fusion.rules = original
+
+
 def test_a_new_report_joins_the_existing_fused_event_and_keeps_its_id():
     f = Fuser()
     a, b = report(1, fat=5, day=5), report(2, fat=7, day=5, words="russian missile attack odesa killed")

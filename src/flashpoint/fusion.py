@@ -55,6 +55,7 @@ class Rules:
     join: float
     stopwords: frozenset[str]
     escalation: dict[str, float]
+    max_linkage: int  # components larger than this are clustered by the greedy pass
 
 
 @lru_cache(maxsize=1)
@@ -76,6 +77,7 @@ def rules() -> Rules:
         max_km={int(k): v for k, v in y["max_km"].items()}, ratio=float(y["casualties"]["ratio"]),
         slack=float(y["casualties"]["slack"]), weights={k: float(v) for k, v in y["weights"].items()},
         link=float(y["link"]), join=float(y["join"]), stopwords=frozenset(y["stopwords"]), escalation=y["escalation"],
+        max_linkage=int(y["max_linkage"]),
     )
 
 
@@ -302,11 +304,14 @@ def components(reports: list[Report], edges: dict[str, dict[str, float]]) -> lis
 def cluster_component(comp: list[Report], edges: dict[str, dict[str, float]]) -> list[list[Report]]:
     """Average-linkage clustering of one connected component, in a canonical order: repeatedly
     merge the two clusters with the highest mean pair score (ties: the earliest in the order),
-    never two that hold a hard conflict, until no pair reaches `join`."""
+    never two that hold a hard conflict, until no pair reaches `join`. A component larger than
+    `max_linkage` (its cost grows with the cube of its size) gets the greedy pass instead."""
     members = sorted(comp, key=quality)
     n = len(members)
     if n == 1:
         return [members]
+    if n > rules().max_linkage:
+        return greedy(members, edges)
     total = np.zeros((n, n))
     blocked = np.eye(n, dtype=bool)
     for i in range(n):
@@ -339,6 +344,30 @@ def cluster_component(comp: list[Report], edges: dict[str, dict[str, float]]) ->
         alive[j] = False
         groups[i] += groups.pop(j)
     return [[members[x] for x in sorted(g)] for _, g in sorted(groups.items())]
+
+
+def greedy(members: list[Report], edges: dict[str, dict[str, float]]) -> list[list[Report]]:
+    """In canonical order, each report joins the linked cluster it scores best on average (at least
+    `join`, no hard conflict with any member), or starts one."""
+    join = rules().join
+    clusters: list[list[Report]] = []
+    home: dict[str, int] = {}
+    for r in members:
+        near = edges.get(r.event_id, {})
+        best, best_avg = None, 0.0
+        for k in sorted({home[o] for o in near if o in home}):
+            scores = [near[m.event_id] if m.event_id in near else score(r, m) for m in clusters[k]]
+            if None in scores:
+                continue
+            avg = sum(scores) / len(scores)  # type: ignore[arg-type]
+            if avg >= join and (best is None or avg > best_avg):
+                best, best_avg = k, avg
+        if best is None:
+            best = len(clusters)
+            clusters.append([])
+        clusters[best].append(r)
+        home[r.event_id] = best
+    return clusters
 
 
 @dataclass
