@@ -55,6 +55,7 @@ def build_demo_store(base: Path) -> Path:
     assert len(docs) > 20
     with Store(db) as store:
         store.write(extract(docs + [XSS_DOC]), CODER_VERSION)
+        store.fuse()
     done.touch()
     return db
 

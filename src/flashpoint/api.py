@@ -49,6 +49,7 @@ from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
 from pydantic import StringConstraints
 
 from . import __version__, export
+from .dyads import dyad_series, top_dyads
 from .lexicon import load_actor_dictionary, load_plover
 from .handoff import decode_batch
 from .models import Document, Event
@@ -166,6 +167,7 @@ class Db:
         store = self.store_for_writes()
         with self.write_lock:
             n = store.write(batch, coder_version)
+            store.fuse()
             self.counts = store.con.execute("SELECT (SELECT count(*) FROM documents), (SELECT count(*) FROM events)").fetchone()
             self.generation += 1
             self.updated_at = time.time()
@@ -393,11 +395,14 @@ def list_events(
     page_size: PageSize = DEFAULT_PAGE_SIZE,
     fields: Annotated[Fields, Query(description="full contract records, or compact ones for maps")] = Fields.full,
     format: Annotated[Format, Query(description="json, or csv (ACLED-style columns of export.py)")] = Format.json,
+    fused: Annotated[bool, Query(description="one record per real event across articles, with its reports and n_sources")] = False,
 ) -> Response:
     check_dates(date_from, date_to)
     offset = check_offset(page, page_size)
     where, args = event_filters(date_from, date_to, country, actor, [t.value for t in event_type or ()],
-                                [m.value for m in modality or ()], doc_id)
+                                [m.value for m in modality or ()], doc_id, fused=fused)
+    if fused:
+        return fused_events_page(cur, where, args, page, page_size, offset, fields, format)
     cond = (" WHERE " + " AND ".join(where)) if where else ""
     total = cur.one(f"SELECT count(*) FROM events e{cond}", args)[0]
     headers = {"X-Total-Count": str(total)}
@@ -418,11 +423,64 @@ def list_events(
     return Response(buf.getvalue(), media_type="text/csv; charset=utf-8", headers=headers)
 
 
-@router.get("/events/{event_id}", summary="One event with its evidence spans, claims, actors and source document")
+# ---------------------------------------------------------------------------- fused events (fusion.py)
+FUSED_COMPACT_JSON = (
+    "json_object('event_id', e.event_id, 'doc_id', json_extract_string(e.record, '$.doc_id'), 'event_type', e.event_type, "
+    "'mode', json_extract(e.record, '$.mode'), 'date', e.date, 'date_precision', e.date_precision, 'modality', e.modality, "
+    "'location', json_extract(e.record, '$.location'), 'fatalities', e.fatalities_best, 'contested', e.contested, "
+    "'actor', json_extract(e.record, '$.actor'), 'recipient', json_extract(e.record, '$.recipient'), "
+    "'title', json_extract_string(e.record, '$.reports[0].evidence'), 'n_sources', e.n_sources, 'n_reports', e.n_reports, "
+    "'fused', true)::VARCHAR"
+)
+
+
+def fused_events_page(cur: Cursor, where: list[str], args: list, page: int, page_size: int, offset: int,
+                      fields: Fields, format: Format) -> Response:
+    """`/api/events?fused=true`: the fused events (fused_events) a page at a time."""
+    cond = (" WHERE " + " AND ".join(where)) if where else ""
+    total = cur.one(f"SELECT count(*) FROM fused_events e{cond}", args)[0]
+    headers = {"X-Total-Count": str(total)}
+    page_sql = f"FROM fused_events e{cond} ORDER BY e.date NULLS LAST, e.event_id LIMIT ? OFFSET ?"
+    if format is Format.json:
+        rows = cur.all(f"SELECT {FUSED_COMPACT_JSON if fields is Fields.compact else 'e.record::VARCHAR'} {page_sql}",
+                       args + [page_size, offset])
+        return json_response(
+            f'{{"total":{total},"page":{page},"page_size":{page_size},"pages":{math.ceil(total / page_size)},"fused":true,'
+            f'"events":[{",".join(r[0] for r in rows)}]}}', headers=headers)
+    records = [json.loads(rec) for (rec,) in cur.all(f"SELECT e.record {page_sql}", args + [page_size, offset])]
+    buf = io.StringIO()
+    w = csv.DictWriter(buf, fieldnames=export.columns(records) if records else export.ACLED_COLUMNS + export.FUSED_COLUMNS)
+    w.writeheader()
+    for r in records:
+        w.writerow(export.acled_row(r))
+    headers["Content-Disposition"] = 'attachment; filename="fused_events.csv"'
+    return Response(buf.getvalue(), media_type="text/csv; charset=utf-8", headers=headers)
+
+
+def get_fused_event(cur: Cursor, fused_id: str) -> Response | None:
+    """One fused event with its reports (each with its document's title and url), or None."""
+    row = cur.one("SELECT record FROM fused_events WHERE event_id = ?", [fused_id])
+    if not row:
+        return None
+    r = json.loads(row[0])
+    docs = {d: (t, u) for d, t, u in cur.all(
+        "SELECT doc_id, title, url FROM documents WHERE doc_id IN (SELECT unnest(?))", [[x["doc_id"] for x in r["reports"]]])}
+    for x in r["reports"]:
+        x["title"], x["url"] = docs.get(x["doc_id"], (None, None))
+    doc = cur.one(f"SELECT {DOC_COLUMNS}, text FROM documents WHERE doc_id = ?", [r["doc_id"]])
+    r["source_document"] = {**doc_meta(doc[:-1]), "text": doc[-1]} if doc else None
+    return json_response(r)
+
+
+@router.get("/events/{event_id}", summary="One event (per report, or a fused id from fused=true) with its evidence, claims and sources")
 def get_event(cur: Cur, event_id: Annotated[str, PathParam(max_length=200)]) -> Response:
     row = cur.one("SELECT record, doc_id FROM events WHERE event_id = ?", [event_id])
     if not row:
+        fused = get_fused_event(cur, event_id)
+        if fused is not None:
+            return fused
         raise HTTPException(404, f"no event {event_id!r}")
+    fused_id = cur.one("SELECT fused_id FROM fused_links WHERE event_id = ?", [event_id])
     r = json.loads(row[0])
     r["evidence"] = [
         {"text": t, "start": s, "end": e, "role": role}
@@ -434,6 +492,7 @@ def get_event(cur: Cur, event_id: Annotated[str, PathParam(max_length=200)]) -> 
     ]
     doc = cur.one(f"SELECT {DOC_COLUMNS}, text FROM documents WHERE doc_id = ?", [row[1]])
     r["source_document"] = {**doc_meta(doc[:-1]), "text": doc[-1]} if doc else None
+    r["fused_id"] = fused_id[0] if fused_id else None
     return json_response(r)
 
 
@@ -488,10 +547,17 @@ def dyads(
                                    description="asserted (default), another modality, or any")] = "asserted",
     domestic: Annotated[bool, Query(description="include dyads within one country")] = False,
     limit: Annotated[int, Query(ge=1, le=MAX_DYADS, description=f"the busiest dyads (at most {MAX_DYADS})")] = 10,
+    fused: Annotated[bool, Query(description="count fused events (one per real event) with Goldstein sums and escalation "
+                                             "points (default), or per-report events")] = True,
+    min_sources: Annotated[int, Query(ge=1, le=100, description="fused: only events reported by this many outlets")] = 1,
 ) -> Response:
     check_dates(date_from, date_to)
     if interval is Interval.day and date_from and date_to and (date_to - date_from).days > MAX_DAY_SPAN:
         raise HTTPException(400, f"a daily series covers at most {MAX_DAY_SPAN} days; use interval=week or a shorter range")
+    if fused:
+        return fused_dyads(cur, single("actor_country", actor_country), single("recipient_country", recipient_country),
+                           interval, date_from, date_to, single("type", [t.value for t in event_type or ()]),
+                           modality, domestic, limit, min_sources)
     where, args = event_filters(date_from, date_to, None, None, [t.value for t in event_type or ()],
                                 None if modality == "any" else modality)
     where += ["e.date IS NOT NULL", "a.country IS NOT NULL", "r.country IS NOT NULL"]
@@ -517,6 +583,30 @@ def dyads(
         s = series.setdefault((ac, rc), {"actor": ac, "recipient": rc, "total": n, "points": []})
         s["points"].append({"period": p.isoformat(), "count": c})
     return json_response({"interval": interval.value, "modality": modality, "series": list(series.values())})
+
+
+def fused_dyads(cur: Cursor, actor_country: str | None, recipient_country: str | None, interval: Interval,
+                date_from: date | None, date_to: date | None, event_type: str | None, modality: str, domestic: bool,
+                limit: int, min_sources: int = 1) -> Response:
+    """`/api/dyads` over fused events: per period the count, counts by type, the Goldstein sum, its
+    z-score against the recent baseline and the escalation flag with its driving events (dyads.py)."""
+    mod = None if modality == "any" else modality
+    out = []
+    for a, r, n in top_dyads(cur.all, limit, domestic, date_from, date_to, mod, event_type, actor_country, recipient_country,
+                             min_sources):
+        points = dyad_series(cur.all, a, r, interval.value, date_from, date_to, mod, event_type, min_sources)
+        out.append({"actor": a, "recipient": r, "total": n, "goldstein": round(sum(p.goldstein for p in points), 2),
+                    "escalations": [p.period.isoformat() for p in points if p.flag == "escalation"],
+                    "points": [p.to_dict() for p in points if p.count]})  # empty periods only count in the baseline
+    return json_response({"interval": interval.value, "modality": modality, "fused": True, "min_sources": min_sources,
+                          "series": out})
+
+
+def single(name: str, values: list[str] | None) -> str | None:
+    """The one value a fused dyad series takes for a parameter that may be repeated elsewhere."""
+    if values and len(values) > 1:
+        raise HTTPException(400, f"{name}: give one value with fused=true")
+    return values[0] if values else None
 
 
 @router.get("/summary", summary="What the store holds: counts by type, modality and country, date range, top dyads "

@@ -140,6 +140,7 @@ def ingest(
     try:
         store = open_for_ingest(db)
         with progress() as bar:
+            store.fuse()  # reports stored before fusion existed, or left unfused by an interrupted run
             task = bar.add_task("ingest", total=None, rate="")
             for docs in batched(tally.docs(read_paths(paths)), batch, BATCH_CHARS):
                 todo = store.pending(docs, CODER_VERSION)
@@ -147,6 +148,7 @@ def ingest(
                 if todo:
                     written_events += store.write(run(todo), CODER_VERSION)
                     written_docs += len(todo)
+                    store.fuse()
                 done = written_docs + unchanged
                 bar.update(task, advance=len(docs), rate=f"{done / (time.perf_counter() - t0):.1f} docs/s")
                 if isinstance(store, Store) and (server := find_server(db)):
@@ -195,8 +197,9 @@ def events(
     fmt: Annotated[str, typer.Option("--format", help="table | jsonl | json (PLOVER) | csv (ACLED-style) | parquet")] = "table",
     output: Annotated[Optional[str], typer.Option("-o", "--output")] = None,
     limit: Annotated[Optional[int], typer.Option(help="at most this many events")] = None,
+    fused: Annotated[bool, typer.Option("--fused", help="one record per real event across articles, with its reports and n_sources")] = False,
 ) -> None:
-    """Query and export stored events."""
+    """Query and export stored events (per report, or fused across articles with --fused)."""
     from datetime import date
 
     from .store import Store, StoreError
@@ -209,7 +212,8 @@ def events(
                 fail(f"{label} {value!r} is not a date (YYYY-MM-DD)")
     try:
         with Store(db, read_only=True) as store:
-            records = store.query_events(date_from, date_to, country, event_type, actor, modality, limit)
+            query = store.query_fused if fused else store.query_events
+            records = query(date_from, date_to, country, event_type, actor, modality, limit)
     except StoreError as e:
         fail(str(e))
     if fmt == "table":
@@ -226,8 +230,9 @@ def who(actors: list[dict]) -> str:
 
 
 def events_table(records: list[dict]) -> Table:
-    t = Table(title=f"{len(records)} events", show_lines=False)
-    for col in ("date", "type", "actor", "recipient", "where", "killed", "modality", "evidence"):
+    fused = bool(records) and "reports" in records[0]
+    t = Table(title=f"{len(records)} {'fused ' if fused else ''}events", show_lines=False)
+    for col in ("date", "type", "actor", "recipient", "where", "killed", "modality", *(("sources",) if fused else ()), "evidence"):
         t.add_column(col, overflow="fold")
     for r in records:
         loc = r.get("location") or {}
@@ -240,6 +245,7 @@ def events_table(records: list[dict]) -> Table:
             ", ".join(x for x in (loc.get("name"), loc.get("country")) if x),
             killed + (" contested" if r.get("contested") else ""),
             r.get("modality") or "",
+            *((f"{r['n_sources']} ({r['n_reports']} reports)",) if fused else ()),
             (r.get("evidence") or [{"text": ""}])[0]["text"][:90],
         )
     return t
@@ -255,7 +261,8 @@ def summary(db: DbOpt = None) -> None:
             s = store.summary()
     except StoreError as e:
         fail(str(e))
-    out.print(f"[bold]{s['documents']}[/] documents, [bold]{s['events']}[/] events")
+    out.print(f"[bold]{s['documents']}[/] documents, [bold]{s['events']}[/] events (reports), "
+              f"[bold]{s['fused_events']}[/] fused events (one per real event across articles)")
     t = Table(title="asserted events by PLOVER type")
     for col in ("type", "events", "killed (best)"):
         t.add_column(col)
@@ -268,6 +275,61 @@ def summary(db: DbOpt = None) -> None:
     for a, r, n, first, last in s["dyads"]:
         d.add_row(a, r, str(n), str(first), str(last))
     out.print(d)
+
+
+@app.command()
+def dyad(
+    actor: Annotated[str, typer.Argument(help="ISO3 of the actor country")],
+    recipient: Annotated[str, typer.Argument(help="ISO3 of the recipient country")],
+    interval: Annotated[str, typer.Option(help="day | week")] = "day",
+    date_from: Annotated[Optional[str], typer.Option("--from", help="first date, YYYY-MM-DD")] = None,
+    date_to: Annotated[Optional[str], typer.Option("--to", help="last date, YYYY-MM-DD")] = None,
+    min_sources: Annotated[int, typer.Option("--min-sources", min=1, help="only fused events reported by this many outlets")] = 1,
+    db: DbOpt = None,
+) -> None:
+    """The directed dyad ACTOR -> RECIPIENT over fused events: counts by type and summed Goldstein
+    per day or week, with the escalation points (data/fusion.yaml) and the events that drive them."""
+    from datetime import date
+
+    from .dyads import dyad_series
+    from .store import Store, StoreError
+
+    if interval not in ("day", "week"):
+        fail(f"--interval {interval!r}: choose day or week")
+    for code in (actor, recipient):
+        if len(code) != 3 or not code.isalpha():
+            fail(f"{code!r} is not an ISO 3166-1 alpha-3 country code")
+    bounds = []
+    for label, value in (("--from", date_from), ("--to", date_to)):
+        try:
+            bounds.append(date.fromisoformat(value) if value else None)
+        except ValueError:
+            fail(f"{label} {value!r} is not a date (YYYY-MM-DD)")
+    try:
+        with Store(db, read_only=True) as store:
+            points = dyad_series(lambda sql, args: store.con.execute(sql, args).fetchall(), actor, recipient, interval, *bounds,
+                                 min_sources=min_sources)
+    except StoreError as e:
+        fail(str(e))
+    a, r = actor.upper(), recipient.upper()
+    if not points:
+        out.print(f"no fused events from {a} to {r}")
+        return
+    types = sorted({t for p in points for t in p.by_type})
+    t = Table(title=f"{a} -> {r}, fused events per {interval}")
+    for col in (interval, "events", *types, "Goldstein", "z", ""):
+        t.add_column(col, justify="left" if col in (interval, "") else "right")
+    for p in points:
+        style = {"escalation": "bold red", "de-escalation": "bold green"}.get(p.flag or "")
+        t.add_row(p.period.isoformat(), str(p.count or ""), *(str(p.by_type.get(x) or "") for x in types),
+                  f"{p.goldstein:+.1f}" if p.count else "", f"{p.z:+.1f}", p.flag or "", style=style)
+    out.print(t)
+    for p in points:
+        if p.flag:
+            out.print(f"[bold]{p.period} {p.flag}[/] (Goldstein {p.goldstein:+.1f}, z {p.z:+.1f}), driven by:")
+            for e in p.drivers():
+                out.print(f"  {e['date']} {e['event_type']} {e['goldstein']:+.1f}  {e['n_sources']} source(s)  "
+                          f"{(e['evidence'] or '').strip()[:110]}  [dim]{e['event_id']}[/]", highlight=False)
 
 
 @app.command()
@@ -321,13 +383,13 @@ def demo_path() -> None:
 
 @app.command("eval")
 def evaluate(
-    name: Annotated[str, typer.Argument(help="seed | facts | plover-gsr | case2021 | geo | realnews")],
+    name: Annotated[str, typer.Argument(help="seed | facts | plover-gsr | case2021 | geo | realnews | fusion (the demo corpus)")],
     shared: Annotated[Path, typer.Option(help="the shared evaluation folder")] = Path("../shared"),
     limit: Annotated[Optional[int], typer.Option(help="score only the first N items", min=1)] = None,
     errors: Annotated[Optional[Path], typer.Option(help="write misclassified items to this JSONL file (plover-gsr, case2021, realnews)")] = None,
 ) -> None:
     """Scores on the shared evaluation sets."""
-    from . import eval_facts, eval_geo, eval_realnews
+    from . import eval_facts, eval_fusion, eval_geo, eval_realnews
     from . import evaluate as ev
 
     runs = {
@@ -337,6 +399,7 @@ def evaluate(
         "case2021": (ev.case2021, ev.print_case2021),
         "geo": (eval_geo.run, eval_geo.show),
         "realnews": (eval_realnews.run, eval_realnews.show),
+        "fusion": (eval_fusion.run, eval_fusion.show),
     }
     if name not in runs:
         fail(f"unknown evaluation {name!r}; available: {', '.join(runs)}")
@@ -346,6 +409,8 @@ def evaluate(
     except FileNotFoundError as e:
         fail(f"{e.filename}: not found (pass --shared PATH)")
     show(report, out)
+    if name == "fusion" and not report.ok:
+        raise typer.Exit(1)
     if errors and name in ("plover-gsr", "case2021", "realnews"):
         n = (eval_realnews.write_errors if name == "realnews" else ev.write_errors)(report, errors)
         out.print(f"{n} misclassified items written to {errors}")
@@ -377,10 +442,15 @@ def bench(
     requests: Annotated[int, typer.Option(help="--api: requests in all", min=1)] = 200,
     concurrency: Annotated[int, typer.Option(help="--api: requests in flight at once", min=1)] = 200,
     geo: Annotated[bool, typer.Option("--geo", help="also: geoparsing 1,000 articles (the shared geo corpora, else the demo)")] = False,
+    fusion: Annotated[bool, typer.Option("--fusion", help="also: fusing 10k and 100k synthetic reports (time, memory, B-cubed)")] = False,
     db: DbOpt = None,
 ) -> None:
     """Throughput of extraction on the bundled demo corpus (docs/s, chars/s); with --api, API latency;
-    with --geo, geoparsing speed."""
+    with --geo, geoparsing speed; with --fusion, cross-document fusion at 10k and 100k reports."""
+    if fusion:
+        from .eval_fusion import benchmark, show_benchmark
+
+        show_benchmark(benchmark(), out)
     if geo:
         from .eval_geo import show_benchmark
         from .geoparse import benchmark

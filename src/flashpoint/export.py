@@ -32,6 +32,18 @@ ACLED_COLUMNS = [
     "plover_event_type", "plover_mode", "plover_context", "cameo", "goldstein", "modality", "confidence",
     "date_text", "evidence", "doc_id",
 ]
+# a fused record (`events --fused`) also has the reports behind it
+FUSED_COLUMNS = ["n_sources", "n_reports", "first_reported", "reports"]
+
+
+def columns(records: list[dict[str, Any]]) -> list[str]:
+    return ACLED_COLUMNS + FUSED_COLUMNS if records and "reports" in records[0] else ACLED_COLUMNS
+
+
+def report_sources(r: dict[str, Any]) -> str:
+    if "reports" in r:
+        return "; ".join(sorted({x["source"] or x["doc_id"] for x in r["reports"]}))
+    return (r.get("source_document") or {}).get("source") or ""
 
 
 def actor_label(a: dict[str, Any]) -> str:
@@ -80,7 +92,7 @@ def acled_row(r: dict[str, Any]) -> dict[str, Any]:
         "latitude": loc.get("lat"),
         "longitude": loc.get("lon"),
         "geo_precision": loc.get("precision"),
-        "source": (r.get("source_document") or {}).get("source") or "",
+        "source": report_sources(r),
         "notes": " ".join(sentences(r))[:2000],
         "fatalities": fat.get("best", 0),
         "fatalities_low": fat.get("low"),
@@ -98,6 +110,8 @@ def acled_row(r: dict[str, Any]) -> dict[str, Any]:
         "date_text": r.get("date_text"),
         "evidence": json.dumps(r.get("evidence") or [], ensure_ascii=False),
         "doc_id": r["doc_id"],
+        **({"n_sources": r["n_sources"], "n_reports": r["n_reports"], "first_reported": r.get("first_reported"),
+            "reports": json.dumps(r["reports"], ensure_ascii=False)} if "reports" in r else {}),
     }
 
 
@@ -113,7 +127,8 @@ def csv_cell(value: Any) -> Any:
 
 def write_csv(records: Iterable[dict[str, Any]], buf: IO[str]) -> None:
     """The ACLED-style CSV of contract records, safe to open in a spreadsheet."""
-    w = csv.DictWriter(buf, fieldnames=ACLED_COLUMNS)
+    records = list(records)
+    w = csv.DictWriter(buf, fieldnames=columns(records))
     w.writeheader()
     for r in records:
         w.writerow({k: csv_cell(v) for k, v in acled_row(r).items()})
@@ -150,6 +165,7 @@ def plover_record(r: dict[str, Any]) -> dict[str, Any]:
         "coder": f"flashpoint {__version__}",
         "coded_date": date.today().isoformat(),
         "comment": None,
+        **({"n_sources": r["n_sources"], "reports": r["reports"]} if "reports" in r else {}),
     }
 
 
@@ -170,7 +186,7 @@ def write(records: list[dict[str, Any]], fmt: str, out: str | None) -> None:
         import pyarrow.parquet as pq
 
         rows = [acled_row(r) for r in records]
-        cols = {c: [None if row[c] == "" else row[c] for row in rows] for c in ACLED_COLUMNS}  # "" is CSV's null
+        cols = {c: [None if row[c] == "" else row[c] for row in rows] for c in columns(records)}  # "" is CSV's null
         cols["record"] = [json.dumps(r, default=default, ensure_ascii=False) for r in records]
         pq.write_table(pa.table(cols) if rows else pa.table({c: pa.array([], pa.string()) for c in cols}), out)
         return

@@ -138,6 +138,9 @@ class RemoteStore:
     def close(self) -> None:
         pass
 
+    def fuse(self) -> None:
+        """The server fuses what it writes (api.py)."""
+
     def wait_ready(self, timeout: float = 120.0) -> RemoteStore:
         """Wait until the server answers (it may still be waiting for the store's lock)."""
         deadline = time.monotonic() + timeout

@@ -10,12 +10,13 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Iterable, Sequence
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
 import duckdb
 
+from .fusion import Index, Report, cluster, fused_record, rules, score
 from .models import Document, Event
 
 DEFAULT_DB = "flashpoint.duckdb"
@@ -52,6 +53,24 @@ MIGRATIONS: list[str] = [
     # 2: evidence spans say what they show (sentence, trigger, actor, recipient)
     """
     ALTER TABLE evidence ADD COLUMN role VARCHAR;
+    """,
+    # cross-document fusion (fusion.py): one row per real event, the link of every report to it,
+    # and the components whose reports were re-coded or removed and still wait to be re-clustered
+    """
+    CREATE TABLE fused_events (
+        event_id VARCHAR PRIMARY KEY, component VARCHAR NOT NULL, event_type VARCHAR NOT NULL,
+        date DATE, date_precision VARCHAR, country VARCHAR, lat DOUBLE, lon DOUBLE,
+        fatalities_best INTEGER, fatalities_low INTEGER, fatalities_high INTEGER, contested BOOLEAN,
+        modality VARCHAR, goldstein DOUBLE, n_reports INTEGER NOT NULL, n_sources INTEGER NOT NULL,
+        first_reported DATE, actor_countries VARCHAR[], recipient_countries VARCHAR[], record JSON NOT NULL);
+    CREATE INDEX fused_events_date ON fused_events (date);
+    CREATE INDEX fused_events_component ON fused_events (component);
+    CREATE TABLE fused_links (event_id VARCHAR PRIMARY KEY, fused_id VARCHAR NOT NULL, component VARCHAR NOT NULL,
+        doc_id VARCHAR NOT NULL);
+    CREATE INDEX fused_links_fused ON fused_links (fused_id);
+    CREATE INDEX fused_links_component ON fused_links (component);
+    CREATE INDEX fused_links_doc ON fused_links (doc_id);
+    CREATE TABLE fused_stale (component VARCHAR);
     """,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
@@ -144,6 +163,9 @@ class Store:
             self.con.execute("BEGIN TRANSACTION")
             ids = [d.id for d, _ in batch]
             ids += self.superseded([r for d, _ in batch for r in d.replaces if r not in ids])
+            # the fused events these documents took part in are re-clustered by fuse()
+            self.con.execute("INSERT INTO fused_stale SELECT DISTINCT component FROM fused_links WHERE doc_id IN (SELECT unnest(?))", [ids])
+            self.con.execute("DELETE FROM fused_links WHERE doc_id IN (SELECT unnest(?))", [ids])
             for table in ("evidence", "claims", "actors", "events", "documents"):
                 self.con.execute(f"DELETE FROM {table} WHERE doc_id IN (SELECT unnest(?))", [ids])
             now = datetime.now(timezone.utc).replace(tzinfo=None)
@@ -178,6 +200,91 @@ class Store:
             raise StoreError(f"{self.path}: cannot write (nothing of this batch was stored): {e}") from None
         return n
 
+    # ------------------------------------------------------------------ fusion
+    def reports(self, where: str, args: list[Any]) -> list[tuple[Report, str | None]]:
+        """Per-report events (as fusion.Report) with their fused component, if any."""
+        rows = self.con.execute(
+            "SELECT e.record, d.source, d.date, l.component FROM events e JOIN documents d USING (doc_id) "
+            f"LEFT JOIN fused_links l USING (event_id) WHERE {where}", args).fetchall()
+        return [(Report.from_record(json.loads(rec), source, d), comp) for rec, source, d, comp in rows]
+
+    def fuse(self) -> int:
+        """Link every report not yet fused to its fused event and re-cluster the components that
+        changed (fusion.py); returns the fused events written. Only the components the new reports
+        link to, and those of re-coded or removed reports, are touched."""
+        new = [r for r, _ in self.reports("l.event_id IS NULL", [])]
+        stale = {c for (c,) in self.con.execute("SELECT DISTINCT component FROM fused_stale").fetchall()}
+        if not new and not stale:
+            return 0
+        touched = set(stale)
+        spans = merged(r.span for r in new if r.blocks)
+        if spans:
+            # the fused reports whose interval can meet a new one: a week, month or year interval
+            # starts on its stored date, up to a year before the window it reaches into
+            tol, cond, args = rules().tolerance, [], []
+            for a, b in spans:
+                lo, hi = date.fromordinal(a - tol), date.fromordinal(b + tol)
+                cond.append("(e.date BETWEEN ? AND ? OR e.date_precision IN ('week', 'month', 'year') AND e.date BETWEEN ? AND ?)")
+                args += [lo, hi, lo - timedelta(days=366), hi]
+            pool = self.reports(f"l.event_id IS NOT NULL AND ({' OR '.join(cond)})", args)
+            idx, by_id = Index(), {}
+            for r, comp in pool:
+                if comp not in touched:
+                    idx.add(r)
+                    by_id[r.event_id] = (r, comp)
+            link = rules().link
+            for r in new:
+                for o in idx.candidates(r):
+                    other, comp = by_id[o]
+                    if comp not in touched:
+                        sc = score(r, other)
+                        if sc is not None and sc >= link:
+                            touched.add(comp)
+        members = [r for r, _ in self.reports("l.component IN (SELECT unnest(?))", [sorted(touched)])] if touched else []
+        clusters = cluster(members + new)
+        fused_rows, link_rows = [], []
+        for cl in clusters:
+            rec = fused_record(cl)
+            fused_rows.append(fused_row(rec, cl.component))
+            link_rows += [(r.event_id, rec["event_id"], cl.component, r.doc_id) for r in cl.reports]
+        try:
+            self.con.execute("BEGIN TRANSACTION")
+            self.con.execute("DELETE FROM fused_events WHERE component IN (SELECT unnest(?))", [sorted(touched)])
+            self.con.execute("DELETE FROM fused_links WHERE component IN (SELECT unnest(?)) OR event_id IN (SELECT unnest(?))",
+                             [sorted(touched), [r.event_id for r in new]])
+            self.con.execute("DELETE FROM fused_stale")
+            for table, rows in (("fused_events", fused_rows), ("fused_links", link_rows)):
+                if rows:
+                    self.con.executemany(f"INSERT INTO {table} VALUES ({','.join('?' * len(rows[0]))})", rows)
+            self.con.execute("COMMIT")
+        except (duckdb.Error, OSError) as e:
+            try:
+                self.con.execute("ROLLBACK")
+            except duckdb.Error:
+                pass
+            raise StoreError(f"{self.path}: cannot write the fused events (the reports are kept; the next ingest fuses them): {e}") from None
+        return len(fused_rows)
+
+    def query_fused(
+        self,
+        date_from: str | None = None,
+        date_to: str | None = None,
+        country: str | None = None,
+        event_type: str | None = None,
+        actor: str | None = None,
+        modality: str | None = None,
+        limit: int | None = None,
+    ) -> list[dict[str, Any]]:
+        """Fused event records (one per real event, with its `reports`) matching every filter."""
+        where, args = event_filters(date_from, date_to, country, actor, event_type, modality, fused=True)
+        sql = "SELECT e.record FROM fused_events e"
+        if where:
+            sql += " WHERE " + " AND ".join(where)
+        sql += " ORDER BY e.date NULLS LAST, e.event_id"
+        if limit:
+            sql += f" LIMIT {int(limit)}"
+        return [json.loads(rec) for (rec,) in self.con.execute(sql, args).fetchall()]
+
     # ------------------------------------------------------------------ reading
     def query_events(
         self,
@@ -209,6 +316,7 @@ class Store:
         return {
             "documents": c.execute("SELECT count(*) FROM documents").fetchone()[0],
             "events": c.execute("SELECT count(*) FROM events").fetchone()[0],
+            "fused_events": c.execute("SELECT count(*) FROM fused_events").fetchone()[0],
             "by_type": c.execute(
                 "SELECT event_type, count(*), sum(coalesce(fatalities_best, 0)) FROM events "
                 "WHERE modality = 'asserted' GROUP BY 1 ORDER BY 2 DESC"
@@ -226,10 +334,11 @@ class Store:
 def event_filters(
     date_from: date | None = None, date_to: date | None = None, country: str | Sequence[str] | None = None,
     actor: str | None = None, event_type: str | Sequence[str] | None = None, modality: str | Sequence[str] | None = None,
-    doc_id: str | None = None,
+    doc_id: str | None = None, fused: bool = False,
 ) -> tuple[list[str], list[Any]]:
     """WHERE clauses over events `e` (country: actor, recipient or place; a list of countries, types
-    or modalities matches any of them); shared with the API."""
+    or modalities matches any of them); shared with the API. With `fused`, `e` is fused_events and
+    actor / doc_id are those of any report behind it."""
     where: list[str] = []
     args: list[Any] = []
     if date_from:
@@ -249,13 +358,14 @@ def event_filters(
             args += values
     if actor:
         where.append(
-            "e.event_id IN (SELECT event_id FROM actors WHERE role = 'actor' AND "
-            "(lower(name) LIKE ? ESCAPE '\\' OR lower(text) LIKE ? ESCAPE '\\' OR country = ?))"
+            ("e.event_id IN (SELECT l.fused_id FROM fused_links l JOIN actors USING (event_id) " if fused else
+             "e.event_id IN (SELECT event_id FROM actors ")
+            + "WHERE role = 'actor' AND (lower(name) LIKE ? ESCAPE '\\' OR lower(text) LIKE ? ESCAPE '\\' OR country = ?))"
         )
         like = "%" + actor.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
         args += [like, like, actor.upper()]
     if doc_id:
-        where.append("e.doc_id = ?")
+        where.append("e.event_id IN (SELECT fused_id FROM fused_links WHERE doc_id = ?)" if fused else "e.doc_id = ?")
         args.append(doc_id)
     return where, args
 
@@ -271,6 +381,29 @@ def any_of(column: str, values: list[str], array: bool = False) -> str:
     if array:
         return f"list_contains({column}, ?)" if len(values) == 1 else f"list_has_any({column}, [{marks}])"
     return f"{column} = ?" if len(values) == 1 else f"{column} IN ({marks})"
+
+
+def merged(spans: Iterable[tuple[int, int] | None]) -> list[tuple[int, int]]:
+    """Day intervals (ordinals) merged where they overlap or touch."""
+    out: list[tuple[int, int]] = []
+    for a, b in sorted(x for x in spans if x):
+        if out and a <= out[-1][1] + 1:
+            out[-1] = (out[-1][0], max(out[-1][1], b))
+        else:
+            out.append((a, b))
+    return out
+
+
+def fused_row(r: dict[str, Any], component: str) -> tuple:
+    loc, fat = r.get("location") or {}, r.get("fatalities") or {}
+    return (
+        r["event_id"], component, r["event_type"], r.get("date"), r.get("date_precision"), loc.get("country"),
+        loc.get("lat"), loc.get("lon"), fat.get("best"), fat.get("low"), fat.get("high"), r.get("contested"),
+        r.get("modality"), r.get("goldstein"), r["n_reports"], r["n_sources"], r.get("first_reported"),
+        sorted({a["country"] for a in r.get("actor") or [] if a.get("country")}),
+        sorted({a["country"] for a in r.get("recipient") or [] if a.get("country")}),
+        json.dumps(r, ensure_ascii=False),
+    )
 
 
 def event_row(e: Event) -> tuple:

@@ -69,8 +69,11 @@ async function api(path, params) {
   return r.json();
 }
 
+const fusedView = () => $("f-view").value === "fused";
+
 function serverFilters() {
   return {
+    fused: fusedView() ? "true" : null,
     country: $("f-country").value,
     type: $("f-type").value,
     modality: $("f-modality").value,
@@ -273,7 +276,8 @@ function drawList(visible) {
   el("span", { class: "date" }, e.date || "undated"),
   el("span", {}, el("span", { class: "badge", style: `background:${typeColor(e.event_type)}` }, e.event_type)),
   el("span", { class: "who" }, `${actorLabel(e.actor) || "?"} → ${actorLabel(e.recipient) || "?"}`,
-    e.location && e.location.name ? el("span", { class: "hint" }, ` · ${e.location.name}`) : null),
+    e.location && e.location.name ? el("span", { class: "hint" }, ` · ${e.location.name}`) : null,
+    e.n_sources ? el("span", { class: "sources", title: `${e.n_sources} outlets, ${e.n_reports} reports` }, ` ${e.n_sources} src`) : null),
   el("span", { class: "dead" }, e.fatalities ? String(e.fatalities) : ""))));
   if (rows.length > LIST_ROWS) list.append(el("li", { class: "more" }, `… and ${rows.length - LIST_ROWS} more (narrow the filters)`));
   $("list-count").textContent = `${rows.length}`;
@@ -286,7 +290,7 @@ function render(refit) {
   drawTimeline(state.events);
   drawList(visible);
   const win = state.from || state.to ? ` · ${state.from || "…"} to ${state.to || "…"}` : "";
-  status(`${visible.length} events (${onMap} on the map, ${visible.length - onMap} without a place)${win}` +
+  status(`${visible.length} ${fusedView() ? "events" : "reports"} (${onMap} on the map, ${visible.length - onMap} without a place)${win}` +
     (state.truncated ? ` · only the first ${state.events.length} of ${state.truncated} loaded` : ""));
   document.body.dataset.ready = "1";
 }
@@ -323,7 +327,8 @@ async function loadDyads() {
   const interval = $("d-interval").value;
   let r;
   try {
-    r = await api("/api/dyads", { interval, type: f.type, modality: f.modality || "any", from: state.from, to: state.to, limit: 50 });
+    r = await api("/api/dyads", { interval, type: f.type, modality: f.modality || "any", from: state.from, to: state.to, limit: 50,
+      fused: fusedView() ? "true" : "false" });
   } catch (err) {
     $("dyads").replaceChildren(el("p", { class: "hint" }, `dyads: ${err.message}`));
     return;
@@ -347,11 +352,14 @@ async function loadDyads() {
     const bw = Math.max(1, step / (hi - lo) * W - (step === 1 && hi - lo > 150 ? 0 : 1));
     const spark = svg("svg", { viewBox: `0 0 ${W} ${H}`, preserveAspectRatio: "none" },
       svg("line", { class: "base", x1: 0, x2: W, y1: H - 0.5, y2: H - 0.5 }),
-      s.points.filter((p) => dayNum(p.period) + step > lo && dayNum(p.period) < hi).map((p) => {
+      s.points.filter((p) => p.count && dayNum(p.period) + step > lo && dayNum(p.period) < hi).map((p) => {
         const hh = Math.max(1.5, p.count / maxC * (H - 2));
         const x0 = Math.max(0, (dayNum(p.period) - lo) / (hi - lo) * W);
-        return svg("rect", { x: x0, y: H - hh, width: Math.min(bw, W - x0), height: hh },
-          svg("title", {}, `${p.period}: ${p.count}`));
+        const flag = p.flag === "escalation" ? "esc" : p.flag === "de-escalation" ? "deesc" : null;
+        const drivers = (p.drivers || []).map((d) => `\n  ${d.event_type} ${d.goldstein > 0 ? "+" : ""}${d.goldstein}: ${(d.evidence || "").trim().slice(0, 80)}`).join("");
+        return svg("rect", { x: x0, y: H - hh, width: Math.min(bw, W - x0), height: hh, class: flag, "data-period": p.period },
+          svg("title", {}, `${p.period}: ${p.count}` + (p.goldstein !== undefined ? ` · Goldstein ${p.goldstein}` : "") +
+            (flag ? ` · ${p.flag}${drivers}` : "")));
       }));
     return el("div", {
       class: "dyad", dataset: { actor: s.actor, recipient: s.recipient },
@@ -442,6 +450,16 @@ async function openEvent(id) {
   fact(dl, "modality", e.modality, e.confidence !== undefined && e.confidence !== null ? ` · confidence ${e.confidence}` : "");
   fact(dl, "codes", `CAMEO ${e.cameo ?? "–"} · Goldstein ${e.goldstein ?? "–"}`,
     e.acled ? ` · ACLED ${e.acled.event_type} / ${e.acled.sub_event_type}` : "");
+  if (e.reports) fact(dl, "sources", `${e.n_sources} outlets, ${e.n_reports} reports`, e.first_reported ? ` · first reported ${e.first_reported}` : "");
+  if (e.fused_id) fact(dl, "fused event", el("a", { href: "#", onclick: (ev) => { ev.preventDefault(); openEvent(e.fused_id); } }, e.fused_id));
+  $("ev-reports-wrap").hidden = !e.reports;
+  $("ev-reports").replaceChildren(...(e.reports || []).map((x) => el("li", {
+    class: "report", dataset: { eventId: x.event_id }, onclick: () => openEvent(x.event_id),
+  },
+  el("span", { class: "date" }, x.date || "undated"), " ", el("b", {}, x.source || x.doc_id), " ",
+  el("span", { class: "badge", style: `background:${typeColor(x.event_type)}` }, x.event_type),
+  x.fatalities ? ` · ${range(x.fatalities)} killed` : "", el("br"),
+  el("span", { class: "hint" }, x.title || ""), x.evidence ? el("span", { class: "quote" }, ` “${x.evidence.trim()}”`) : null)));
 
   const claims = $("ev-claims");
   claims.replaceChildren(...(e.claims || []).map((c) => el("li", { class: "claim" },
@@ -484,12 +502,12 @@ async function init() {
   for (const t of s.plover_types) $("f-type").append(el("option", { value: t, disabled: !present.has(t) }, t));
   for (const m of s.modalities) if (m !== "asserted") $("f-modality").append(el("option", { value: m }, m));
 
-  for (const id of ["f-country", "f-type", "f-modality"]) $(id).addEventListener("change", () => loadEvents(true));
+  for (const id of ["f-view", "f-country", "f-type", "f-modality"]) $(id).addEventListener("change", () => loadEvents(true));
   $("f-actor").addEventListener("change", () => loadEvents(true));
   $("filters").addEventListener("submit", (ev) => { ev.preventDefault(); loadEvents(true); });
   for (const id of ["f-from", "f-to"]) $(id).addEventListener("change", () => setWindow($("f-from").value || null, $("f-to").value || null));
   $("f-reset").addEventListener("click", () => {
-    $("f-country").value = ""; $("f-type").value = ""; $("f-modality").value = "asserted"; $("f-actor").value = "";
+    $("f-view").value = "fused"; $("f-country").value = ""; $("f-type").value = ""; $("f-modality").value = "asserted"; $("f-actor").value = "";
     state.from = state.to = null; $("f-from").value = ""; $("f-to").value = "";
     closeEvent();
     loadEvents(true);

@@ -1,0 +1,261 @@
+"""Cross-document fusion (fusion.py, store.fuse), dyad series (dyads.py), `events --fused` and `dyad`."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from datetime import date, timedelta
+
+import duckdb
+import pyarrow.parquet as pq
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from typer.testing import CliRunner
+
+from flashpoint import cli
+from flashpoint.dyads import build
+from flashpoint.fusion import Fuser, Report, cluster, fused_record, score
+
+runner = CliRunner()
+
+# One strike, three outlets, three tolls and three wordings (real pipeline output is used below).
+THREE = [
+    {"id": "odesa-gw", "source": "Gulf Wire", "date": "2024-03-05",
+     "text": "Russian missiles struck the city of Odesa on Tuesday, killing five civilians, Ukrainian officials said."},
+    {"id": "odesa-mns", "source": "Meridian News Service", "date": "2024-03-05",
+     "text": "A Russian missile attack on Odesa on Tuesday killed seven people, the regional governor said."},
+    {"id": "odesa-cm", "source": "Caspian Monitor", "date": "2024-03-06",
+     "text": "Russia's strike on Odesa on Tuesday killed six people, local authorities said on Wednesday."},
+]
+OTHER = {"id": "nairobi", "source": "Rift Valley Times", "date": "2024-03-09",
+         "text": "Thousands of protesters marched in Nairobi on Saturday to demand an end to violence against women."}
+
+
+def run(*args):
+    return runner.invoke(cli.app, [str(a) for a in args])
+
+
+def write_jsonl(path, docs):
+    path.write_text("".join(json.dumps(d) + "\n" for d in docs))
+    return path
+
+
+def fused(db):
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        return [json.loads(r) for (r,) in con.execute("SELECT record FROM fused_events ORDER BY event_id").fetchall()]
+    finally:
+        con.close()
+
+
+def rows(db, sql):
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        return con.execute(sql).fetchall()
+    finally:
+        con.close()
+
+
+# ------------------------------------------------------------------ synthetic reports
+def report(i: int, etype="ASSAULT", actor="RUS", recipient="UKR", day=5, fat=None, words="missile strike odesa port",
+           precision="day", source=None, doc=None) -> Report:
+    return Report(
+        event_id=f"e{i:03d}", doc_id=doc or f"d{i:03d}", source=source or f"outlet{i}", doc_date=date(2024, 3, day),
+        event_type=etype, modality="asserted", actors=frozenset([actor] if actor else []),
+        recipients=frozenset([recipient] if recipient else []), date=date(2024, 3, day), precision=precision,
+        fatalities=(fat, fat, fat) if fat is not None else None, words=frozenset(words.split()),
+        record={"event_id": f"e{i:03d}", "doc_id": doc or f"d{i:03d}", "event_type": etype, "evidence": [],
+                "actor": [{"country": actor}] if actor else [], "recipient": [{"country": recipient}] if recipient else [],
+                "fatalities": {"best": fat, "low": fat, "high": fat} if fat is not None else None, "modality": "asserted"},
+    )
+
+
+reports_strategy = st.lists(
+    st.builds(
+        lambda etype, actor, recipient, day, fat, words, precision: (etype, actor, recipient, day, fat, words, precision),
+        st.sampled_from(["ASSAULT", "COERCE", "PROTEST", "ACCUSE"]),
+        st.sampled_from(["RUS", "UKR", "IRN", None]),
+        st.sampled_from(["UKR", "PAK", None]),
+        st.integers(1, 12),
+        st.one_of(st.none(), st.integers(0, 12)),
+        st.lists(st.sampled_from(["missile", "odesa", "kharkiv", "strike", "march", "police", "killed", "port"]),
+                 min_size=1, max_size=5).map(" ".join),
+        st.sampled_from(["day", "day", "week", "month"]),
+    ),
+    min_size=1, max_size=30,
+)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(reports_strategy, st.randoms(use_true_random=False), st.integers(1, 6))
+def test_fusion_does_not_depend_on_arrival_order(specs, rnd, batch):
+    reps = [report(i, *spec) for i, spec in enumerate(specs)]
+    at_once = {frozenset(r.event_id for r in c.reports) for c in cluster(reps)}
+    order = reps[:]
+    rnd.shuffle(order)
+    f = Fuser()
+    for k in range(0, len(order), batch):
+        f.update(order[k:k + batch])
+    assert f.partition() == at_once
+    # removing reports and adding them back gives the same partition again
+    gone = order[: len(order) // 2]
+    f.update(remove=[r.event_id for r in gone])
+    assert f.partition() == {frozenset(r.event_id for r in c.reports) for c in cluster(order[len(order) // 2:])}
+    f.update(gone)
+    assert f.partition() == at_once
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(reports_strategy, st.randoms(use_true_random=False))
+def test_the_greedy_pass_for_large_components_does_not_depend_on_arrival_order(specs, rnd):
+    import dataclasses
+
+    from flashpoint import fusion
+
+    original = fusion.rules
+    small = dataclasses.replace(original(), max_linkage=1)  # every component of two or more: greedy
+    fusion.rules = lambda: small
+    try:
+        reps = [report(i, *spec) for i, spec in enumerate(specs)]
+        at_once = {frozenset(r.event_id for r in c.reports) for c in cluster(reps)}
+        order = reps[:]
+        rnd.shuffle(order)
+        f = Fuser()
+        for k in range(0, len(order), 3):
+            f.update(order[k:k + 3])
+        assert f.partition() == at_once
+    finally:
+        fusion.rules = original
+
+
+def test_a_new_report_joins_the_existing_fused_event_and_keeps_its_id():
+    f = Fuser()
+    a, b = report(1, fat=5, day=5), report(2, fat=7, day=5, words="russian missile attack odesa killed")
+    (first,) = f.update([a, b])
+    assert {r.event_id for r in first.reports} == {"e001", "e002"}
+    unrelated = report(3, etype="PROTEST", actor="KEN", recipient="KEN", day=9, words="march nairobi")
+    c = report(4, fat=6, day=6, words="strike odesa killed six", precision="day")
+    f.update([unrelated])
+    changed = f.update([c])
+    (joined,) = [cl for cl in changed if "e004" in {r.event_id for r in cl.reports}]
+    assert {r.event_id for r in joined.reports} == {"e001", "e002", "e004"}
+    assert joined.fused_id == first.fused_id  # named after its earliest report
+    assert {frozenset(["e003"])} <= f.partition()  # the unrelated report was not touched
+    rec = fused_record(joined)
+    assert rec["fatalities"] == {"best": 6, "low": 5, "high": 7} and rec["contested"]
+    assert rec["n_reports"] == 3 and rec["n_sources"] == 3
+
+
+def test_hard_constraints_keep_a_strike_and_its_retaliation_apart():
+    strike = report(1, actor="IRN", recipient="PAK", day=16, fat=2, words="strike panjgur children killed")
+    retaliation = report(2, actor="PAK", recipient="IRN", day=17, fat=2, words="strike panjgur children killed")
+    two_days_later = report(3, actor="IRN", recipient="PAK", day=18, fat=2, words="strike panjgur children killed")
+    other_toll = report(4, actor="IRN", recipient="PAK", day=16, fat=9, words="strike panjgur children killed")
+    assert score(strike, retaliation) is None and score(strike, two_days_later) is None and score(strike, other_toll) is None
+    assert score(strike, report(5, actor="IRN", recipient=None, day=16, fat=3, words="strike panjgur killed")) > 0.5
+
+
+def test_dyad_escalation_rule():
+    rows = [("a", date(2024, 1, 1), "CONSULT", 1.0, 1, 1, ""), ("b", date(2024, 1, 5), "ASSAULT", -10.0, 3, 4, "strike"),
+            ("c", date(2024, 1, 5), "ACCUSE", -2.0, 1, 1, ""), ("d", date(2024, 1, 9), "AGREE", 4.0, 2, 2, "")]
+    points = build(rows)
+    assert [p.period for p in points] == [date(2024, 1, 1) + timedelta(days=i) for i in range(9)]
+    by = {p.period.day: p for p in points}
+    assert by[5].flag == "escalation" and by[5].goldstein == -12.0 and by[5].by_type == {"ASSAULT": 1, "ACCUSE": 1}
+    assert [e["event_id"] for e in by[5].drivers()] == ["b", "c"]
+    assert by[1].flag is None and by[9].flag is None  # +4 is within the baseline's spread after the -12
+    week = build(rows, "week")
+    assert all(p.period.weekday() == 0 for p in week)
+
+
+# ------------------------------------------------------------------ real pipeline, store, CLI
+@pytest.fixture(scope="module")
+def store(tmp_path_factory):
+    base = tmp_path_factory.mktemp("fusion")
+    src = write_jsonl(base / "three.jsonl", THREE + [OTHER])
+    db = base / "f.duckdb"
+    r = run("ingest", src, "--db", db)
+    assert r.exit_code == 0, r.output
+    return base, db
+
+
+def test_three_reports_of_one_strike_are_one_fused_event(store):
+    _, db = store
+    strikes = [f for f in fused(db) if f["event_type"] == "ASSAULT"]
+    assert len(strikes) == 1, [(f["event_id"], [x["doc_id"] for x in f["reports"]]) for f in strikes]
+    (s,) = strikes
+    assert sorted(x["doc_id"] for x in s["reports"]) == ["odesa-cm", "odesa-gw", "odesa-mns"]
+    assert s["n_sources"] == 3 and s["n_reports"] == 3
+    assert s["fatalities"]["low"] == 5 and s["fatalities"]["high"] == 7 and s["contested"]
+    assert s["date"] == "2024-03-05" and s["first_reported"] == "2024-03-05"
+    assert {x["source"] for x in s["reports"]} == {"Gulf Wire", "Meridian News Service", "Caspian Monitor"}
+    # every per-report event is linked to exactly one fused event; the per-report events are unchanged
+    assert rows(db, "SELECT count(*) FROM events")[0][0] == rows(db, "SELECT count(*) FROM fused_links")[0][0]
+    assert rows(db, "SELECT count(*) FROM events e LEFT JOIN fused_links l USING (event_id) WHERE l.event_id IS NULL")[0][0] == 0
+
+
+def test_reingesting_a_changed_article_moves_its_events(store, tmp_path):
+    base, db = store
+    work = tmp_path / "f.duckdb"
+    work.write_bytes(db.read_bytes())
+    changed = dict(THREE[2], text=OTHER["text"].replace("Saturday", "Wednesday"), date="2024-03-07")
+    r = run("ingest", write_jsonl(tmp_path / "changed.jsonl", [changed]), "--db", work)
+    assert r.exit_code == 0, r.output
+    strike = [f for f in fused(work) if f["event_type"] == "ASSAULT"]
+    assert len(strike) == 1 and sorted(x["doc_id"] for x in strike[0]["reports"]) == ["odesa-gw", "odesa-mns"]
+    assert strike[0]["fatalities"]["low"] == 5 and strike[0]["fatalities"]["high"] == 7
+    moved = [f for f in fused(work) if any(x["doc_id"] == "odesa-cm" for x in f["reports"])]
+    assert moved and all(f["event_type"] != "ASSAULT" for f in moved)
+    assert rows(work, "SELECT count(*) FROM fused_stale")[0][0] == 0
+    assert rows(work, "SELECT count(*) FROM events")[0][0] == rows(work, "SELECT count(*) FROM fused_links")[0][0]
+    linked = rows(work, "SELECT count(*) FROM fused_links l JOIN fused_events f ON f.event_id = l.fused_id")[0][0]
+    assert linked == rows(work, "SELECT count(*) FROM fused_links")[0][0]
+    # and back again: the same fused event as before, with the same id
+    r = run("ingest", write_jsonl(tmp_path / "back.jsonl", [THREE[2]]), "--db", work)
+    assert r.exit_code == 0, r.output
+    assert {f["event_id"] for f in fused(work)} == {f["event_id"] for f in fused(db)}
+
+
+def test_ingest_order_does_not_change_the_fused_events(store, tmp_path):
+    _, db = store
+    other = tmp_path / "reverse.duckdb"
+    for d in reversed(THREE + [OTHER]):
+        assert run("ingest", write_jsonl(tmp_path / f"{d['id']}.jsonl", [d]), "--db", other).exit_code == 0
+    key = lambda fs: sorted((f["event_id"], tuple(sorted(x["event_id"] for x in f["reports"]))) for f in fs)  # noqa: E731
+    assert key(fused(other)) == key(fused(db))
+
+
+def test_events_fused_in_every_format(store, tmp_path):
+    _, db = store
+    r = run("events", "--fused", "--db", db, "--format", "jsonl")
+    assert r.exit_code == 0, r.output
+    recs = [json.loads(x) for x in r.stdout.splitlines()]
+    assert recs and all(set(x["reports"][0]) >= {"doc_id", "source", "date", "event_id"} and x["n_sources"] >= 1 for x in recs)
+    per_report = [json.loads(x) for x in run("events", "--db", db, "--format", "jsonl").stdout.splitlines()]
+    assert len(recs) < len(per_report) and all("reports" not in x for x in per_report)
+    out = tmp_path / "f.csv"
+    assert run("events", "--fused", "--db", db, "--format", "csv", "-o", out).exit_code == 0
+    table = list(csv.DictReader(io.StringIO(out.read_text())))
+    strike = next(t for t in table if t["plover_event_type"] == "ASSAULT")
+    assert strike["n_sources"] == "3" and len(json.loads(strike["reports"])) == 3 and strike["fatalities_high"] == "7"
+    assert run("events", "--fused", "--db", db, "--format", "json", "-o", tmp_path / "f.json").exit_code == 0
+    plover = json.loads((tmp_path / "f.json").read_text())
+    assert any(p["n_sources"] == 3 and len(p["reports"]) == 3 for p in plover)
+    assert run("events", "--fused", "--db", db, "--format", "parquet", "-o", tmp_path / "f.parquet").exit_code == 0
+    t = pq.read_table(tmp_path / "f.parquet").to_pylist()
+    assert any(row["n_sources"] == 3 and len(json.loads(row["record"])["reports"]) == 3 for row in t)
+    table_out = run("events", "--fused", "--db", db, "--type", "ASSAULT")
+    assert table_out.exit_code == 0 and "1 fused events" in table_out.stdout
+
+
+def test_dyad_command(store):
+    _, db = store
+    r = run("dyad", "RUS", "UKR", "--db", db)
+    assert r.exit_code == 0, r.output
+    assert "2024-03-05" in r.stdout and "escalation" in r.stdout and "ASSAULT" in r.stdout and "3 source(s)" in r.stdout
+    assert run("dyad", "rus", "ukr", "--interval", "week", "--db", db).exit_code == 0
+    assert "no fused events" in run("dyad", "UKR", "RUS", "--db", db).stdout
+    assert run("dyad", "RUSSIA", "UKR", "--db", db).exit_code == 2
+    assert run("dyad", "RUS", "UKR", "--interval", "month", "--db", db).exit_code == 2
