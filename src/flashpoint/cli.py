@@ -109,15 +109,17 @@ def extract(
 def ingest(
     paths: Paths,
     db: DbOpt = None,
-    batch: Annotated[int, typer.Option(help="documents per transaction")] = 32,
+    batch: Annotated[int, typer.Option(help="documents per transaction", min=1)] = 32,
+    workers: Annotated[Optional[int], typer.Option(help="processes that parse and code [env FLASHPOINT_WORKERS, default: the machine's cores]", min=1, envvar="FLASHPOINT_WORKERS")] = None,
 ) -> None:
     """Extract into the store. Idempotent (same document twice changes nothing) and resumable."""
-    from .pipeline import CODER_VERSION, batched
-    from .pipeline import extract as run
+    from .engine import IngestResult, default_workers
+    from .engine import ingest as run
+    from .pipeline import CODER_VERSION
     from .store import Store, StoreError
 
     tally = Tally()
-    written_docs = written_events = unchanged = 0
+    res = IngestResult()
     t0 = time.perf_counter()
     try:
         store = Store(db)
@@ -126,22 +128,20 @@ def ingest(
     try:
         with store, progress() as bar:
             task = bar.add_task("ingest", total=None, rate="")
-            for docs in batched(tally.docs(read_paths(paths)), batch):
-                todo = store.pending(docs, CODER_VERSION)
-                unchanged += len(docs) - len(todo)
-                if todo:
-                    written_events += store.write(run(todo), CODER_VERSION)
-                    written_docs += len(todo)
-                done = written_docs + unchanged
-                bar.update(task, advance=len(docs), rate=f"{done / (time.perf_counter() - t0):.1f} docs/s")
+
+            def advance(n: int) -> None:
+                done = res.coded + res.unchanged
+                bar.update(task, advance=n, rate=f"{done / (time.perf_counter() - t0):.1f} docs/s")
+
+            run(store, tally.docs(read_paths(paths)), CODER_VERSION, batch, workers or default_workers(), advance, res)
     except StoreError as e:
-        err.print(f"{written_docs} documents were committed before the error and are kept.")
+        err.print(f"{res.coded} documents were committed before the error and are kept.")
         fail(str(e))
     except KeyboardInterrupt:
-        err.print(f"\ninterrupted: {written_docs} documents committed; run the same command again to continue")
+        err.print(f"\ninterrupted: {res.coded} documents committed; run the same command again to continue")
         raise typer.Exit(130)
     err.print(
-        f"{tally.read} documents read: {written_docs} coded ({written_events} events), {unchanged} already stored"
+        f"{tally.read} documents read: {res.coded} coded ({res.events} events), {res.unchanged} already stored"
         + (f"; {tally.skipped} skipped" if tally.skipped else "")
         + f" in {time.perf_counter() - t0:.1f}s"
     )

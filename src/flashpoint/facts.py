@@ -38,6 +38,7 @@ from spacy.tokens import Doc, Span, Token
 
 from .lexicon import load_yaml
 from .models import Claim, Count
+from .timing import timed
 
 COUNT_FIELDS = ("fatalities", "injuries", "missing", "arrested")
 FACT_TYPES = {"ASSAULT", "COERCE", "PROTEST"}  # events whose figures are gathered
@@ -471,6 +472,7 @@ def is_contested(claims: list[FactClaim]) -> bool:
     return len({(c.source, c.value) for c in claims if c.field == "responsibility"}) > 1
 
 
+@timed("facts")
 def casualty_facts(members: list[Any], document: list[Any]) -> Facts | None:
     """Claims of the event whose mentions (coder candidates) are `members`; `document` holds all
     the document's candidates, which decide whose a figure in a later sentence is."""

@@ -8,6 +8,7 @@ from .assemble import assemble
 from .coder import Coder
 from .models import Document, Event
 from .nlp import Chunk, load_nlp, parse
+from .timing import stage
 
 CODER_VERSION = "0.2.0"  # bump when rules or data change what is extracted: stored documents are re-coded
 
@@ -32,5 +33,10 @@ def batched(items: Iterable, size: int) -> Iterator[list]:
 def extract(docs: Iterable[Document], batch_size: int = 16) -> Iterator[tuple[Document, list[Event]]]:
     nlp = load_nlp()
     for batch in batched(docs, batch_size):
-        for doc, chunks in zip(batch, parse((d.text for d in batch), nlp)):
-            yield doc, code_document(doc, chunks)
+        parsed = parse((d.text for d in batch), nlp)
+        for doc in batch:
+            with stage("parse"):
+                chunks = next(parsed)
+            with stage("code"):
+                events = code_document(doc, chunks)
+            yield doc, events
