@@ -315,52 +315,66 @@ def evaluate(
 
 @app.command()
 def bench(
-    repeat: Annotated[int, typer.Option(help="times the demo corpus is processed")] = 3,
+    n: Annotated[int, typer.Option("-n", help="documents (the demo corpus and ../shared's real articles, cycled)", min=1)] = 300,
+    as_json: Annotated[bool, typer.Option("--json", help="print one JSON object")] = False,
+    workers: Annotated[int, typer.Option(help="ingest worker processes (the bare parse is always one process)", min=1)] = 1,
+    scaling: Annotated[bool, typer.Option("--scaling", help="only: CPU us per character of parse and coding for 1k-100k-character articles")] = False,
     api: Annotated[bool, typer.Option("--api", help="also: 200 concurrent API requests on --db, latency percentiles")] = False,
     geo: Annotated[bool, typer.Option("--geo", help="also: geoparsing 1,000 articles (the shared geo corpora, else the demo)")] = False,
     db: DbOpt = None,
 ) -> None:
-    """Throughput of extraction on the bundled demo corpus (docs/s, chars/s); with --api, API latency;
-    with --geo, geoparsing speed."""
+    """Full pipeline (ingest into a fresh DuckDB) against a bare spaCy parse of the same N documents,
+    in one run: docs/s, tokens/s, their ratio, peak RSS, start-up and CPU per stage. With --scaling,
+    the cost per character by article length; with --api, API latency; with --geo, geoparsing speed."""
+    from . import bench as b
+
+    report: dict = {}
+    if scaling:
+        report["scaling"] = b.scaling()
+    else:
+        report.update(b.run(n, workers))
     if geo:
-        from .eval_geo import show_benchmark
         from .geoparse import benchmark
 
-        show_benchmark(benchmark(), out)
+        report["geo"] = benchmark()
     if api:
         from .api import bench_api
         from .store import StoreError
 
         try:
-            result = bench_api(db)
+            report["api"] = bench_api(db)
         except StoreError as e:
             fail(str(e))
+    if as_json:
+        print(json.dumps(report))
+        return
+    if scaling:
+        t = Table(title="flashpoint bench --scaling (CPU us per character)")
+        cols = ("chars_per_doc", "documents", "events", "parse_us_per_char", "code_us_per_char", "geo_us_per_char", "facts_us_per_char", "code_vs_smallest")
+        for col in cols:
+            t.add_column(col.replace("_", " "), justify="right")
+        for row in report["scaling"]:
+            t.add_row(*(str(row[c]) for c in cols))
+        out.print(t)
+    else:
+        t = Table(title=f"flashpoint bench ({n} documents, ingest with {workers} worker(s) vs a bare nlp.pipe parse)")
+        t.add_column("measure")
+        t.add_column("value", justify="right")
+        for k, v in report.items():
+            if k not in ("geo", "api"):
+                t.add_row(k, ", ".join(f"{s} {x}" for s, x in v.items()) if isinstance(v, dict) else str(v))
+        out.print(t)
+    if geo:
+        from .eval_geo import show_benchmark
+
+        show_benchmark(report["geo"], out)
+    if api:
         t = Table(title="flashpoint bench --api (200 concurrent requests)")
         t.add_column("measure")
         t.add_column("value", justify="right")
-        for k, v in result.items():
+        for k, v in report["api"].items():
             t.add_row(k, f"{v:.1f}" if isinstance(v, float) else str(v))
         out.print(t)
-    from .nlp import load_nlp
-    from .pipeline import extract as run
-
-    docs = [d for d in read_paths([resources.files("flashpoint").joinpath("data", "demo")]) if isinstance(d, Document)]
-    t0 = time.perf_counter()
-    load_nlp()
-    from .places import gazetteer
-
-    gazetteer()
-    startup = time.perf_counter() - t0
-    list(run(docs[:1]))
-    t1 = time.perf_counter()
-    n_events = sum(len(evs) for _ in range(repeat) for _, evs in run(docs))
-    dt = time.perf_counter() - t1
-    chars = sum(len(d.text) for d in docs) * repeat
-    t = Table(title="flashpoint bench (extract, demo corpus)")
-    for col in ("documents", "events", "seconds", "docs/s", "chars/s", "start-up s"):
-        t.add_column(col)
-    t.add_row(str(len(docs) * repeat), str(n_events), f"{dt:.2f}", f"{len(docs) * repeat / dt:.1f}", f"{chars / dt:,.0f}", f"{startup:.1f}")
-    out.print(t)
 
 
 if __name__ == "__main__":
