@@ -10,11 +10,12 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field, replace
 from datetime import date
+from functools import lru_cache
 
 from spacy.tokens import Span, Token
 
 from . import dates as dt
-from .actors import CorefState, mentions_in, resolve_phrase
+from .actors import CorefState, mentions_in, resolve_phrase, sentence_of
 from .lexicon import Trigger, load_actor_dictionary, load_plover, load_triggers
 from .models import Actor, Location
 from .modality import cues
@@ -57,13 +58,24 @@ class Candidate:
 
     @property
     def sentence(self) -> Span:
-        return self.token.sent
+        return sentence_of(self.token)
 
     def char_span(self, tokens: list[Token] | Token | Span) -> tuple[int, int]:
         if isinstance(tokens, Token):
             tokens = [tokens]
         tokens = list(tokens)
         return self.offset + tokens[0].idx, self.offset + tokens[-1].idx + len(tokens[-1])
+
+
+def token_cache(name: str, tok: Token) -> dict:
+    """A per-chunk memo for what is computed from a token's parse alone."""
+    return tok.doc.user_data.setdefault(name, {})
+
+
+@lru_cache(maxsize=4096)
+def date_mentions(text: str) -> tuple[dt.DateMention, ...]:
+    """dates.find_mentions once per sentence text; callers get copies (dates.resolve fills them in place)."""
+    return tuple(dt.find_mentions(text))
 
 
 def lemma(t: Token) -> str:
@@ -94,8 +106,15 @@ def light_verb(tok: Token) -> Token | None:
     return None
 
 
-def obj_lemmas(tok: Token) -> set[str]:
+def obj_lemmas(tok: Token) -> frozenset[str]:
     """Lemmas of what the trigger acts on (including compounds such as "trade delegation")."""
+    memo = token_cache("flashpoint_obj_lemmas", tok)
+    if tok.i not in memo:
+        memo[tok.i] = frozenset(_obj_lemmas(tok))
+    return memo[tok.i]
+
+
+def _obj_lemmas(tok: Token) -> set[str]:
     objs = children(tok, *OBJ_DEPS) + prep_objects(tok, {"of", "from"}) if tok.pos_ != "NOUN" else prep_objects(tok, {"of"})
     for x in children(tok, "xcomp", "ccomp"):
         objs += children(x, "nsubj", "dobj")
@@ -110,7 +129,14 @@ def obj_lemmas(tok: Token) -> set[str]:
     return out
 
 
-def subject_lemmas(tok: Token) -> set[str]:
+def subject_lemmas(tok: Token) -> frozenset[str]:
+    memo = token_cache("flashpoint_subject_lemmas", tok)
+    if tok.i not in memo:
+        memo[tok.i] = frozenset(_subject_lemmas(tok))
+    return memo[tok.i]
+
+
+def _subject_lemmas(tok: Token) -> set[str]:
     subs = children(tok, "nsubj", "nsubjpass")
     if not subs and tok.dep_ == "conj":
         subs = children(tok.head, "nsubj", "nsubjpass")
@@ -323,7 +349,7 @@ class Coder:
                 owners = children(o, "poss") + [c for c in o.children if c.dep_ in ("amod", "compound")]
                 if not actor_toks:
                     actor_toks += [w for w in owners if any(a.country or a.sector for a in resolve_phrase(w, self.coref))]
-        if trig.speaker and not actor_toks and (sp := speaker(tok.sent)) is not None:
+        if trig.speaker and not actor_toks and (sp := speaker(sentence_of(tok))) is not None:
             actor_toks.append(sp)
         recip_toks = [r for r in recip_toks if r not in actor_toks]
         actors = [a for t in actor_toks for a in resolve_phrase(t, self.coref)]
@@ -354,7 +380,10 @@ class Coder:
         own = {a.country for a in actors if a.country}
         found: list[tuple[tuple, Location]] = []
         home: Location | None = None
+        lo, hi = (min(region), max(region)) if region else (0, -1)
         for (s, e), (loc, top) in doc_places(doc).items():
+            if s < lo or e - 1 > hi:  # outside the clause: no need to look at its tokens
+                continue
             span = doc[s:e]
             if not all(t.i in region for t in span):
                 continue
@@ -384,8 +413,8 @@ class Coder:
 
     def date_of(self, tok: Token) -> tuple[dt.DateMention | None, dt.DateMention | None]:
         """The date mention of the trigger's clause, and a relative one ("a day after") before it."""
-        sent = tok.sent
-        mentions = [dt.resolve(m, self.dateline) for m in dt.find_mentions(sent.text)]
+        sent = sentence_of(tok)
+        mentions = [dt.resolve(replace(m), self.dateline) for m in date_mentions(sent.text)]
         clause = clause_of(tok, ("ROOT", "ccomp", "advcl", "relcl"))
         lo, hi = clause.left_edge.idx - sent.start_char, clause.right_edge.idx + len(clause.right_edge) - sent.start_char
         own = [m for m in mentions if m.kind != "relative" and lo <= m.start < hi and m.date]
