@@ -160,3 +160,15 @@ def test_stdin_jsonl(tmp_path):
 def test_missing_paths_are_reported(tmp_path, args):
     r = run(*args, "--db", tmp_path / "x.duckdb") if args[0] == "ingest" else run(*args)
     assert r.exit_code == 1 and "/no/such" in r.stderr
+
+
+def test_the_events_table_is_capped_and_says_how_many_match(tmp_path):
+    db = tmp_path / "fp.duckdb"
+    assert run("ingest", corpus(tmp_path), "--db", db).exit_code == 0
+    total = len(table(db, "SELECT * FROM events"))
+    assert total > 2
+    r = run("events", "--db", db, "--limit", 2)
+    assert r.exit_code == 0
+    assert f"2 of {total} events" in r.stdout and f"showing the first 2 of {total}" in r.stderr
+    full = run("events", "--db", db)
+    assert f"{total} events" in full.stdout and "showing the first" not in full.stderr

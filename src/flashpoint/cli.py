@@ -27,6 +27,7 @@ app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__.split
 err = Console(stderr=True)
 out = Console()
 
+TABLE_ROWS = 200  # `events` prints at most this many rows as a table unless --limit says otherwise
 DbOpt = Annotated[Optional[Path], typer.Option("--db", help="DuckDB file [env FLASHPOINT_DB, default flashpoint.duckdb]")]
 Paths = Annotated[list[str], typer.Argument(help="files, folders, or - for JSONL on stdin")]
 
@@ -159,9 +160,10 @@ def events(
     modality: Annotated[Optional[str], typer.Option(help="asserted | negated | hypothetical | future | historical")] = None,
     fmt: Annotated[str, typer.Option("--format", help="table | jsonl | json (PLOVER) | csv (ACLED-style) | parquet")] = "table",
     output: Annotated[Optional[str], typer.Option("-o", "--output")] = None,
-    limit: Annotated[Optional[int], typer.Option(help="at most this many events")] = None,
+    limit: Annotated[Optional[int], typer.Option(help=f"at most this many events (the table shows at most {TABLE_ROWS} unless given)", min=1)] = None,
 ) -> None:
-    """Query and export stored events."""
+    """Query and export stored events. The table shows the first events by date (at most
+    --limit, default 200) and says how many match; the other formats write them all."""
     from datetime import date
 
     from .store import Store, StoreError
@@ -172,13 +174,19 @@ def events(
                 date.fromisoformat(value)
             except ValueError:
                 fail(f"{label} {value!r} is not a date (YYYY-MM-DD)")
+    table = fmt == "table"
     try:
         with Store(db, read_only=True) as store:
-            records = store.query_events(date_from, date_to, country, event_type, actor, modality, limit)
+            filters = (date_from, date_to, country, event_type, actor, modality)
+            records = store.query_events(*filters, limit or TABLE_ROWS if table else limit)
+            total = store.count_events(*filters) if table else len(records)
     except StoreError as e:
         fail(str(e))
-    if fmt == "table":
-        out.print(events_table(records))
+    if table:
+        out.print(events_table(records, total))
+        if total > len(records):
+            err.print(f"showing the first {len(records):,} of {total:,} events by date: narrow the filters, raise --limit, "
+                      "or use --format jsonl/csv/json/parquet for all of them", highlight=False)
         return
     try:
         export.write(records, fmt, output)
@@ -190,8 +198,9 @@ def who(actors: list[dict]) -> str:
     return ", ".join(f"{a['name']}" + (f" ({a['country']}/{a['sector'] or '-'})" if a.get("country") else "") for a in actors)
 
 
-def events_table(records: list[dict]) -> Table:
-    t = Table(title=f"{len(records)} events", show_lines=False)
+def events_table(records: list[dict], total: int | None = None) -> Table:
+    shown = f"{len(records)} events" if total in (None, len(records)) else f"{len(records)} of {total} events"
+    t = Table(title=shown, show_lines=False)
     for col in ("date", "type", "actor", "recipient", "where", "killed", "modality", "evidence"):
         t.add_column(col, overflow="fold")
     for r in records:

@@ -219,6 +219,20 @@ class Store:
             out.append(r)
         return out
 
+    def count_events(
+        self,
+        date_from: str | None = None,
+        date_to: str | None = None,
+        country: str | None = None,
+        event_type: str | None = None,
+        actor: str | None = None,
+        modality: str | None = None,
+    ) -> int:
+        """How many events match the filters of `query_events`."""
+        where, args = event_filters(date_from, date_to, country, actor, event_type, modality)
+        sql = "SELECT count(*) FROM events e" + (" WHERE " + " AND ".join(where) if where else "")
+        return self.con.execute(sql, args).fetchone()[0]
+
     def summary(self) -> dict[str, Any]:
         c = self.con
         return {
