@@ -33,13 +33,16 @@ Paths = Annotated[list[str], typer.Argument(help="files, folders, or - for JSONL
 
 
 class Tally:
-    """Counts what was read and reports every input problem once, naming file and line."""
+    """Counts what was read and reports every input problem once, naming file and line. A document
+    id seen again within the last `window` documents is dropped (and reported when its text
+    differs); beyond that the store's content hash decides, so memory stays flat on any input."""
 
-    def __init__(self) -> None:
+    def __init__(self, window: int = 100_000) -> None:
         self.read = self.skipped = self.warned = 0
+        self.window = window
 
     def docs(self, items: Iterator[Document | ReadIssue]) -> Iterator[Document]:
-        seen: dict[str, str] = {}
+        seen: dict[str, str] = {}  # doc id -> content hash, oldest first
         for it in items:
             if isinstance(it, ReadIssue):
                 if it.skipped:
@@ -55,6 +58,8 @@ class Tally:
                     err.print(f"[red]skipped[/] {it.origin}: duplicate document id {it.id!r} with different text", highlight=False)
                 continue
             seen[it.id] = it.content_hash
+            if len(seen) > self.window:
+                del seen[next(iter(seen))]
             self.read += 1
             yield it
 
