@@ -117,10 +117,15 @@ def ingest(
     db: DbOpt = None,
     batch: Annotated[int, typer.Option(help="documents per transaction", min=1)] = 32,
     workers: Annotated[Optional[int], typer.Option(help="processes that parse and code [env FLASHPOINT_WORKERS, default: the machine's cores]", min=1, envvar="FLASHPOINT_WORKERS")] = None,
+    engine: Annotated[str, typer.Option(help="local (this machine's processes) | ray (Ray Data; pip install 'flashpoint[ray]')")] = "local",
+    address: Annotated[Optional[str], typer.Option(help="--engine ray: the Ray cluster (e.g. ray://head:10001 or auto); default a local Ray")] = None,
+    parquet: Annotated[Optional[Path], typer.Option(help="--engine ray: keep the coded documents here as Parquet partitioned by day")] = None,
 ) -> None:
     """Extract into the store. Idempotent (same document twice changes nothing) and resumable."""
-    from .engine import IngestResult, default_workers
-    from .engine import ingest as run
+    from functools import partial
+
+    from .engine import IngestResult, default_workers, ray_ingest
+    from .engine import ingest as local_ingest
     from .pipeline import CODER_VERSION
     from .store import Store, StoreError
 
@@ -139,7 +144,13 @@ def ingest(
                 done = res.coded + res.unchanged
                 bar.update(task, advance=n, rate=f"{done / (time.perf_counter() - t0):.1f} docs/s")
 
-            run(store, tally.docs(read_paths(paths)), CODER_VERSION, batch, workers or default_workers(), advance, res)
+            if engine == "ray":
+                run = partial(ray_ingest, address=address, parquet=str(parquet) if parquet else None)
+            elif engine == "local":
+                run = local_ingest
+            else:
+                fail(f"unknown engine {engine!r}; choose local or ray")
+            run(store, tally.docs(read_paths(paths)), CODER_VERSION, batch, workers or default_workers(), progress=advance, result=res)
     except StoreError as e:
         err.print(f"{res.coded} documents were committed before the error and are kept.")
         fail(str(e))

@@ -7,6 +7,7 @@ at most two per worker in flight, so memory stays flat however long the input is
 
 from __future__ import annotations
 
+import logging
 import multiprocessing as mp
 import os
 from collections import deque
@@ -125,4 +126,123 @@ def ingest(
         res.coded += len(coded)
         if progress:
             progress(len(coded))
+    return res
+
+
+# ---------------------------------------------------------------------------------------- Ray
+# `ingest --engine ray`: the same extraction as map_batches over Ray Data (a local Ray here, a
+# cluster with --address), written as Parquet partitioned by document date; this process then
+# reads the Parquet back and stays the single writer of the store.
+
+RAY_WAVE = 20_000  # documents sent to Ray per job: a stream of any length is ingested wave by wave
+
+
+def doc_row(seq: int, d: Document) -> dict:
+    return {"seq": seq, "doc_id": d.id, "text": d.text, "date": d.date.isoformat() if d.date else None,
+            "title": d.title, "url": d.url, "source": d.source, "origin": d.origin}
+
+
+def row_doc(r: dict) -> Document:
+    from datetime import date
+
+    def opt(k: str) -> str | None:  # a missing value may come back from Ray's blocks as NaN
+        return r[k] if isinstance(r[k], str) else None
+
+    return Document(id=r["doc_id"], text=r["text"], date=date.fromisoformat(r["date"]) if opt("date") else None,
+                    title=opt("title"), url=opt("url"), source=opt("source"), origin=opt("origin") or "")
+
+
+class RayCoder:
+    """A Ray Data actor: loads the pipeline once, codes batches of document rows; each output row
+    is a document with its events (pickled Event records) and its partition (`day`)."""
+
+    def __init__(self) -> None:
+        _init_worker()
+
+    def __call__(self, batch: dict) -> dict:
+        import pickle
+
+        rows = [dict(zip(batch, values)) for values in zip(*batch.values())]
+        coded, _ = _code([row_doc(r) for r in rows])
+        return {
+            **{k: [r[k] for r in rows] for k in ("seq", "doc_id", "text", "date", "title", "url", "source", "origin")},
+            "events": [pickle.dumps(evs) for _, evs in coded],
+            "day": [r["date"] or "unknown" for r in rows],
+        }
+
+
+def ray_code(docs: list[tuple[int, Document]], out: str, workers: int, batch: int) -> None:
+    """Code the documents on Ray Data and write them with their events as Parquet under `out`,
+    partitioned by day (hive style: out/day=2024-01-17/...)."""
+    import ray
+
+    ds = ray.data.from_items([doc_row(i, d) for i, d in docs], override_num_blocks=max(1, min(len(docs) // batch, 200)))
+    ds = ds.map_batches(RayCoder, batch_size=batch, concurrency=workers, num_cpus=1, batch_format="numpy")
+    ds.write_parquet(out, partition_cols=["day"])
+
+
+def read_coded(out: str, batch: int) -> Iterator[Coded]:
+    """The documents and events Ray wrote under `out`, file by file, a batch at a time."""
+    import pickle
+    from pathlib import Path
+
+    import pyarrow.parquet as pq
+
+    for f in sorted(Path(out).rglob("*.parquet")):
+        for rb in pq.ParquetFile(f).iter_batches(batch_size=batch):
+            yield [(row_doc(r), pickle.loads(r["events"])) for r in rb.to_pylist()]
+
+
+def ray_ingest(
+    store: Store,
+    docs: Iterable[Document],
+    coder_version: str,
+    batch: int = 32,
+    workers: int = 1,
+    address: str | None = None,
+    parquet: str | None = None,
+    progress: Callable[[int], None] | None = None,
+    result: IngestResult | None = None,
+) -> IngestResult:
+    """`ingest` with the coding done on Ray Data; `parquet` keeps the partitioned Parquet (one
+    folder per wave), else it goes to a temporary folder removed after the import."""
+    import tempfile
+
+    import ray
+
+    from .pipeline import batched
+
+    res = result or IngestResult()
+    started = not ray.is_initialized()
+    if started:
+        ray.init(address=address, num_cpus=None if address else workers, include_dashboard=False,
+                 log_to_driver=False, configure_logging=False)
+    ray.data.DataContext.get_current().enable_progress_bars = False
+    for name in ("ray", "ray.data"):
+        logging.getLogger(name).setLevel(logging.ERROR)
+    try:
+        seq = 0
+        for wave_no, wave in enumerate(batched(docs, RAY_WAVE)):
+            todo: list[tuple[int, Document]] = []
+            for b in batched(wave, batch):
+                pending = store.pending(b, coder_version)
+                res.unchanged += len(b) - len(pending)
+                if progress and len(pending) < len(b):
+                    progress(len(b) - len(pending))
+                todo += [(seq + i, d) for i, d in enumerate(pending)]
+                seq += len(pending)
+            if not todo:
+                continue
+            with tempfile.TemporaryDirectory() as tmp:
+                out = os.path.join(parquet, f"wave={wave_no:05d}") if parquet else tmp
+                ray_code(todo, out, workers, batch)
+                for coded in read_coded(out, batch):
+                    with stage("store"):
+                        res.events += store.write(coded, coder_version)
+                    res.coded += len(coded)
+                    if progress:
+                        progress(len(coded))
+    finally:
+        if started:
+            ray.shutdown()
     return res
