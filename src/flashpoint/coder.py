@@ -150,17 +150,17 @@ def is_negated(tok: Token) -> bool:
 
 def matches(trig: Trigger, tok: Token) -> bool:
     # A noun the tagger took for a name only because it is capitalised ("Strikes hit ..." opening a sentence or headline)
-    capitalised_noun = tok.pos_ == "PROPN" and "NOUN" in trig.pos and not tok.ent_type_ and (tok.is_sent_start or tok.is_title)
-    if tok.pos_ not in trig.pos and not capitalised_noun:
+    pos = tok.pos_
+    if pos not in trig.pos and not (pos == "PROPN" and "NOUN" in trig.pos and not tok.ent_type_ and (tok.is_sent_start or tok.is_title)):
         return False
     words = trig.words
     if len(words) > 1:
-        near = {lemma(c) for c in tok.children} | {lemma(tok.head)} | {lemma(c) for c in tok.head.children if c.dep_ in ("prt", "compound", "dobj")}
+        near = near_lemmas(tok)
         others = list(words)
         others.remove(lemma(tok) if lemma(tok) in others else tok.lower_)
         if not all(w in near for w in others):
             return False
-    if trig.negated != is_negated(tok) and trig.negated:
+    if trig.negated and not is_negated(tok):
         return False
     if trig.objects and not (obj_lemmas(tok) & trig.objects):
         return False
@@ -168,14 +168,25 @@ def matches(trig: Trigger, tok: Token) -> bool:
         return False
     if trig.subjects and not (subject_lemmas(tok) & trig.subjects):
         return False
-    mods = {lemma(c) for c in tok.children if c.dep_ in ("compound", "amod", "nmod")}
-    if trig.modifiers and not (mods & trig.modifiers):
-        return False
-    if trig.not_modifiers and mods & trig.not_modifiers:
-        return False
+    if trig.modifiers or trig.not_modifiers:
+        mods = {lemma(c) for c in tok.children if c.dep_ in ("compound", "amod", "nmod")}
+        if trig.modifiers and not (mods & trig.modifiers):
+            return False
+        if trig.not_modifiers and mods & trig.not_modifiers:
+            return False
     if trig.not_verbs and tok.dep_ in OBJ_DEPS and lemma(tok.head) in trig.not_verbs:
         return False
     return True
+
+
+def near_lemmas(tok: Token) -> frozenset[str]:
+    """Lemmas around a token that complete a multiword entry ("carry out", "phone call")."""
+    memo = token_cache("flashpoint_near_lemmas", tok)
+    if tok.i not in memo:
+        memo[tok.i] = frozenset(
+            {lemma(c) for c in tok.children} | {lemma(tok.head)} | {lemma(c) for c in tok.head.children if c.dep_ in ("prt", "compound", "dobj")}
+        )
+    return memo[tok.i]
 
 
 def find_triggers(sent: Span) -> list[tuple[Token, Trigger]]:
