@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field, replace
 from datetime import date
-from functools import lru_cache
 
 from spacy.tokens import Span, Token
 
@@ -70,12 +69,6 @@ class Candidate:
 def token_cache(name: str, tok: Token) -> dict:
     """A per-chunk memo for what is computed from a token's parse alone."""
     return tok.doc.user_data.setdefault(name, {})
-
-
-@lru_cache(maxsize=4096)
-def date_mentions(text: str) -> tuple[dt.DateMention, ...]:
-    """dates.find_mentions once per sentence text; callers get copies (dates.resolve fills them in place)."""
-    return tuple(dt.find_mentions(text))
 
 
 def lemma(t: Token) -> str:
@@ -425,7 +418,7 @@ class Coder:
     def date_of(self, tok: Token) -> tuple[dt.DateMention | None, dt.DateMention | None]:
         """The date mention of the trigger's clause, and a relative one ("a day after") before it."""
         sent = sentence_of(tok)
-        mentions = [dt.resolve(replace(m), self.dateline) for m in date_mentions(sent.text)]
+        mentions = [dt.resolve(m, self.dateline) for m in dt.mentions_of(sent.text)]
         clause = clause_of(tok, ("ROOT", "ccomp", "advcl", "relcl"))
         lo, hi = clause.left_edge.idx - sent.start_char, clause.right_edge.idx + len(clause.right_edge) - sent.start_char
         own = [m for m in mentions if m.kind != "relative" and lo <= m.start < hi and m.date]
