@@ -137,14 +137,17 @@ SIZES = (1_000, 5_000, 20_000, 100_000)
 
 
 def long_texts(size: int, count: int, src: list[str]) -> list[str]:
-    """`count` articles of about `size` characters, each real articles joined paragraph-wise."""
+    """`count` articles of about `size` characters: real articles joined paragraph-wise, cut at
+    the first sentence end after `size` characters."""
     out, k = [], 0
     for _ in range(count):
         parts: list[str] = []
         while sum(map(len, parts)) < size:
             parts.append(src[k % len(src)].strip())
             k += 1
-        out.append("\n\n".join(parts)[: size + 2000])
+        text = "\n\n".join(parts)
+        end = text.find(". ", size)
+        out.append(text[: end + 1] if 0 <= end < size * 1.2 else text[:size])
     return out
 
 
@@ -168,7 +171,8 @@ def scaling(chars: int = 200_000, sizes: tuple[int, ...] = SIZES) -> list[dict[s
         spent = timing.since(before)
         parse, coding = spent.get("parse", 0.0), spent.get("code", 0.0)
         rows.append({
-            "chars_per_doc": size, "documents": len(docs), "characters": n_chars, "events": n_events,
+            "chars_per_doc": round(n_chars / len(docs)), "documents": len(docs), "characters": n_chars, "events": n_events,
+            # code_us_per_char: everything after the parse (coder, assemble, and the geo and facts work inside them)
             "parse_us_per_char": round(parse / n_chars * 1e6, 1), "code_us_per_char": round(coding / n_chars * 1e6, 1),
             "geo_us_per_char": round(spent.get("geo", 0.0) / n_chars * 1e6, 1),
             "facts_us_per_char": round(spent.get("facts", 0.0) / n_chars * 1e6, 1),
