@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import multiprocessing as mp
 import os
+import signal
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -51,6 +52,11 @@ def _init_worker() -> None:
         _worker_error = e
 
 
+def _init_pool_worker() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the main process's: it stops the pool
+    _init_worker()
+
+
 def _code(docs: list[Document]) -> tuple[Coded, dict[str, float]]:
     from .pipeline import extract
 
@@ -78,7 +84,7 @@ def code_batches(batches: Iterable[list[Document]], workers: int = 1) -> Iterato
         for b in chain(head, it):
             yield list(extract(b))
         return
-    with mp.get_context("spawn").Pool(workers, initializer=_init_worker) as pool:
+    with mp.get_context("spawn").Pool(workers, initializer=_init_pool_worker) as pool:
         inflight: deque = deque()
         for b in chain(head, it):
             inflight.append(pool.apply_async(_code, (b,)))
