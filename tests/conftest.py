@@ -1,6 +1,10 @@
+import os
 from pathlib import Path
 
 import pytest
+
+# Commands run in-process in the tests (monkeypatching reaches them); tests/test_engine.py spawns workers itself.
+os.environ.setdefault("FLASHPOINT_WORKERS", "1")
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 

@@ -169,3 +169,15 @@ def test_a_missing_path_beside_a_good_one_is_reported_and_the_good_one_stored(tm
     r = run("ingest", "/no/such/dir", corpus(tmp_path), "--db", db)
     assert r.exit_code == 1 and "/no/such/dir: no such file or folder" in r.stderr
     assert table(db, "SELECT count(*) FROM documents") == [(4,)]
+
+
+def test_the_events_table_is_capped_and_says_how_many_match(tmp_path):
+    db = tmp_path / "fp.duckdb"
+    assert run("ingest", corpus(tmp_path), "--db", db).exit_code == 0
+    total = len(table(db, "SELECT * FROM events"))
+    assert total > 2
+    r = run("events", "--db", db, "--limit", 2)
+    assert r.exit_code == 0
+    assert f"2 of {total} events" in r.stdout and f"showing the first 2 of {total}" in r.stderr
+    full = run("events", "--db", db)
+    assert f"{total} events" in full.stdout and "showing the first" not in full.stderr

@@ -168,3 +168,60 @@ def test_an_article_over_the_limit_is_skipped_with_a_message_and_the_others_are_
     assert [len(d.text) for d in docs] == [MAX_ARTICLE_CHARS, len(ARTICLE)]
     (issue,) = issues
     assert issue.skipped and issue.origin.endswith("a_huge.txt:1") and f"over the {MAX_ARTICLE_CHARS:,}-character limit" in issue.message
+
+
+# --- streaming: a JSONL file of any size is read a line at a time ------------------------------
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from flashpoint import readers  # noqa: E402
+
+LINES = st.one_of(
+    st.builds(lambda i, t, d: json.dumps({"id": i, "text": t, "date": d}),
+              st.text(min_size=1, max_size=8), st.text(max_size=40), st.sampled_from(["2024-01-17", "", "2024-13-45"])),
+    # blank lines, junk (JSONL lines end at "\n"; the whole-file reader also splits at \v, \f, \x1c ...)
+    st.text(max_size=20).filter(lambda s: len(s.splitlines()) <= 1 and s == s.splitlines()[0] if s else True),
+)
+
+
+def summary(items):
+    return [(type(i).__name__, getattr(i, "origin", None), getattr(i, "id", None), getattr(i, "text", None),
+             getattr(i, "date", None), getattr(i, "skipped", None)) for i in items]
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(LINES, min_size=1, max_size=8))
+def test_streamed_jsonl_reads_exactly_what_the_whole_file_reader_reads(lines):
+    body = "\n".join(lines) + "\n"
+    if body.lstrip().startswith(("[", "{")) and not body.lstrip().startswith('{"'):
+        return  # a JSON array or pretty-printed object is read whole, never streamed
+    whole = summary(readers.read_jsonl("f.jsonl", body))
+    streamed = summary(readers.stream_jsonl("f.jsonl", io.BytesIO(body.encode()).readlines()))
+    # the whole-file reader's one extra rule: a first line that opens a pretty-printed object
+    assert whole == streamed or lines[0].lstrip().startswith("{")
+
+
+def test_a_large_jsonl_file_is_streamed_with_bad_lines_named(tmp_path, monkeypatch):
+    monkeypatch.setattr(readers, "STREAM_BYTES", 10)
+    path = tmp_path / "big.jsonl"
+    path.write_bytes(b"\xef\xbb\xbf" + json.dumps({"id": "a", "text": ARTICLE}).encode() + b"\n{oops\n"
+                     + json.dumps({"id": "b", "text": "caf\u00e9 ".encode().decode() + ARTICLE}).encode().replace(b"caf\\u00e9", b"caf\xe9") + b"\n")
+    read = []
+    monkeypatch.setattr(readers.Path, "read_bytes", lambda self: read.append(self) or b"")  # never read whole
+    docs, issues = split(read_paths([path]))
+    assert read == [] and [d.id for d in docs] == ["a", "b"]
+    assert [(i.origin, i.skipped) for i in issues] == [(f"{path}:2", True), (f"{path}:3", False)]
+    assert "\ufffd" in docs[1].text
+
+
+def test_stdin_is_streamed_unless_it_holds_one_json_array():
+    class Lines(io.StringIO):
+        def read(self, *a):  # a stream is never read whole
+            raise AssertionError("stdin read whole")
+
+    stdin = Lines(json.dumps({"id": "s1", "text": ARTICLE}) + "\n" + json.dumps({"id": "s2", "text": ARTICLE}) + "\n")
+    docs, _ = split(read_paths(["-"], stdin=stdin))
+    assert [d.id for d in docs] == ["s1", "s2"]
+    docs, _ = split(read_paths(["-"], stdin=io.StringIO(json.dumps([{"id": "x", "text": ARTICLE}]))))
+    assert [d.id for d in docs] == ["x"]

@@ -7,9 +7,10 @@
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
 
-from spacy.tokens import Span, Token
+from spacy.tokens import Doc, Span, Token
 
 from .lexicon import Entry, load_actor_dictionary
 from .models import Actor
@@ -19,6 +20,15 @@ CUT_DEPS = {"relcl", "acl", "advcl", "parataxis", "punct", "cc", "mark", "ccomp"
 PRONOUNS = {"its", "it", "their", "they", "them", "his", "her", "he", "she", "him"}
 PERSONAL = {"his", "her", "he", "she", "him"}
 ENTITY_LABELS = {"GPE", "NORP", "ORG", "PERSON", "LOC", "FAC"}
+
+
+def sentence_of(tok: Token) -> Span:
+    """`tok.sent` from an index built once per parsed chunk (`Token.sent` walks the sentence on
+    every call, and candidates ask for it again and again)."""
+    sents = tok.doc.user_data.get("flashpoint_sents")
+    if sents is None:
+        sents = tok.doc.user_data["flashpoint_sents"] = [s for s in tok.doc.sents for _ in s]
+    return sents[tok.i]
 
 
 def phrase_tokens(tok: Token, core: bool = False) -> list[Token]:
@@ -101,15 +111,28 @@ def entity_entry(span: Span) -> Entry | None:
     return None
 
 
+def entity_index(doc: Doc) -> tuple[list[int], list[Span], dict[tuple[int, int], Entry | None]]:
+    """The chunk's actor-like entities (starts, spans) and a memo of their entries, built once per chunk."""
+    idx = doc.user_data.get("flashpoint_entities")
+    if idx is None:
+        ents = [e for e in doc.ents if e.label_ in ENTITY_LABELS]
+        idx = doc.user_data["flashpoint_entities"] = ([e.start for e in ents], ents, {})
+    return idx
+
+
 def mentions_in(tokens: list[Token]) -> list[Mention]:
     """Entity mentions whose tokens all lie inside the phrase."""
     if not tokens:
         return []
     ids = {t.i for t in tokens}
+    starts, ents, entries = entity_index(tokens[0].doc)
     out = []
-    for ent in tokens[0].doc.ents:
-        if ent.label_ in ENTITY_LABELS and ent.start in ids and (ent.end - 1) in ids:
-            entry = entity_entry(ent)
+    for ent in ents[bisect_left(starts, min(ids)) : bisect_right(starts, max(ids))]:
+        if ent.start in ids and (ent.end - 1) in ids:
+            key = (ent.start, ent.end)
+            if key not in entries:
+                entries[key] = entity_entry(ent)
+            entry = entries[key]
             if entry:
                 out.append(Mention(entry, list(ent), ent.text))
     return out
@@ -117,7 +140,7 @@ def mentions_in(tokens: list[Token]) -> list[Mention]:
 
 def antecedent(tok: Token, coref: CorefState) -> list[Actor]:
     """The nearest actor mentioned before a pronoun in its sentence, else the last subject."""
-    sent = tok.sent
+    sent = sentence_of(tok)
     before = [t for t in sent if t.i < tok.i]
     personal = tok.lower_ in PERSONAL
     ms = [
@@ -143,7 +166,7 @@ def resolve_phrase(tok: Token, coref: CorefState | None = None) -> list[Actor]:
     coref = coref or CorefState()
     d = load_actor_dictionary()
     tokens = phrase_tokens(tok)
-    text = tok.doc.text[tokens[0].idx : tokens[-1].idx + len(tokens[-1])].strip()
+    text = tok.doc[tokens[0].i : tokens[-1].i + 1].text.strip()  # not doc.text: that rebuilds the whole chunk
     sector = d.role_sector([t.lemma_.lower() for t in tokens if t.pos_ in ("NOUN", "ADJ", "PROPN", "VERB")])
     if tok.lower_ in PRONOUNS:
         return antecedent(tok, coref)

@@ -26,6 +26,19 @@ def countries(actors: list[Actor]) -> set[str]:
     return {a.country for a in actors if a.country}
 
 
+def same_sentence(cands: list[Candidate]) -> dict[tuple[int, int], list[Candidate]]:
+    """The candidates of each sentence, in order: comparing every candidate with every other
+    grows with the square of a long article's length."""
+    index: dict[tuple[int, int], list[Candidate]] = {}
+    for c in cands:
+        index.setdefault(sentence_id(c), []).append(c)
+    return index
+
+
+def sentence_id(c: Candidate) -> tuple[int, int]:
+    return id(c.token.doc), c.sentence.start
+
+
 def resolve_relative(cands: list[Candidate]) -> None:
     """Dates given relative to another event (dates.py: `offset_days` = before-phrase event minus
     after-phrase event).
@@ -47,6 +60,7 @@ def resolve_relative(cands: list[Candidate]) -> None:
         worse = max(m.precision, ref.date_precision, key=lambda p: PRECISION_RANK[p])
         c.date, c.date_precision, c.date_text = d, worse, m.text
 
+    peers = same_sentence(cands)
     for i, c in enumerate(cands):
         if c.date and not c.relative:
             continue
@@ -79,7 +93,7 @@ def resolve_relative(cands: list[Candidate]) -> None:
         for m in rels:  # no link from the coder: a phrase in c's own clause
             if m.offset_days is None or dt.in_phrase_object(sent, m, c.token) or dt.mention_head(sent, m).i != dt.clause_head(c.token).i:
                 continue
-            later_cands = [o for o in cands if o is not c and o.sentence == sent and o.token.idx - sent.start_char >= m.end]
+            later_cands = [o for o in peers[sentence_id(c)] if o is not c and o.sentence == sent and o.token.idx - sent.start_char >= m.end]
             if not m.adverbial and later_cands:
                 continue  # "X a day after Y" with Y coded: the link above dates it
             ref = earlier(i)
@@ -117,15 +131,17 @@ def fill_roles(cands: list[Candidate], salient: list[str]) -> None:
     """Missing actors from a sibling clause of the same sentence; missing recipients from the place
     of an attack or, for verbal events, the document's main counterpart."""
     d = load_actor_dictionary()
+    index = same_sentence(cands)
     for c in cands:
         sentence_country(c)
+        peers = index[sentence_id(c)]
         if not c.actors:
-            sibling = [o for o in cands if o is not c and o.sentence == c.sentence and o.actors and o.trig.type == c.trig.type]
-            sibling = sibling or [o for o in cands if o is not c and o.sentence == c.sentence and o.actors and o.token.dep_ == "conj"]
+            sibling = [o for o in peers if o is not c and o.sentence == c.sentence and o.actors and o.trig.type == c.trig.type]
+            sibling = sibling or [o for o in peers if o is not c and o.sentence == c.sentence and o.actors and o.token.dep_ == "conj"]
             if sibling:
                 c.actors = list(sibling[0].actors)
         if c.trig.type == "PROTEST":
-            protest_roles(c, cands)
+            protest_roles(c, peers)
         if c.location and c.location.country:  # "police arrested ... in Conakry", "ethnic Albanians demonstrated in Serbia"
             for a in c.actors:
                 if a.country is None and a.sector in DOMESTIC | {"ETH"}:
@@ -163,7 +179,8 @@ def sentence_country(c: Candidate) -> None:
 
 def protest_roles(c: Candidate, cands: list[Candidate]) -> None:
     """Protesters with no country of their own are of the country they protest in; what they
-    protest against is the actor of the event the sentence names ("following attacks by Iran")."""
+    protest against is the actor of the event the sentence names ("following attacks by Iran").
+    `cands`: the candidates of c's sentence (or more)."""
     if c.location and c.location.country:
         for a in c.actors:
             a.country = a.country or c.location.country

@@ -27,18 +27,22 @@ app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__.split
 err = Console(stderr=True, soft_wrap=True)  # one line per message: `file:line: ...` stays greppable
 out = Console()
 
+TABLE_ROWS = 200  # `events` prints at most this many rows as a table unless --limit says otherwise
 DbOpt = Annotated[Optional[Path], typer.Option("--db", help="DuckDB file [env FLASHPOINT_DB, default flashpoint.duckdb]")]
 Paths = Annotated[list[str], typer.Argument(help="files, folders, or - for JSONL on stdin")]
 
 
 class Tally:
-    """Counts what was read and reports every input problem once, naming file and line."""
+    """Counts what was read and reports every input problem once, naming file and line. A document
+    id seen again within the last `window` documents is dropped (and reported when its text
+    differs); beyond that the store's content hash decides, so memory stays flat on any input."""
 
-    def __init__(self) -> None:
+    def __init__(self, window: int = 100_000) -> None:
         self.read = self.skipped = self.warned = 0
+        self.window = window
 
     def docs(self, items: Iterator[Document | ReadIssue]) -> Iterator[Document]:
-        seen: dict[str, tuple] = {}  # id -> (origin, content hash, what the hash covers); never the text itself
+        seen: dict[str, tuple] = {}  # id -> (origin, content hash, what the hash covers), oldest first; never the text
         for it in items:
             if isinstance(it, ReadIssue):
                 if it.skipped:
@@ -60,6 +64,8 @@ class Tally:
                     )
                 continue
             seen[it.id] = (it.origin, it.content_hash, key)
+            if len(seen) > self.window:
+                del seen[next(iter(seen))]
             self.read += 1
             yield it
 
@@ -123,18 +129,25 @@ def extract(
 def ingest(
     paths: Paths,
     db: DbOpt = None,
-    batch: Annotated[int, typer.Option(help="documents per transaction")] = 32,
+    batch: Annotated[int, typer.Option(help="documents per transaction", min=1)] = 32,
+    workers: Annotated[Optional[int], typer.Option(help="processes that parse and code [env FLASHPOINT_WORKERS, default: the machine's cores]", min=1, envvar="FLASHPOINT_WORKERS")] = None,
+    engine: Annotated[str, typer.Option(help="local (this machine's processes) | ray (Ray Data; pip install 'flashpoint[ray]')")] = "local",
+    address: Annotated[Optional[str], typer.Option(help="--engine ray: the Ray cluster (e.g. ray://head:10001 or auto); default a local Ray")] = None,
+    parquet: Annotated[Optional[Path], typer.Option(help="--engine ray: keep the coded documents here as Parquet partitioned by day")] = None,
 ) -> None:
     """Extract into the store. Idempotent (same document twice changes nothing) and resumable.
     While `flashpoint serve` runs on the store, the documents go to the server (see handoff.py)."""
     need_input(paths)
+    from functools import partial
+
+    from .engine import IngestResult, default_workers, ray_ingest
+    from .engine import ingest as local_ingest
     from .handoff import RemoteStore, find_server
-    from .pipeline import BATCH_CHARS, CODER_VERSION, batched
-    from .pipeline import extract as run
+    from .pipeline import CODER_VERSION
     from .store import Store, StoreError
 
     tally = Tally()
-    written_docs = written_events = unchanged = 0
+    res = IngestResult()
     t0 = time.perf_counter()
     store: Store | RemoteStore | None = None
     try:
@@ -142,31 +155,38 @@ def ingest(
         with progress() as bar:
             store.fuse()  # reports stored before fusion existed, or left unfused by an interrupted run
             task = bar.add_task("ingest", total=None, rate="")
-            for docs in batched(tally.docs(read_paths(paths)), batch, BATCH_CHARS):
-                todo = store.pending(docs, CODER_VERSION)
-                unchanged += len(docs) - len(todo)
-                if todo:
-                    written_events += store.write(run(todo), CODER_VERSION)
-                    written_docs += len(todo)
-                    store.fuse()
-                done = written_docs + unchanged
-                bar.update(task, advance=len(docs), rate=f"{done / (time.perf_counter() - t0):.1f} docs/s")
-                if isinstance(store, Store) and (server := find_server(db)):
-                    # a server started meanwhile waits for the store: hand it over between batches
-                    store.close()
-                    err.print(f"handing {store.path} over to the server at {server.url} (pid {server.pid})", highlight=False)
-                    store = RemoteStore(db, server).wait_ready()
+
+            def advance(n: int) -> None:
+                done = res.coded + res.unchanged
+                bar.update(task, advance=n, rate=f"{done / (time.perf_counter() - t0):.1f} docs/s")
+
+            def handover(current: Store | RemoteStore) -> Store | RemoteStore:
+                """A server started meanwhile waits for the store: hand it over between batches."""
+                nonlocal store
+                if isinstance(current, Store) and (server := find_server(db)):
+                    current.close()
+                    err.print(f"handing {current.path} over to the server at {server.url} (pid {server.pid})", highlight=False)
+                    store = current = RemoteStore(db, server).wait_ready()
+                return current
+
+            if engine == "ray":
+                run = partial(ray_ingest, address=address, parquet=str(parquet) if parquet else None)
+            elif engine == "local":
+                run = partial(local_ingest, handover=handover)
+            else:
+                fail(f"unknown engine {engine!r}; choose local or ray")
+            run(store, tally.docs(read_paths(paths)), CODER_VERSION, batch, workers or default_workers(), progress=advance, result=res)
     except StoreError as e:
-        err.print(f"{written_docs} documents were committed before the error and are kept.")
+        err.print(f"{res.coded} documents were committed before the error and are kept.")
         fail(str(e))
     except KeyboardInterrupt:
-        err.print(f"\ninterrupted: {written_docs} documents committed; run the same command again to continue")
+        err.print(f"\ninterrupted: {res.coded} documents committed; run the same command again to continue")
         raise typer.Exit(130)
     finally:
         if store is not None:
             store.close()
     err.print(
-        f"{tally.read} documents read: {written_docs} coded ({written_events} events), {unchanged} already stored"
+        f"{tally.read} documents read: {res.coded} coded ({res.events} events), {res.unchanged} already stored"
         + (f"; {tally.skipped} skipped" if tally.skipped else "")
         + f" in {time.perf_counter() - t0:.1f}s"
     )
@@ -196,10 +216,12 @@ def events(
     modality: Annotated[Optional[str], typer.Option(help="asserted | negated | hypothetical | future | historical")] = None,
     fmt: Annotated[str, typer.Option("--format", help="table | jsonl | json (PLOVER) | csv (ACLED-style) | parquet")] = "table",
     output: Annotated[Optional[str], typer.Option("-o", "--output")] = None,
-    limit: Annotated[Optional[int], typer.Option(help="at most this many events")] = None,
+    limit: Annotated[Optional[int], typer.Option(help=f"at most this many events (the table shows at most {TABLE_ROWS} unless given)", min=1)] = None,
     fused: Annotated[bool, typer.Option("--fused", help="one record per real event across articles, with its reports and n_sources")] = False,
 ) -> None:
-    """Query and export stored events (per report, or fused across articles with --fused)."""
+    """Query and export stored events (per report, or fused across articles with --fused). The table
+    shows the first events by date (at most --limit, default 200) and says how many match; the other
+    formats write them all."""
     from datetime import date
 
     from .store import Store, StoreError
@@ -210,14 +232,20 @@ def events(
                 date.fromisoformat(value)
             except ValueError:
                 fail(f"{label} {value!r} is not a date (YYYY-MM-DD)")
+    table = fmt == "table"
     try:
         with Store(db, read_only=True) as store:
+            filters = (date_from, date_to, country, event_type, actor, modality)
             query = store.query_fused if fused else store.query_events
-            records = query(date_from, date_to, country, event_type, actor, modality, limit)
+            records = query(*filters, limit or TABLE_ROWS if table else limit)
+            total = store.count_events(*filters, fused=fused) if table else len(records)
     except StoreError as e:
         fail(str(e))
-    if fmt == "table":
-        out.print(events_table(records))
+    if table:
+        out.print(events_table(records, total))
+        if total > len(records):
+            err.print(f"showing the first {len(records):,} of {total:,} events by date: narrow the filters, raise --limit, "
+                      "or use --format jsonl/csv/json/parquet for all of them", highlight=False)
         return
     try:
         export.write(records, fmt, output)
@@ -229,9 +257,11 @@ def who(actors: list[dict]) -> str:
     return ", ".join(f"{a['name']}" + (f" ({a['country']}/{a['sector'] or '-'})" if a.get("country") else "") for a in actors)
 
 
-def events_table(records: list[dict]) -> Table:
+def events_table(records: list[dict], total: int | None = None) -> Table:
     fused = bool(records) and "reports" in records[0]
-    t = Table(title=f"{len(records)} {'fused ' if fused else ''}events", show_lines=False)
+    kind = "fused events" if fused else "events"
+    shown = f"{len(records)} {kind}" if total in (None, len(records)) else f"{len(records)} of {total} {kind}"
+    t = Table(title=shown, show_lines=False)
     for col in ("date", "type", "actor", "recipient", "where", "killed", "modality", *(("sources",) if fused else ()), "evidence"):
         t.add_column(col, overflow="fold")
     for r in records:
@@ -437,7 +467,10 @@ def train(
 
 @app.command()
 def bench(
-    repeat: Annotated[int, typer.Option(help="times the demo corpus is processed")] = 3,
+    n: Annotated[int, typer.Option("-n", help="documents (the demo corpus and ../shared's real articles, cycled)", min=1)] = 300,
+    as_json: Annotated[bool, typer.Option("--json", help="print one JSON object")] = False,
+    workers: Annotated[int, typer.Option(help="ingest worker processes (the bare parse is always one process)", min=1)] = 1,
+    scaling: Annotated[bool, typer.Option("--scaling", help="only: CPU us per character of parse and coding for 1k-100k-character articles")] = False,
     api: Annotated[bool, typer.Option("--api", help="also: API requests on --db (a mix of queries and static files), latency percentiles")] = False,
     requests: Annotated[int, typer.Option(help="--api: requests in all", min=1)] = 200,
     concurrency: Annotated[int, typer.Option(help="--api: requests in flight at once", min=1)] = 200,
@@ -445,25 +478,62 @@ def bench(
     fusion: Annotated[bool, typer.Option("--fusion", help="also: fusing 10k and 100k synthetic reports (time, memory, B-cubed)")] = False,
     db: DbOpt = None,
 ) -> None:
-    """Throughput of extraction on the bundled demo corpus (docs/s, chars/s); with --api, API latency;
-    with --geo, geoparsing speed; with --fusion, cross-document fusion at 10k and 100k reports."""
-    if fusion:
-        from .eval_fusion import benchmark, show_benchmark
+    """Full pipeline (ingest into a fresh DuckDB) against a bare spaCy parse of the same N documents,
+    in one run: docs/s, tokens/s, their ratio, peak RSS, start-up and CPU per stage. With --scaling,
+    the cost per character by article length; with --api, API latency; with --geo, geoparsing speed;
+    with --fusion, cross-document fusion at 10k and 100k reports."""
+    from . import bench as b
 
-        show_benchmark(benchmark(), out)
+    report: dict = {}
+    if scaling:
+        report["scaling"] = b.scaling()
+    else:
+        report.update(b.run(n, workers))
+    if fusion:
+        from .eval_fusion import benchmark as fusion_benchmark
+
+        report["fusion"] = fusion_benchmark()
     if geo:
-        from .eval_geo import show_benchmark
         from .geoparse import benchmark
 
-        show_benchmark(benchmark(), out)
+        report["geo"] = benchmark()
     if api:
         from .api import bench_api
         from .store import StoreError
 
         try:
-            result = bench_api(db, requests=requests, concurrency=concurrency)
+            report["api"] = bench_api(db, requests=requests, concurrency=concurrency)
         except StoreError as e:
             fail(str(e))
+    if as_json:
+        print(json.dumps(report))
+        return
+    if scaling:
+        t = Table(title="flashpoint bench --scaling (CPU us per character)")
+        cols = ("chars_per_doc", "documents", "events", "parse_us_per_char", "code_us_per_char", "geo_us_per_char", "facts_us_per_char", "code_vs_smallest")
+        for col in cols:
+            t.add_column(col.replace("_", " "), justify="right")
+        for row in report["scaling"]:
+            t.add_row(*(str(row[c]) for c in cols))
+        out.print(t)
+    else:
+        t = Table(title=f"flashpoint bench ({n} documents, ingest with {workers} worker(s) vs a bare nlp.pipe parse)")
+        t.add_column("measure")
+        t.add_column("value", justify="right")
+        for k, v in report.items():
+            if k not in ("geo", "api", "fusion"):
+                t.add_row(k, ", ".join(f"{s} {x}" for s, x in v.items()) if isinstance(v, dict) else str(v))
+        out.print(t)
+    if geo:
+        from .eval_geo import show_benchmark
+
+        show_benchmark(report["geo"], out)
+    if fusion:
+        from .eval_fusion import show_benchmark as show_fusion
+
+        show_fusion(report["fusion"], out)
+    if api:
+        result = report["api"]
         t = Table(title=f"flashpoint bench --api ({requests} requests, {concurrency} at once)")
         t.add_column("measure")
         t.add_column("value", justify="right")
@@ -477,26 +547,6 @@ def bench(
         for kind, r in result["by_kind"].items():
             k.add_row(kind, str(r["requests"]), str(r["errors"]), f"{r['p50_ms']:.1f}", f"{r['p95_ms']:.1f}", f"{r['max_ms']:.1f}")
         out.print(k)
-    from .nlp import load_nlp
-    from .pipeline import extract as run
-
-    docs = [d for d in read_paths([resources.files("flashpoint").joinpath("data", "demo")]) if isinstance(d, Document)]
-    t0 = time.perf_counter()
-    load_nlp()
-    from .places import gazetteer
-
-    gazetteer()
-    startup = time.perf_counter() - t0
-    list(run(docs[:1]))
-    t1 = time.perf_counter()
-    n_events = sum(len(evs) for _ in range(repeat) for _, evs in run(docs))
-    dt = time.perf_counter() - t1
-    chars = sum(len(d.text) for d in docs) * repeat
-    t = Table(title="flashpoint bench (extract, demo corpus)")
-    for col in ("documents", "events", "seconds", "docs/s", "chars/s", "start-up s"):
-        t.add_column(col)
-    t.add_row(str(len(docs) * repeat), str(n_events), f"{dt:.2f}", f"{len(docs) * repeat / dt:.1f}", f"{chars / dt:,.0f}", f"{startup:.1f}")
-    out.print(t)
 
 
 if __name__ == "__main__":

@@ -14,7 +14,7 @@ from datetime import date
 from spacy.tokens import Span, Token
 
 from . import dates as dt
-from .actors import CorefState, mentions_in, resolve_phrase
+from .actors import CorefState, mentions_in, resolve_phrase, sentence_of
 from .lexicon import Trigger, load_actor_dictionary, load_plover, load_triggers
 from .models import Actor, Location
 from .modality import cues
@@ -58,13 +58,18 @@ class Candidate:
 
     @property
     def sentence(self) -> Span:
-        return self.token.sent
+        return sentence_of(self.token)
 
     def char_span(self, tokens: list[Token] | Token | Span) -> tuple[int, int]:
         if isinstance(tokens, Token):
             tokens = [tokens]
         tokens = list(tokens)
         return self.offset + tokens[0].idx, self.offset + tokens[-1].idx + len(tokens[-1])
+
+
+def token_cache(name: str, tok: Token) -> dict:
+    """A per-chunk memo for what is computed from a token's parse alone."""
+    return tok.doc.user_data.setdefault(name, {})
 
 
 def lemma(t: Token) -> str:
@@ -95,8 +100,15 @@ def light_verb(tok: Token) -> Token | None:
     return None
 
 
-def obj_lemmas(tok: Token) -> set[str]:
+def obj_lemmas(tok: Token) -> frozenset[str]:
     """Lemmas of what the trigger acts on (including compounds such as "trade delegation")."""
+    memo = token_cache("flashpoint_obj_lemmas", tok)
+    if tok.i not in memo:
+        memo[tok.i] = frozenset(_obj_lemmas(tok))
+    return memo[tok.i]
+
+
+def _obj_lemmas(tok: Token) -> set[str]:
     objs = children(tok, *OBJ_DEPS) + prep_objects(tok, {"of", "from"}) if tok.pos_ != "NOUN" else prep_objects(tok, {"of"})
     for x in children(tok, "xcomp", "ccomp"):
         objs += children(x, "nsubj", "dobj")
@@ -111,7 +123,14 @@ def obj_lemmas(tok: Token) -> set[str]:
     return out
 
 
-def subject_lemmas(tok: Token) -> set[str]:
+def subject_lemmas(tok: Token) -> frozenset[str]:
+    memo = token_cache("flashpoint_subject_lemmas", tok)
+    if tok.i not in memo:
+        memo[tok.i] = frozenset(_subject_lemmas(tok))
+    return memo[tok.i]
+
+
+def _subject_lemmas(tok: Token) -> set[str]:
     subs = children(tok, "nsubj", "nsubjpass")
     if not subs and tok.dep_ == "conj":
         subs = children(tok.head, "nsubj", "nsubjpass")
@@ -125,17 +144,17 @@ def is_negated(tok: Token) -> bool:
 
 def matches(trig: Trigger, tok: Token) -> bool:
     # A noun the tagger took for a name only because it is capitalised ("Strikes hit ..." opening a sentence or headline)
-    capitalised_noun = tok.pos_ == "PROPN" and "NOUN" in trig.pos and not tok.ent_type_ and (tok.is_sent_start or tok.is_title)
-    if tok.pos_ not in trig.pos and not capitalised_noun:
+    pos = tok.pos_
+    if pos not in trig.pos and not (pos == "PROPN" and "NOUN" in trig.pos and not tok.ent_type_ and (tok.is_sent_start or tok.is_title)):
         return False
     words = trig.words
     if len(words) > 1:
-        near = {lemma(c) for c in tok.children} | {lemma(tok.head)} | {lemma(c) for c in tok.head.children if c.dep_ in ("prt", "compound", "dobj")}
+        near = near_lemmas(tok)
         others = list(words)
         others.remove(lemma(tok) if lemma(tok) in others else tok.lower_)
         if not all(w in near for w in others):
             return False
-    if trig.negated != is_negated(tok) and trig.negated:
+    if trig.negated and not is_negated(tok):
         return False
     if trig.objects and not (obj_lemmas(tok) & trig.objects):
         return False
@@ -143,14 +162,25 @@ def matches(trig: Trigger, tok: Token) -> bool:
         return False
     if trig.subjects and not (subject_lemmas(tok) & trig.subjects):
         return False
-    mods = {lemma(c) for c in tok.children if c.dep_ in ("compound", "amod", "nmod")}
-    if trig.modifiers and not (mods & trig.modifiers):
-        return False
-    if trig.not_modifiers and mods & trig.not_modifiers:
-        return False
+    if trig.modifiers or trig.not_modifiers:
+        mods = {lemma(c) for c in tok.children if c.dep_ in ("compound", "amod", "nmod")}
+        if trig.modifiers and not (mods & trig.modifiers):
+            return False
+        if trig.not_modifiers and mods & trig.not_modifiers:
+            return False
     if trig.not_verbs and tok.dep_ in OBJ_DEPS and lemma(tok.head) in trig.not_verbs:
         return False
     return True
+
+
+def near_lemmas(tok: Token) -> frozenset[str]:
+    """Lemmas around a token that complete a multiword entry ("carry out", "phone call")."""
+    memo = token_cache("flashpoint_near_lemmas", tok)
+    if tok.i not in memo:
+        memo[tok.i] = frozenset(
+            {lemma(c) for c in tok.children} | {lemma(tok.head)} | {lemma(c) for c in tok.head.children if c.dep_ in ("prt", "compound", "dobj")}
+        )
+    return memo[tok.i]
 
 
 def find_triggers(sent: Span) -> list[tuple[Token, Trigger]]:
@@ -324,7 +354,7 @@ class Coder:
                 owners = children(o, "poss") + [c for c in o.children if c.dep_ in ("amod", "compound")]
                 if not actor_toks:
                     actor_toks += [w for w in owners if any(a.country or a.sector for a in resolve_phrase(w, self.coref))]
-        if trig.speaker and not actor_toks and (sp := speaker(tok.sent)) is not None:
+        if trig.speaker and not actor_toks and (sp := speaker(sentence_of(tok))) is not None:
             actor_toks.append(sp)
         recip_toks = [r for r in recip_toks if r not in actor_toks]
         actors = [a for t in actor_toks for a in resolve_phrase(t, self.coref)]
@@ -355,7 +385,10 @@ class Coder:
         own = {a.country for a in actors if a.country}
         found: list[tuple[tuple, Location]] = []
         home: Location | None = None
+        lo, hi = (min(region), max(region)) if region else (0, -1)
         for (s, e), (loc, top) in doc_places(doc).items():
+            if s < lo or e - 1 > hi:  # outside the clause: no need to look at its tokens
+                continue
             span = doc[s:e]
             if not all(t.i in region for t in span):
                 continue
@@ -385,8 +418,8 @@ class Coder:
 
     def date_of(self, tok: Token) -> tuple[dt.DateMention | None, dt.DateMention | None]:
         """The date mention of the trigger's clause, and a relative one ("a day after") before it."""
-        sent = tok.sent
-        mentions = [dt.resolve(m, self.dateline) for m in dt.find_mentions(sent.text)]
+        sent = sentence_of(tok)
+        mentions = [dt.resolve(m, self.dateline) for m in dt.mentions_of(sent.text)]
         clause = clause_of(tok, ("ROOT", "ccomp", "advcl", "relcl"))
         lo, hi = clause.left_edge.idx - sent.start_char, clause.right_edge.idx + len(clause.right_edge) - sent.start_char
         own = [m for m in mentions if m.kind != "relative" and lo <= m.start < hi and m.date]

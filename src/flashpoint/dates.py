@@ -20,7 +20,7 @@ A `DateMention` is found by pattern in the text and resolved against the datelin
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from functools import lru_cache
 
@@ -114,6 +114,17 @@ def find_mentions(text: str) -> list[DateMention]:
                 continue
             found.append(DateMention(kind, m.group(0), m.start(), m.end()))
     return sorted(found, key=lambda f: f.start)
+
+
+@lru_cache(maxsize=4096)
+def _mentions(text: str) -> tuple[DateMention, ...]:
+    return tuple(find_mentions(text))
+
+
+def mentions_of(text: str) -> list[DateMention]:
+    """`find_mentions`, run once per text (every trigger of a sentence asks); fresh copies, since
+    `resolve` fills a mention in place."""
+    return [replace(m) for m in _mentions(text)]
 
 
 @lru_cache(maxsize=4096)
@@ -288,7 +299,7 @@ DEFINITE = {"the", "this", "these", "that", "those"}
 
 def relative_mentions(sent) -> list[DateMention]:
     """The "a day after" / "two days later" phrases of a spaCy sentence, resolved."""
-    return [resolve(m, None) for m in find_mentions(sent.text) if m.kind == "relative"]
+    return [resolve(m, None) for m in mentions_of(sent.text) if m.kind == "relative"]
 
 
 def clause_head(tok):

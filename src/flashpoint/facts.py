@@ -38,6 +38,7 @@ from spacy.tokens import Doc, Span, Token
 
 from .lexicon import load_yaml
 from .models import Claim, Count
+from .timing import timed
 
 COUNT_FIELDS = ("fatalities", "injuries", "missing", "arrested")
 FACT_TYPES = {"ASSAULT", "COERCE", "PROTEST"}  # events whose figures are gathered
@@ -79,6 +80,12 @@ def alternation(words: Iterable[str]) -> str:
     return "|".join(sorted({re.escape(w.lower()).replace(r"\ ", r"\s+") for w in words}, key=len, reverse=True))
 
 
+@lru_cache(maxsize=256)
+def whole_words(words: tuple[str, ...]) -> re.Pattern:
+    """One compiled pattern per word list (not one alternation built per call)."""
+    return re.compile(rf"(?<![\w-])(?:{alternation(words)})(?![\w-])")
+
+
 @dataclass(frozen=True)
 class Lexicon:
     numbers: dict[str, Any]
@@ -90,12 +97,12 @@ class Lexicon:
 
     def category(self, words: str) -> str | None:
         """The victim category of a description ("young girls" -> civilians), unspecified words last."""
-        found = [cat for cat, ws in self.cas["victims"].items() if re.search(rf"(?<![\w-])(?:{alternation(ws)})(?![\w-])", words.lower())]
+        found = [cat for cat, ws in self.cas["victims"].items() if whole_words(tuple(ws)).search(words.lower())]
         named = [c for c in found if c != "unspecified"]
         return named[0] if named else (found[0] if found else None)
 
     def weapon_type(self, words: str) -> str | None:
-        return next((t for t, ws in self.cas["weapons"].items() if re.search(rf"(?<![\w-])(?:{alternation(ws)})(?![\w-])", words.lower())), None)
+        return next((t for t, ws in self.cas["weapons"].items() if whole_words(tuple(ws)).search(words.lower())), None)
 
 
 @lru_cache(maxsize=1)
@@ -471,6 +478,7 @@ def is_contested(claims: list[FactClaim]) -> bool:
     return len({(c.source, c.value) for c in claims if c.field == "responsibility"}) > 1
 
 
+@timed("facts")
 def casualty_facts(members: list[Any], document: list[Any]) -> Facts | None:
     """Claims of the event whose mentions (coder candidates) are `members`; `document` holds all
     the document's candidates, which decide whose a figure in a later sentence is."""

@@ -28,6 +28,7 @@ from .lexicon import load_actor_dictionary
 from .models import Location
 from .nlp import Chunk
 from .places import GENERIC, PRECISION, Mention, Place, lookup, resolve_mentions, to_location
+from .timing import timed
 
 PLACE_LABELS = {"GPE", "LOC", "FAC"}
 FALLBACK_CHARS = 600  # an unknown village falls back to a district or town named at most this far before it
@@ -300,6 +301,7 @@ def toponyms(chunks: list[Chunk], demonyms: list[dict[str, Any]] | None = None) 
     return out
 
 
+@timed("geo")
 def doc_places(doc: Doc) -> dict[tuple[int, int], tuple[Location, Toponym]]:
     """Resolved places of a parsed chunk by token span (start, end) of their entity, cached on the
     doc. Demonyms are left out."""

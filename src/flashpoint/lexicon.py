@@ -21,7 +21,8 @@ def data_text(name: str) -> str:
 
 
 def load_yaml(name: str) -> Any:
-    return yaml.safe_load(data_text(name))
+    """A data file through libyaml's C loader when PyYAML has it (same result, ~7x faster)."""
+    return yaml.load(data_text(name), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
 
 
 def load_csv(name: str) -> list[dict[str, str]]:

@@ -57,7 +57,10 @@ def load_nlp(model: str | None = None) -> Language:
     else:
         raise RuntimeError("no spaCy English pipeline is installed (run `make install`): " + "; ".join(errors))
     ruler = nlp.add_pipe("entity_ruler", before="ner", config={"phrase_matcher_attr": "ORTH", "overwrite_ents": True})
-    ruler.add_patterns(load_actor_dictionary().ruler_patterns())
+    # The ruler matches on ORTH: its phrase patterns need the tokenizer only, not the parse that
+    # add_patterns would otherwise run over every pattern (1.6 s of start-up).
+    with nlp.select_pipes(disable=[n for n in nlp.pipe_names[: nlp.pipe_names.index("entity_ruler")]]):
+        ruler.add_patterns(load_actor_dictionary().ruler_patterns())
     nlp.add_pipe("gazetteer_places", after="ner")
     nlp.add_pipe("paragraph_breaks", before="parser")
     return nlp

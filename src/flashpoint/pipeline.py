@@ -16,6 +16,7 @@ from .eventness import judge as judge_events
 from .modality import dated_background
 from .models import Document, Event
 from .nlp import CHUNK_CHARS, Chunk, chunks, load_nlp, parse
+from .timing import stage
 
 CODER_VERSION = "0.3.0"  # bump when rules or data change what is extracted: stored documents are re-coded
 PART_CHARS = CHUNK_CHARS  # a text longer than this is coded in independent parts of at most this size
@@ -57,11 +58,15 @@ def extract(docs: Iterable[Document], batch_size: int = 16) -> Iterator[tuple[Do
         events: list[Event] = []
         current = 0
         pipe_batch = max(1, min(32, PIPE_CHARS // max(len(t) for _, _, t in parts)))
-        for (i, off, _), part in zip(parts, parse((t for _, _, t in parts), nlp, batch_size=pipe_batch)):
+        parsed = parse((t for _, _, t in parts), nlp, batch_size=pipe_batch)
+        for i, off, _ in parts:
+            with stage("parse"):
+                part = next(parsed)
             if i != current:
                 yield batch[current], events
                 current, events = i, []
             for c in part:
                 c.offset += off
-            events += code_document(batch[i], part)
+            with stage("code"):
+                events += code_document(batch[i], part)
         yield batch[current], events

@@ -20,6 +20,7 @@ import re
 import sys
 from collections.abc import Callable, Iterable, Iterator
 from datetime import date, datetime, timedelta
+from itertools import chain
 from email.utils import parsedate_to_datetime
 from pathlib import Path
 
@@ -44,6 +45,8 @@ DATELINE_AHEAD = timedelta(days=366)
 CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1a\x1c-\x1f]")
 NON_ASCII = re.compile("[^\x00-\x7f\ufffd]")  # a character decoded from a valid multi-byte UTF-8 sequence
 UTF16_32_BOMS = (codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
+STREAM_EXT = {".jsonl", ".ndjson"}
+STREAM_BYTES = 8 * 1024 * 1024  # JSONL files larger than this are read a line at a time (any size)
 DATELINE = re.compile(r"\A\s*date[ \t]+(\S+)[ \t]*\n?")
 
 Item = Document | ReadIssue
@@ -318,6 +321,44 @@ def csv_records(text: str, damaged: Callable[[list[str], list[str]], str | None]
             start += done + 1
 
 
+def stream_jsonl(origin: str, lines: Iterable[bytes | str]) -> Iterator[Item]:
+    """JSONL a line at a time, so a file or stream of any length never sits in memory; each line
+    is checked as `read_jsonl` checks it (size, UTF-8, JSON) and reported with its number."""
+    for n, raw in enumerate(lines, 1):
+        here = f"{origin}:{n}"
+        if n == 1:
+            raw = raw.removeprefix(b"\xef\xbb\xbf" if isinstance(raw, bytes) else "\ufeff")
+        if len(raw) > MAX_BYTES:
+            yield ReadIssue(here, f"line of {len(raw):,} bytes is over the {MAX_BYTES:,} limit")
+            continue
+        if isinstance(raw, bytes):
+            try:
+                raw = raw.decode("utf-8")
+            except UnicodeDecodeError as e:
+                yield ReadIssue(here, f"not valid UTF-8 (byte 0x{raw[e.start]:02x} at column {e.start + 1}); undecodable bytes replaced with U+FFFD", skipped=False)
+                raw = raw.decode("utf-8", errors="replace")
+        if not raw.strip():
+            continue
+        rec, problem = json_value(raw)
+        if problem:
+            yield ReadIssue(here, problem)
+            continue
+        yield from read_record(here, rec)
+
+
+def read_stdin(stdin: io.TextIOBase) -> Iterator[Item]:
+    """JSONL from standard input, streamed; a JSON array or one pretty-printed object is read whole."""
+    first = stdin.readline()
+    try:
+        streamable = not first.lstrip().startswith("[") and (not first.strip() or isinstance(json.loads(first), dict))
+    except json.JSONDecodeError:
+        streamable = False
+    if streamable:
+        yield from stream_jsonl("<stdin>", chain([first], stdin))
+    else:
+        yield from read_jsonl("<stdin>", first + stdin.read())
+
+
 def read_csv(origin: str, text: str) -> Iterator[Item]:
     csv.field_size_limit(MAX_BYTES)
     header: list[str] = []
@@ -457,13 +498,21 @@ def read_paths(paths: Iterable[str | Path], stdin: io.TextIOBase | None = None) 
     """All documents of the given paths; `-` reads JSONL from standard input."""
     for p in paths:
         if str(p) == "-":
-            yield from read_jsonl("<stdin>", (stdin or sys.stdin).read())
+            yield from read_stdin(stdin or sys.stdin)
             continue
         for f in expand([p]):
             if isinstance(f, ReadIssue):
                 yield f
                 continue
             try:
+                if f.suffix.lower() in STREAM_EXT and f.stat().st_size > STREAM_BYTES:
+                    with f.open("rb") as lines:
+                        if looks_binary(lines.read(8192)):
+                            yield ReadIssue(str(f), "binary file, not text: skipped")
+                            continue
+                        lines.seek(0)
+                        yield from stream_jsonl(str(f), lines)
+                    continue
                 data = f.read_bytes()
             except OSError as e:
                 yield ReadIssue(str(f), f"cannot read: {e.strerror or e}")

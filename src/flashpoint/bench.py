@@ -1,0 +1,183 @@
+"""`flashpoint bench`: throughput of the full pipeline against a bare spaCy parse of the same texts,
+in one process and one run, and how coding cost grows with article length (`--scaling`).
+
+The corpus is the bundled demo corpus plus the real articles in ../shared (the real-news gold,
+TR-News and LGL), cycled to N documents with distinct ids.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import resource
+import tempfile
+import time
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from .models import Document
+
+STAGE_NAMES = ("parse", "code", "geo", "facts", "store")
+
+
+def shared_dir() -> Path | None:
+    for p in (Path("../shared"), Path(__file__).resolve().parents[3] / "shared"):
+        if p.is_dir():
+            return p
+    return None
+
+
+def source_documents(shared: Path | None = None) -> list[Document]:
+    """The demo corpus, then (when ../shared is there) the real-news gold articles, TR-News and LGL."""
+    from .readers import read_paths
+
+    paths: list[Any] = [resources.files("flashpoint").joinpath("data", "demo")]
+    shared = shared or shared_dir()
+    if shared and (shared / "gold" / "realnews" / "docs.jsonl").exists():
+        paths.append(shared / "gold" / "realnews" / "docs.jsonl")
+    docs = [d for d in read_paths(paths) if isinstance(d, Document)]
+    if shared:
+        from .eval_geo import read_corpus
+
+        for name in ("tr_news.xml", "lgl.xml"):
+            if (shared / "eval" / "geo" / name).exists():
+                docs += [Document(id=f"{name}:{a.docid}", text=a.text) for a in read_corpus(shared / "eval" / "geo" / name) if a.text.strip()]
+    return docs
+
+
+def corpus(n: int, shared: Path | None = None) -> list[Document]:
+    """N documents: the source documents in turn, cycled, each with its own id."""
+    src = source_documents(shared)
+    return [Document(id=f"bench-{i:07d}", text=d.text, date=d.date, title=d.title, source=d.source) for i, d in
+            ((i, src[i % len(src)]) for i in range(n))]
+
+
+def bare_model():
+    """The same spaCy model the pipeline loads (nlp.load_nlp), without flashpoint's components."""
+    import spacy
+
+    from .nlp import MODEL_PACKAGES, model_path
+
+    wanted = os.environ.get("FLASHPOINT_MODEL")
+    for name in [wanted] if wanted else MODEL_PACKAGES:
+        if name not in MODEL_PACKAGES or importlib.util.find_spec(name):
+            return spacy.load(model_path(name) if name in MODEL_PACKAGES else name)
+    raise RuntimeError("no spaCy English pipeline is installed (run `make install`)")
+
+
+def cpu_s() -> float:
+    """CPU seconds of this process and of its finished child processes."""
+    own, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
+
+
+def rss_mb(who: int = resource.RUSAGE_SELF) -> float:
+    return resource.getrusage(who).ru_maxrss / 1024  # kB on Linux
+
+
+def run(n: int = 300, workers: int = 1, batch: int = 32) -> dict[str, Any]:
+    """Start-up, the bare parse and the full ingest (into a fresh DuckDB file) of the same N
+    documents; throughput, their ratio, peak memory and CPU seconds per stage."""
+    from . import timing
+    from .engine import ingest
+    from .lexicon import load_actor_dictionary, load_triggers
+    from .pipeline import CODER_VERSION
+    from .store import Store
+
+    docs = corpus(n)
+    t0 = time.perf_counter()
+    if workers <= 1:  # with workers the pipeline is loaded in each of them, within the timed run
+        from .nlp import load_nlp
+        from .places import gazetteer
+
+        load_nlp(), gazetteer(), load_triggers(), load_actor_dictionary()
+    startup = time.perf_counter() - t0
+
+    bare = bare_model()
+    list(bare.pipe(d.text for d in docs[:4]))  # warm-up
+    t1, c1 = time.perf_counter(), cpu_s()
+    tokens = sum(len(d) for d in bare.pipe((d.text for d in docs), batch_size=batch))
+    bare_s, bare_cpu = time.perf_counter() - t1, cpu_s() - c1
+    del bare
+
+    before = timing.snapshot()
+    with tempfile.TemporaryDirectory() as tmp, Store(Path(tmp) / "bench.duckdb") as store:
+        t2, c2 = time.perf_counter(), cpu_s()
+        res = ingest(store, docs, CODER_VERSION, batch=batch, workers=workers)
+        full_s, full_cpu = time.perf_counter() - t2, cpu_s() - c2
+    spent = timing.since(before)
+    stages = {k: spent.get(k, 0.0) for k in STAGE_NAMES}
+    stages["code"] = max(0.0, stages["code"] - stages["geo"] - stages["facts"])  # geo and facts run inside coding
+    return {
+        "documents": n,
+        "characters": sum(len(d.text) for d in docs),
+        "tokens": tokens,
+        "events": res.events,
+        "workers": workers,
+        "seconds": round(full_s, 2),
+        "docs_per_s": round(n / full_s, 2),
+        "tokens_per_s": round(tokens / full_s, 1),
+        "bare_parse_seconds": round(bare_s, 2),
+        "bare_parse_docs_per_s": round(n / bare_s, 2),
+        "ratio_vs_bare_parse": round(bare_s / full_s, 3),
+        # CPU seconds (this process and its workers): the same comparison, less at the mercy of a busy machine
+        "cpu_s": round(full_cpu, 2),
+        "bare_parse_cpu_s": round(bare_cpu, 2),
+        "cpu_ratio_vs_bare_parse": round(bare_cpu / full_cpu, 3) if full_cpu else None,
+        "peak_rss_mb": round(rss_mb(), 1),
+        "peak_worker_rss_mb": round(rss_mb(resource.RUSAGE_CHILDREN), 1) if workers > 1 else None,
+        "startup_s": round(startup, 2),
+        "stage_cpu_s": {k: round(v, 2) for k, v in stages.items()},
+        "load_average": [round(x, 2) for x in os.getloadavg()],
+    }
+
+
+SIZES = (1_000, 5_000, 20_000, 100_000)
+
+
+def long_texts(size: int, count: int, src: list[str]) -> list[str]:
+    """`count` articles of about `size` characters: real articles joined paragraph-wise, cut at
+    the first sentence end after `size` characters."""
+    out, k = [], 0
+    for _ in range(count):
+        parts: list[str] = []
+        while sum(map(len, parts)) < size:
+            parts.append(src[k % len(src)].strip())
+            k += 1
+        text = "\n\n".join(parts)
+        end = text.find(". ", size)
+        out.append(text[: end + 1] if 0 <= end < size * 1.2 else text[:size])
+    return out
+
+
+def scaling(chars: int = 200_000, sizes: tuple[int, ...] = SIZES) -> list[dict[str, Any]]:
+    """CPU microseconds per character of the parse and of the coding stages (code, geo, facts:
+    everything after the parse) for articles of each size, about `chars` characters per size."""
+    from . import timing
+    from .nlp import load_nlp
+    from .pipeline import extract
+
+    load_nlp()
+    src = [d.text for d in source_documents()]
+    list(extract([Document(id="warm", text=src[0])]))
+    rows = []
+    for size in sizes:
+        texts = long_texts(size, max(1, chars // size), src)
+        docs = [Document(id=f"s{size}-{i}", text=t) for i, t in enumerate(texts)]
+        n_chars = sum(map(len, texts))
+        before = timing.snapshot()
+        n_events = sum(len(evs) for _, evs in extract(docs))
+        spent = timing.since(before)
+        parse, coding = spent.get("parse", 0.0), spent.get("code", 0.0)
+        rows.append({
+            "chars_per_doc": round(n_chars / len(docs)), "documents": len(docs), "characters": n_chars, "events": n_events,
+            # code_us_per_char: everything after the parse (coder, assemble, and the geo and facts work inside them)
+            "parse_us_per_char": round(parse / n_chars * 1e6, 1), "code_us_per_char": round(coding / n_chars * 1e6, 1),
+            "geo_us_per_char": round(spent.get("geo", 0.0) / n_chars * 1e6, 1),
+            "facts_us_per_char": round(spent.get("facts", 0.0) / n_chars * 1e6, 1),
+        })
+    base = rows[0]["code_us_per_char"] or 1.0
+    for r in rows:
+        r["code_vs_smallest"] = round(r["code_us_per_char"] / base, 2)
+    return rows
