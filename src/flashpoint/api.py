@@ -449,10 +449,7 @@ def fused_events_page(cur: Cursor, where: list[str], args: list, page: int, page
             f'"events":[{",".join(r[0] for r in rows)}]}}', headers=headers)
     records = [json.loads(rec) for (rec,) in cur.all(f"SELECT e.record {page_sql}", args + [page_size, offset])]
     buf = io.StringIO()
-    w = csv.DictWriter(buf, fieldnames=export.columns(records) if records else export.ACLED_COLUMNS + export.FUSED_COLUMNS)
-    w.writeheader()
-    for r in records:
-        w.writerow(export.acled_row(r))
+    export.write_csv(records, buf)
     headers["Content-Disposition"] = 'attachment; filename="fused_events.csv"'
     return Response(buf.getvalue(), media_type="text/csv; charset=utf-8", headers=headers)
 
@@ -555,9 +552,8 @@ def dyads(
     if interval is Interval.day and date_from and date_to and (date_to - date_from).days > MAX_DAY_SPAN:
         raise HTTPException(400, f"a daily series covers at most {MAX_DAY_SPAN} days; use interval=week or a shorter range")
     if fused:
-        return fused_dyads(cur, single("actor_country", actor_country), single("recipient_country", recipient_country),
-                           interval, date_from, date_to, single("type", [t.value for t in event_type or ()]),
-                           modality, domestic, limit, min_sources)
+        return fused_dyads(cur, actor_country, recipient_country, interval, date_from, date_to,
+                           [t.value for t in event_type or ()], modality, domestic, limit, min_sources)
     where, args = event_filters(date_from, date_to, None, None, [t.value for t in event_type or ()],
                                 None if modality == "any" else modality)
     where += ["e.date IS NOT NULL", "a.country IS NOT NULL", "r.country IS NOT NULL"]
@@ -585,8 +581,8 @@ def dyads(
     return json_response({"interval": interval.value, "modality": modality, "series": list(series.values())})
 
 
-def fused_dyads(cur: Cursor, actor_country: str | None, recipient_country: str | None, interval: Interval,
-                date_from: date | None, date_to: date | None, event_type: str | None, modality: str, domestic: bool,
+def fused_dyads(cur: Cursor, actor_country: list[str] | None, recipient_country: list[str] | None, interval: Interval,
+                date_from: date | None, date_to: date | None, event_type: list[str], modality: str, domestic: bool,
                 limit: int, min_sources: int = 1) -> Response:
     """`/api/dyads` over fused events: per period the count, counts by type, the Goldstein sum, its
     z-score against the recent baseline and the escalation flag with its driving events (dyads.py)."""
@@ -600,13 +596,6 @@ def fused_dyads(cur: Cursor, actor_country: str | None, recipient_country: str |
                     "points": [p.to_dict() for p in points if p.count]})  # empty periods only count in the baseline
     return json_response({"interval": interval.value, "modality": modality, "fused": True, "min_sources": min_sources,
                           "series": out})
-
-
-def single(name: str, values: list[str] | None) -> str | None:
-    """The one value a fused dyad series takes for a parameter that may be repeated elsewhere."""
-    if values and len(values) > 1:
-        raise HTTPException(400, f"{name}: give one value with fused=true")
-    return values[0] if values else None
 
 
 @router.get("/summary", summary="What the store holds: counts by type, modality and country, date range, top dyads "

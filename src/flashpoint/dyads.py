@@ -12,12 +12,13 @@ from __future__ import annotations
 
 import statistics
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
 from .fusion import rules
+from .store import any_of, listed
 
 Fetch = Callable[[str, list[Any]], list[tuple]]
 
@@ -28,15 +29,19 @@ SQL = (
 )
 
 
-def filters(date_from: date | None, date_to: date | None, modality: str | None, event_type: str | None,
+def filters(date_from: date | None, date_to: date | None, modality: str | None, event_type: str | Sequence[str] | None,
             min_sources: int = 1) -> tuple[str, list[Any]]:
-    """Extra conditions on fused_events `e` (modality None: any; min_sources: corroborated events only)."""
+    """Extra conditions on fused_events `e` (modality None: any; a list of types: any of them;
+    min_sources: corroborated events only)."""
     sql, args = "", []
     for cond, value in (("e.date >= ?", date_from), ("e.date <= ?", date_to), ("e.modality = ?", modality),
-                        ("e.event_type = ?", event_type), ("e.n_sources >= ?", min_sources if min_sources > 1 else None)):
+                        ("e.n_sources >= ?", min_sources if min_sources > 1 else None)):
         if value:
             sql += f" AND {cond}"
             args.append(value)
+    if types := listed(event_type):
+        sql += f" AND {any_of('e.event_type', types)}"
+        args += types
     return sql, args
 
 
@@ -114,15 +119,16 @@ def dyad_series(fetch: Fetch, actor: str, recipient: str, interval: str = "day",
 
 
 def top_dyads(fetch: Fetch, limit: int = 10, domestic: bool = False, date_from: date | None = None, date_to: date | None = None,
-              modality: str | None = "asserted", event_type: str | None = None, actor: str | None = None,
-              recipient: str | None = None, min_sources: int = 1) -> list[tuple[str, str, int]]:
+              modality: str | None = "asserted", event_type: str | Sequence[str] | None = None,
+              actor: str | Sequence[str] | None = None, recipient: str | Sequence[str] | None = None,
+              min_sources: int = 1) -> list[tuple[str, str, int]]:
     """The busiest directed dyads of the fused events: (actor country, recipient country, events)."""
     cond, args = filters(date_from, date_to, modality, event_type, min_sources)
     keep = [] if domestic else ["a <> r"]
-    for c, v in (("a = ?", actor), ("r = ?", recipient)):
-        if v:
-            keep.append(c)
-            args.append(v.upper())
+    for column, v in (("a", actor), ("r", recipient)):
+        if codes := [c.upper() for c in listed(v)]:
+            keep.append(any_of(column, codes))
+            args += codes
     sql = ("SELECT a, r, count(DISTINCT event_id) AS n FROM (SELECT e.event_id, unnest(e.actor_countries) AS a, "
            f"e.recipient_countries AS rs FROM fused_events e WHERE e.date IS NOT NULL{cond}), unnest(rs) AS t(r) "
            f"{'WHERE ' + ' AND '.join(keep) if keep else ''} GROUP BY 1, 2 ORDER BY 3 DESC, 1, 2 LIMIT ?")

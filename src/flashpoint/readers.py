@@ -507,7 +507,7 @@ def read_paths(paths: Iterable[str | Path], stdin: io.TextIOBase | None = None) 
             try:
                 if f.suffix.lower() in STREAM_EXT and f.stat().st_size > STREAM_BYTES:
                     with f.open("rb") as lines:
-                        if looks_binary(lines.read(8192)):
+                        if looks_binary(lines.read(8192).decode("utf-8", errors="replace")):
                             yield ReadIssue(str(f), "binary file, not text: skipped")
                             continue
                         lines.seek(0)
