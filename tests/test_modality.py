@@ -52,3 +52,14 @@ def test_no_asserted_violence_from_denials_and_speculation(text):
 def test_plover_conventions_for_announcements(text, event_type):
     events = events_of(text, "2024-01-17")
     assert any(e.event_type == event_type and e.modality == "asserted" for e in events), [(e.event_type, e.modality) for e in events]
+
+
+def test_a_month_named_may_is_not_a_modal():
+    from datetime import date
+
+    from flashpoint.models import Document
+    from flashpoint.pipeline import extract
+
+    doc = Document("m", "On 4 May 2020, police arrested three protesters in Lagos.", date(2020, 5, 5))
+    [arrest] = [e for e in next(extract([doc]))[1] if e.event_type == "COERCE"]
+    assert (arrest.modality, arrest.date) == ("asserted", "2020-05-04")

@@ -370,6 +370,7 @@ def build_event(doc_id: str, text: str, g: Group, document: list[Candidate]) -> 
         date_text=main.date_text,
         location=loc,
         modality=g.modality,
+        convention=next((m.convention for m in ms if m.convention), None),
         evidence=evidence,
         trigger=Span(text[ts:te], ts, te),
         confidence=round(max(0.05, min(conf, 0.99)), 2),
@@ -391,7 +392,7 @@ def intentions(cands: list[Candidate]) -> None:
     the intention is asserted and dated by when it was stated."""
     table = load_plover()
     for c in cands:
-        new = None
+        new, was = None, c.modality
         if c.modality in ("future", "hypothetical") and conditional(c.token):
             new = {"type": "THREATEN", "mode": table["future_as"].get(c.trig.type, {}).get("mode")}
         elif c.modality == "future":
@@ -402,6 +403,7 @@ def intentions(cands: list[Candidate]) -> None:
             t = new["type"]
             c.trig = replace(c.trig, type=t, mode=new.get("mode"), cameo=table["types"][t]["cameo"], acled=None)
             c.modality, c.date, c.date_precision, c.date_text = "asserted", None, "unknown", None
+            c.convention = f"{'conditional' if t == 'THREATEN' else was} announcement is {t}"
 
 
 def assemble(doc_id: str, text: str, dateline: date | None, cands: list[Candidate], country_counts: Counter) -> list[Event]:

@@ -200,7 +200,10 @@ def decide(p: np.ndarray, labels: list[str], threshold: float) -> str:
 
 
 def judge(events: list[Event], chunks: list[Chunk], dateline: date | None, model: Model | None = None) -> list[Event]:
-    """Keep, re-label or drop each event by the trained judge (no model file: events pass unchanged)."""
+    """Keep, re-label or drop each asserted event by the trained judge (no model file: events pass
+    unchanged). What the coder's rules already read as negated, hypothetical, future or historical
+    stays so; an event asserted by a PLOVER convention (an announced intention) may only be dropped
+    as a non-event, never re-labelled."""
     model = model or load_model()
     if model is None or not events:
         return events
@@ -208,16 +211,13 @@ def judge(events: list[Event], chunks: list[Chunk], dateline: date | None, model
     out = []
     for ev in events:
         tok = token_at(chunks, ev.trigger.start) if ev.trigger else None
-        if tok is None:
+        if ev.modality != "asserted" or tok is None:
             out.append(ev)
             continue
         f, dense = features(ev, tok, art)
         verdict = decide(model.proba(f, dense), model.labels, model.threshold)
-        if verdict == "event":
-            if ev.modality in MODALITIES and ev.modality != "negated":
-                ev.modality = "asserted"
-            out.append(ev)
-        elif verdict in MODALITIES:
+        if verdict in MODALITIES and not ev.convention:
             ev.modality = verdict
+        if verdict == "event" or verdict in MODALITIES:
             out.append(ev)
     return out

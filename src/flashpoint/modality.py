@@ -39,7 +39,7 @@ def modality(tok: Token, negation_is_trigger: bool = False, year: int | None = N
     c = cues()
     chain = verb_chain(tok)
     clause = chain[-1]
-    children = [ch for t in chain for ch in t.children]
+    children = [ch for t in chain for ch in t.children if ch.ent_type_ not in ("DATE", "TIME")]  # "on 4 May": a month
     words = {ch.lower_ for ch in children}
     span = tok.doc[clause.left_edge.i : clause.right_edge.i + 1].text.lower()
     if any(p in span for p in c["historical_phrases"]) or (year and dateline and year < dateline.year - 1):

@@ -111,6 +111,7 @@ class Event:
     claims: list[Claim] = field(default_factory=list)
     contested: bool = False
     modality: str = "asserted"
+    convention: str | None = None  # a PLOVER convention that set type and modality ("future announcement is AGREE")
     evidence: list[Span] = field(default_factory=list)
     trigger: Span | None = None
     confidence: float = 0.5
