@@ -292,9 +292,11 @@ def unique(actors: list[Actor]) -> list[Actor]:
 
 
 def best_location(members: list[Candidate], recipients: list[Actor]) -> Location | None:
-    locs = [m.location for m in members if m.location]
-    if locs:
-        return min(locs, key=lambda loc: (loc.precision, loc.feature_code != "ADM1"))
+    """The most specific place named in the clause of one of the event's mentions; else the place
+    of their sentences (or of the article's lead) the coder found for them (Candidate.nearby)."""
+    for locs in ([m.location for m in members if m.location], [m.nearby for m in members if m.nearby]):
+        if locs:
+            return min(locs, key=lambda loc: (loc.precision, loc.feature_code != "ADM1"))
     return None
 
 

@@ -53,6 +53,7 @@ class Candidate:
     objects: frozenset[str] = frozenset()  # the objects that made a constrained entry fire (ambassador, delegation)
     sentence_countries: frozenset[str] = frozenset()  # the countries its sentence names
     location: Location | None = None
+    nearby: Location | None = None  # no place in its clause: the place of its sentence, else of the article's lead
     spans: dict[str, tuple[int, int]] = field(default_factory=dict)
 
     @property
@@ -270,6 +271,7 @@ class Coder:
         self.dateline = dateline
         self.coref = CorefState()
         self.country_counts: Counter = Counter()
+        self.lead: Location | None = None  # the first place the article names (its dateline or lead)
 
     def roles(self, tok: Token, trig: Trigger) -> tuple[list[Actor], list[Actor], list[Token], list[Token]]:
         lex = load_triggers()
@@ -382,6 +384,30 @@ class Coder:
             return home
         return min(found, key=lambda x: x[0])[1]
 
+    def nearby_place(self, tok: Token, actor_toks: list[Token]) -> Location | None:
+        """For an event whose clause names no place: the most specific place of its sentence outside
+        the actor's phrase, the nearest to the trigger on a tie ("in Morelia, Michoacan, armed clashes
+        were reported ..."); else the article's lead place (its dateline, the first place it names)."""
+        from .geoparse import doc_places
+
+        sent = tok.sent
+        skip = {t.i for a in actor_toks for t in a.subtree}
+        found = [
+            ((loc.precision, loc.lat is None, abs(s - tok.i)), loc)
+            for (s, e), (loc, _) in doc_places(tok.doc).items()
+            if sent.start <= s and e <= sent.end and not skip & set(range(s, e))
+        ]
+        return min(found, key=lambda x: x[0])[1] if found else self.lead
+
+    def note_lead(self, sent: Span) -> None:
+        """Remember the first place the article names, for events that name none."""
+        from .geoparse import doc_places
+
+        if self.lead is None:
+            first = sorted(((s, loc) for (s, e), (loc, _) in doc_places(sent.doc).items() if sent.start <= s < sent.end), key=lambda x: x[0])
+            if first:
+                self.lead = first[0][1]
+
     def date_of(self, tok: Token) -> tuple[dt.DateMention | None, dt.DateMention | None]:
         """The date mention of the trigger's clause, and a relative one ("a day after") before it."""
         sent = tok.sent
@@ -400,6 +426,7 @@ class Coder:
         out: list[Candidate] = []
         mentions = mentions_in(list(sent))
         named = frozenset(m.entry.country for m in mentions if m.entry.country)
+        self.note_lead(sent)
         for m in mentions:
             if m.entry.country:
                 self.country_counts[m.entry.country] += 1
@@ -426,6 +453,8 @@ class Coder:
                 c.relative = (-rel.offset_days, index_base + len(out) - 1)
                 c.date_text = rel.text
             c.location = self.place(tok, trig, actors, a_toks)
+            if c.location is None:
+                c.nearby = self.nearby_place(tok, a_toks)
             c.spans["trigger"] = c.char_span(tok)
             c.spans["sentence"] = (chunk.offset + sent.start_char, chunk.offset + sent.end_char)
             if a_toks:

@@ -27,7 +27,7 @@ from spacy.tokens import Doc, Span
 from .lexicon import load_actor_dictionary
 from .models import Location
 from .nlp import Chunk
-from .places import GENERIC, PRECISION, Mention, Place, lookup, resolve_mentions, to_location
+from .places import GENERIC, PRECISION, admin_follows, Mention, Place, lookup, resolve_mentions, to_location
 
 PLACE_LABELS = {"GPE", "LOC", "FAC"}
 FALLBACK_CHARS = 600  # an unknown village falls back to a district or town named at most this far before it
@@ -40,7 +40,8 @@ RELATIVE = re.compile(
     rf"\d[\d,.]*\s*-?\s*{UNITS}\s+(?:\(\s*\d[\d,.]*\s*{UNITS}\s*\)\s+)?"
     rf"(?:(?:{DIRECTIONS})\s+(?:of|from)|inside|into|outside|from|off|away from|beyond|across)\s+(?:the\s+)?$"
     rf"|(?:near|nearby|outside|close to|on the outskirts of|outskirts of|in the vicinity of|off the coast of|off)\s+(?:the\s+)?$"
-    rf"|(?:{DIRECTIONS})\s+of\s+(?:the\s+)?$",
+    rf"|(?:{DIRECTIONS})\s+of\s+(?:the\s+)?$"
+    rf"|(?:(?:{DIRECTIONS}|central|rural)\s+)?(?:countryside|outskirts|suburbs|vicinity|environs|desert|frontlines?|front)\s+of\s+(?:the\s+)?$",
     re.I,
 )
 # The NER has its own token-to-vector layer: geoparsing needs neither the shared one nor the
@@ -146,17 +147,64 @@ def _embedded(span: Span) -> Span | None:
             continue
         sub = span[:k]
         nxt = toks[k]
-        if not _capitalised(sub) or not nxt.text[:1].isupper():
+        if not _capitalised(sub) or not nxt.text[:1].isupper() or sub.text.lower() in NOT_NAMES:
             continue
         if demonym_country(sub.text) or _major(sub.text) or nxt.lower_ in INSTITUTION_WORDS and _known(sub.text):
             return sub
     return None
 
 
+# Generic words between a name and the admin hints in parentheses after it: "Shahdadpur town (Sanghar,
+# Sindh)", "Masafu sub-county (Busia district)", "Onitsha (Onitsha North LGA, Anambra)".
+HINT_WORDS = set(GENERIC) | {"sub-county", "subcounty", "commune", "lga", "settlement", "neighbourhood", "neighborhood",
+                             "zone", "sector", "locality", "ward", "woreda", "upazila", "barangay", "cercle", "-", "sub", "county"}
+
+
+def _in_parens(span: Span) -> bool:
+    """Inside parentheses right after a name: the "Sanghar" of "Shahdadpur town (Sanghar, Sindh)"."""
+    doc = span.doc
+    i = span.start - 1
+    while i >= 0 and doc[i].text not in "()" and (doc[i].text == "," or doc[i].text[:1].isupper() or doc[i].lower_ in HINT_WORDS):
+        i -= 1
+    return i > 0 and doc[i].text == "(" and doc[i - 1].text[:1].isupper() or i > 1 and doc[i].text == "(" and doc[i - 1].lower_ in HINT_WORDS
+
+
+def _after_place(span: Span) -> bool:
+    """Right after a place name and a comma: the "Michoacan" of "in Morelia, Michoacan"."""
+    doc = span.doc
+    return span.start >= 2 and doc[span.start - 1].text == "," and doc[span.start - 2].ent_type_ in ("GPE", "LOC")
+
+
+def hint_parens(doc: Doc, end: int) -> tuple[int, int] | None:
+    """The token range inside the parentheses that follow a name (ending at token `end`), past generic
+    words and further names of the same place ("Songho, Doucoumbo Commune (Bandiagara, Mopti)")."""
+    i = end
+    while i < len(doc) and i - end < 6 and (doc[i].text == "," or doc[i].lower_ in HINT_WORDS or doc[i].text[:1].isupper() and doc[i].text != "("):
+        i += 1
+    if i >= len(doc) or doc[i].text != "(":
+        return None
+    j = i + 1
+    while j < len(doc) and doc[j].text not in "()" and j - i < 16:
+        j += 1
+    return (i + 1, j) if j < len(doc) and doc[j].text == ")" else None
+
+
 def _major(text: str) -> bool:
     """Known as a province, a country, a region or a town of 100,000 or more."""
     m = lookup(text)
     return m.how == "exact" and any(p.feature in ("ADM1", "PCLI", "RGN", "CONT") or p.population >= 100_000 for p in m.places[:3])
+
+
+def _comma_parts(ents: Iterable[Span]) -> Iterator[Span]:
+    """Entities split at their commas: the NER sometimes takes "Songho, Doucoumbo Commune" for one place."""
+    for e in ents:
+        start = e.start
+        for t in e:
+            if t.text == "," and t.i > start:
+                yield Span(e.doc, start, t.i, label=e.label_)
+                start = t.i + 1
+        if start < e.end:
+            yield Span(e.doc, start, e.end, label=e.label_) if start > e.start else e
 
 
 def find_toponyms(doc: Doc) -> list[Toponym]:
@@ -173,7 +221,7 @@ def find_toponyms(doc: Doc) -> list[Toponym]:
     def add(span: Span, iso: str | None, label: str) -> None:
         out.append(Toponym(span, Mention(span.text, span.start_char, span.end_char, demonym=iso), _relative(span), label))
 
-    for e in doc.ents:
+    for e in _comma_parts(doc.ents):
         start, end = e.start, e.end
         if doc[start].lower_ == "the":  # "the United States": the name, not the article
             start += 1
@@ -186,7 +234,10 @@ def find_toponyms(doc: Doc) -> list[Toponym]:
         if iso is not None:
             add(span, iso, e.label_)
             continue
-        if e.label_ not in PLACE_LABELS:
+        label = e.label_
+        if label in ("NORP", "WORK_OF_ART", "PERSON") and _known(span.text) and (place_context(span, strong=True) or admin_follows(doc, span.end) or _in_parens(span) or _after_place(span)):
+            label = "GPE"  # "in Shahdadpur town", "countryside of Tell Abiad", "in Morelia, Michoacan": the NER's label is wrong
+        if label not in PLACE_LABELS:
             if e.label_ in ("ORG", "FAC") and len(span) > 1 and (sub := _embedded(span)) is not None:
                 add(sub, demonym_country(sub.text) if not _known(sub.text) else None, "GPE")
             continue
@@ -196,7 +247,7 @@ def find_toponyms(doc: Doc) -> list[Toponym]:
         if _known(span.text, exact=False):
             if len(span) == 1 and span.text in people and not place_context(span, strong=True):
                 continue  # "Lincoln" of "Abraham Lincoln"
-            add(span, None, e.label_)
+            add(span, None, label)
             continue
         if len(span) > 1 and (sub := _embedded(span)) is not None and not words & PLACE_WORDS:
             add(sub, demonym_country(sub.text) if not _known(sub.text) else None, "GPE")
@@ -214,6 +265,9 @@ def find_toponyms(doc: Doc) -> list[Toponym]:
             words = [w.lower_ for w in between if w.lower_ not in GENERIC and w.lower_ != "the"]
             if words in (["in"], ["of"], [","], [",", "in"]):
                 t.mention.container = j
+        # "Gahemba (Ruyigi, Ruyigi)", "Songho, Doucoumbo Commune (Bandiagara, Mopti)": the units it lies in
+        if (rng := hint_parens(doc, t.span.end)) is not None:
+            t.mention.within = tuple(k for k, o in enumerate(out) if rng[0] <= o.span.start and o.span.end <= rng[1] and not o.mention.demonym)
     return out
 
 
@@ -239,6 +293,8 @@ def resolve_toponyms(tops: list[Toponym], countries: Counter | None = None) -> l
         anchor = None
         if t.mention.container is not None and tops[t.mention.container].place is not None:
             anchor = tops[t.mention.container].place
+        if anchor is None and t.mention.within:  # "Gahemba (Ruyigi, Ruyigi)": the first unit it names
+            anchor = next((tops[k].place for k in t.mention.within if tops[k].place is not None), None)
         if anchor is None and t.mention.hint in ("PPL", "ADM2", None) and t.label in ("GPE", "LOC"):
             # the nearest district, town or province named before it in the document
             for k in range(i - 1, -1, -1):
@@ -288,6 +344,7 @@ def toponyms(chunks: list[Chunk], demonyms: list[dict[str, Any]] | None = None) 
         for off, t in tops[base : base + n]:
             if t.mention.container is not None:
                 t.mention.container += base
+            t.mention.within = tuple(k + base for k in t.mention.within)
         base += n
     resolve_toponyms([t for _, t in tops])
     out = []

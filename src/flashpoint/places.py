@@ -29,7 +29,7 @@ import os
 import pickle
 import re
 from collections import Counter, defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 from typing import NamedTuple
@@ -479,6 +479,7 @@ class Mention:
     container: int | None = None  # index of the mention that contains it ("X, Y", "X district of Y")
     demonym: str | None = None  # ISO3 when the mention is a demonym ("Pakistani"): a country, not a place
     sentence: int = 0
+    within: tuple[int, ...] = ()  # mentions in the parentheses after it, the units it lies in: "Gahemba (Ruyigi, Ruyigi)"
 
 
 @dataclass
@@ -517,7 +518,7 @@ def _within(p: Place, c: Place) -> bool:
     return p.country == c.country and p.admin1 == c.admin1 and km(p.lat, p.lon, c.lat, c.lon) < 50
 
 
-def _static(p: Place, m: Match, mention: Mention, ctx: Context, container: Place | None, seats: set) -> float:
+def _static(p: Place, m: Match, mention: Mention, ctx: Context, container: list[Place], seats: set) -> float:
     """The score of a reading without the distance to the document's other places."""
     s = importance(p)
     if m.how == "exact" and p.feature in ("PPL", "PPLC") and _norm(p.name) != m.key:
@@ -536,8 +537,8 @@ def _static(p: Place, m: Match, mention: Mention, ctx: Context, container: Place
         a = ctx.admin1.get((p.country, p.admin1), 0)
         if a > 0:
             s += 1.2 * math.log2(1 + min(a, 7))
-    if container is not None:
-        s += 6.0 if _within(p, container) else -3.0
+    if container:
+        s += 6.0 if any(_within(p, c) for c in container) else -3.0
     return s
 
 
@@ -551,11 +552,24 @@ def _proximity(p: Place, points: list[tuple[float, float]]) -> float:
     return PROXIMITY_MAX if d < 40 else 1.8 if d < 120 else 1.0 if d < 300 else 0.0
 
 
-def score(p: Place, m: Match, mention: Mention, ctx: Context, container: Place | None = None) -> float:
-    return _static(p, m, mention, ctx, container, m.seats) + _proximity(p, ctx.points)
+def score(p: Place, m: Match, mention: Mention, ctx: Context, container: list[Place] | None = None) -> float:
+    return _static(p, m, mention, ctx, container or [], m.seats) + _proximity(p, ctx.points)
 
 
-def _best(m: Match, mention: Mention, ctx: Context, container: Place | None) -> tuple[Place, float]:
+ADMIN_UNITS = ("ADM1", "ADM2", "PCLI", "RGN")
+
+
+def units(resolved: Place | None, m: Match, lists: bool = True) -> list[Place]:
+    """The readings of a container name that a place can lie in: its admin units ("Novotroitske,
+    Donetsk": the oblast, though the bare name is the city) and its resolved reading; a resolved
+    town is left out when `lists` ("Paris, London and Rome": a list, not a container)."""
+    out = [p for p in m.places if p.feature in ADMIN_UNITS]
+    if resolved is not None and resolved not in out and not (lists and resolved.feature in ("PPL", "PPLC")):
+        out.append(resolved)
+    return out
+
+
+def _best(m: Match, mention: Mention, ctx: Context, container: list[Place]) -> tuple[Place, float]:
     seats = m.seats
     scored = sorted(((_static(p, m, mention, ctx, container, seats), p) for p in m.places), key=lambda x: -x[0])
     best, top = scored[0][1], -math.inf
@@ -602,10 +616,21 @@ def resolve_mentions(mentions: list[Mention], countries: Counter | None = None, 
                 local = Context(total.countries - g.countries, total.admin1 - g.admin1,
                                 list({pt for key, gg in groups.items() if key != k for pt in gg.points}))
                 local_of[k] = local
-            cont = out[m.container].place if m.container is not None else None
-            if cont is not None and cont.feature in ("PPL", "PPLC"):
-                cont = None  # "Paris, London and Rome": a list, not a container
-            best, sc = _best(matches[i], m, local, cont)
+            cont = units(out[m.container].place, matches[m.container]) if m.container is not None else []
+            hinted = [u for j in m.within for u in units(out[j].place, matches[j], lists=False)]
+            match = matches[i]
+            if match.how == "variant" or hinted:
+                # a spelling variant only in a country the document names otherwise; admin hints in
+                # parentheses ("Gahemba (Ruyigi, Ruyigi)") are a constraint, not a preference
+                named = set(local.countries) | {u.country for u in hinted}
+                keep = tuple(p for p in match.places if (match.how != "variant" or p.country in named)
+                             and (not hinted or any(_within(p, u) or p == u for u in hinted)))
+                if not keep:
+                    changed |= out[i].place is not None
+                    out[i] = Resolved(None)
+                    continue
+                match = replace(match, places=keep)
+            best, sc = _best(match, m, local, cont + hinted)
             if best != out[i].place:
                 changed = True
             out[i] = Resolved(best, sc, matches[i].how)
