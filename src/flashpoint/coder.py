@@ -343,7 +343,7 @@ class Coder:
         never the actor's own country; for a diplomatic act ("recalled its ambassador from Iran")
         a country after "from" is the counterpart and the act happens at home, while a town
         ("recalled from Chabahar") is still where it happened."""
-        from .geoparse import doc_places
+        from .geoparse import EMBEDDED, doc_places
         from .places import country_place, to_location
 
         doc = tok.doc
@@ -358,7 +358,7 @@ class Coder:
         home: Location | None = None
         for (s, e), (loc, top) in doc_places(doc).items():
             span = doc[s:e]
-            if not all(t.i in region for t in span):
+            if top.label == EMBEDDED or not all(t.i in region for t in span):
                 continue
             root = span.root
             head = root.head
@@ -388,23 +388,23 @@ class Coder:
         """For an event whose clause names no place: the most specific place of its sentence outside
         the actor's phrase, the nearest to the trigger on a tie ("in Morelia, Michoacan, armed clashes
         were reported ..."); else the article's lead place (its dateline, the first place it names)."""
-        from .geoparse import doc_places
+        from .geoparse import EMBEDDED, doc_places
 
         sent = tok.sent
         skip = {t.i for a in actor_toks for t in a.subtree}
         found = [
             ((loc.precision, loc.lat is None, abs(s - tok.i)), loc)
-            for (s, e), (loc, _) in doc_places(tok.doc).items()
-            if sent.start <= s and e <= sent.end and not skip & set(range(s, e))
+            for (s, e), (loc, top) in doc_places(tok.doc).items()
+            if sent.start <= s and e <= sent.end and not skip & set(range(s, e)) and top.label != EMBEDDED
         ]
         return min(found, key=lambda x: x[0])[1] if found else self.lead
 
     def note_lead(self, sent: Span) -> None:
         """Remember the first place the article names, for events that name none."""
-        from .geoparse import doc_places
+        from .geoparse import EMBEDDED, doc_places
 
         if self.lead is None:
-            first = sorted(((s, loc) for (s, e), (loc, _) in doc_places(sent.doc).items() if sent.start <= s < sent.end), key=lambda x: x[0])
+            first = sorted(((s, loc) for (s, e), (loc, top) in doc_places(sent.doc).items() if sent.start <= s < sent.end and top.label != EMBEDDED), key=lambda x: x[0])
             if first:
                 self.lead = first[0][1]
 

@@ -24,12 +24,13 @@ from typing import Any
 
 from spacy.tokens import Doc, Span
 
-from .lexicon import load_actor_dictionary
+from .lexicon import load_actor_dictionary, norm
 from .models import Location
 from .nlp import Chunk
 from .places import GENERIC, PRECISION, admin_follows, Mention, Place, lookup, resolve_mentions, to_location
 
 PLACE_LABELS = {"GPE", "LOC", "FAC"}
+EMBEDDED = "EMBEDDED"  # the label of a place named inside an organisation's name ("Mansfield Police"): not where anything happened
 FALLBACK_CHARS = 600  # an unknown village falls back to a district or town named at most this far before it
 DEMONYM_LABELS = {"NORP", "GPE", "ORG", "LOC"}
 # "50 kilometres inside Pakistan", "20 km north of Kabul", "on the outskirts of X", "near X"
@@ -149,7 +150,9 @@ def _embedded(span: Span) -> Span | None:
         nxt = toks[k]
         if not _capitalised(sub) or not nxt.text[:1].isupper() or sub.text.lower() in NOT_NAMES:
             continue
-        if demonym_country(sub.text) or _major(sub.text) or nxt.lower_ in INSTITUTION_WORDS and _known(sub.text):
+        if sub.text.lower() in INSTITUTION_WORDS:
+            continue  # "Federal Police", "National Guard": no place
+        if demonym_country(sub.text) or _major(sub.text) or nxt.lower_ in INSTITUTION_WORDS and _own_name(sub.text):
             return sub
     return None
 
@@ -169,6 +172,24 @@ def _in_parens(span: Span) -> bool:
     return i > 0 and doc[i].text == "(" and doc[i - 1].text[:1].isupper() or i > 1 and doc[i].text == "(" and doc[i - 1].lower_ in HINT_WORDS
 
 
+def _small(text: str) -> bool:
+    """Only villages and towns of under 100,000 go by this name (or none the gazetteer knows)."""
+    return all(p.feature == "PPL" and p.population < 100_000 for p in lookup(text).places)
+
+
+def _unit(text: str) -> bool:
+    """The name of a province, district or country."""
+    return any(p.feature in ("ADM1", "ADM2", "PCLI") for p in lookup(text).places)
+
+
+def _listed(tops: list[Toponym], j: int) -> bool:
+    """Toponym j goes on a list ("Paris, London and Rome"): "and"/"or" or a comma and a name follow it."""
+    doc = tops[j].span.doc
+    k = tops[j].span.end
+    nxt = doc[k].lower_ if k < len(doc) else ""
+    return nxt in ("and", "or", "&") or nxt == "," and j + 1 < len(tops) and tops[j + 1].span.start == k + 1
+
+
 def _after_place(span: Span) -> bool:
     """Right after a place name and a comma: the "Michoacan" of "in Morelia, Michoacan"."""
     doc = span.doc
@@ -186,7 +207,35 @@ def hint_parens(doc: Doc, end: int) -> tuple[int, int] | None:
     j = i + 1
     while j < len(doc) and doc[j].text not in "()" and j - i < 16:
         j += 1
+    if j == i + 2 and doc[i + 1].text.isupper():
+        return None  # "WASHINGTON (RNS)": a news agency, not a unit
     return (i + 1, j) if j < len(doc) and doc[j].text == ")" else None
+
+
+def dateline(span: Span) -> bool:
+    """A dateline: a name in capitals opening the text or a line ("WASHINGTON (RNS) —", "KABUL, Afghanistan --")."""
+    doc = span.doc
+    before = doc[span.start - 1] if span.start > 0 else None
+    return span.text.isupper() and len(span.text) > 2 and (before is None or "\n" in before.text or before.is_space)
+
+
+AIRPORT_WORDS = {"airport", "airbase", "airfield", "port", "harbour", "harbor", "station"}
+
+
+def _building(span: Span) -> bool:
+    """A building or facility name ("White House", "Blue Mosque"): the names in it are not places of
+    their own, except that "X airport" is X's city."""
+    return span.label_ == "FAC" and span[-1].lower_ not in AIRPORT_WORDS or span.label_ == "ORG" and span[-1].lower_ in BUILDING_WORDS
+
+
+BUILDING_WORDS = {"house", "palace", "hall", "tower", "towers", "mosque", "church", "cathedral", "temple", "building", "hotel"}
+
+
+def _own_name(text: str) -> bool:
+    """Known as the name of a place itself, not only as the core of a unit's name: "Mansfield" is a
+    town, the "White" of "White House" only the core of White County."""
+    m = lookup(text)
+    return m.how == "exact" and any(norm(p.name) == m.key for p in m.places)
 
 
 def _major(text: str) -> bool:
@@ -235,29 +284,48 @@ def find_toponyms(doc: Doc) -> list[Toponym]:
             add(span, iso, e.label_)
             continue
         label = e.label_
-        if label in ("NORP", "WORK_OF_ART", "PERSON") and _known(span.text) and (place_context(span, strong=True) or admin_follows(doc, span.end) or _in_parens(span) or _after_place(span)):
+        if label in ("NORP", "WORK_OF_ART", "PERSON") and _known(span.text) and (place_context(span, strong=True) or admin_follows(doc, span.end) or _in_parens(span) or _after_place(span) or _relative(span)):
             label = "GPE"  # "in Shahdadpur town", "countryside of Tell Abiad", "in Morelia, Michoacan": the NER's label is wrong
         if label not in PLACE_LABELS:
-            if e.label_ in ("ORG", "FAC") and len(span) > 1 and (sub := _embedded(span)) is not None:
-                add(sub, demonym_country(sub.text) if not _known(sub.text) else None, "GPE")
+            if e.label_ in ("ORG", "FAC") and len(span) > 1 and not _building(e) and (sub := _embedded(span)) is not None:
+                add(sub, demonym_country(sub.text) if not _known(sub.text) else None, EMBEDDED)
             continue
         if not span.text[:1].isupper() or span.text.lower() in NOT_NAMES:
             continue
         words = {t.lower_.rstrip(".") for t in span}
-        if _known(span.text, exact=False):
+        if _known(span.text, exact=False) and not (len(span) > 1 and _building(e) and not _known(span.text)):
             if len(span) == 1 and span.text in people and not place_context(span, strong=True):
                 continue  # "Lincoln" of "Abraham Lincoln"
             add(span, None, label)
             continue
+        if len(span) > 1 and span[-1].lower_ in AIRPORT_WORDS and _known(span[:-1].text):
+            add(span[:-1], None, "GPE")  # "Bardaale airport": the town
+            continue
+        if len(span) > 1 and _building(e):
+            continue  # "the White House": not White County
         if len(span) > 1 and (sub := _embedded(span)) is not None and not words & PLACE_WORDS:
-            add(sub, demonym_country(sub.text) if not _known(sub.text) else None, "GPE")
+            add(sub, demonym_country(sub.text) if not _known(sub.text) else None, EMBEDDED)
             continue
         if words & PLACE_WORDS or _hint(span) or place_context(span, strong=True) or len(span) > 1 and e.label_ in ("LOC", "FAC"):
             add(span, None, e.label_)
+    # names in admin hints the NER missed: "Bardaale town (Buur Hakaba,Bay)"
+    taken = {k for o in out for k in range(o.span.start, o.span.end)}
+    for t in list(out):
+        if t.mention.demonym or (rng := hint_parens(doc, t.span.end)) is None:
+            continue
+        start = rng[0]
+        for k in range(rng[0], rng[1] + 1):
+            if k == rng[1] or doc[k].text == ",":
+                part = doc[start:k]
+                if len(part) and not taken & set(range(start, k)) and part.text[:1].isupper() and _known(part.text):
+                    add(part, None, "GPE")
+                    taken |= set(range(start, k))
+                start = k + 1
+    out.sort(key=lambda t: t.span.start)
     for i, t in enumerate(out):
         if t.mention.demonym:
             continue
-        t.mention.hint = _hint(t.span)
+        t.mention.hint = _hint(t.span) or ("PPL" if dateline(t.span) else None)
         # "X, Y" / "X in Y" / "X district of Y province": Y is the unit X lies in
         j = i + 1
         if j < len(out) and not out[j].mention.demonym:
@@ -265,9 +333,22 @@ def find_toponyms(doc: Doc) -> list[Toponym]:
             words = [w.lower_ for w in between if w.lower_ not in GENERIC and w.lower_ != "the"]
             if words in (["in"], ["of"], [","], [",", "in"]):
                 t.mention.container = j
+                if words == [","] and not _listed(out, j) and _small(t.span.text) and _unit(out[j].span.text):
+                    t.mention.within += (j,)  # "La Sabana, Guerrero": a village of that state, not one elsewhere
         # "Gahemba (Ruyigi, Ruyigi)", "Songho, Doucoumbo Commune (Bandiagara, Mopti)": the units it lies in
         if (rng := hint_parens(doc, t.span.end)) is not None:
-            t.mention.within = tuple(k for k, o in enumerate(out) if rng[0] <= o.span.start and o.span.end <= rng[1] and not o.mention.demonym)
+            t.mention.within += tuple(k for k, o in enumerate(out) if rng[0] <= o.span.start and o.span.end <= rng[1] and not o.mention.demonym)
+    return out
+
+
+def actor_countries(doc: Doc) -> Counter:
+    """The countries of the armed groups and organisations the text names ("Al shabaab", "Taliban",
+    "Imbonerakure"): a prior for its places when it names no country."""
+    d = load_actor_dictionary()
+    out: Counter = Counter()
+    for e in doc.ents:
+        if e.label_ in ("ORG", "NORP", "PERSON") and (entry := d.lookup(e.text)) is not None and entry.country and entry.kind in ("group", "org"):
+            out[entry.country] += 1
     return out
 
 
@@ -363,7 +444,7 @@ def doc_places(doc: Doc) -> dict[tuple[int, int], tuple[Location, Toponym]]:
     cached = doc.user_data.get("flashpoint_places")
     if cached is not None:
         return cached
-    tops = resolve_toponyms(find_toponyms(doc))
+    tops = resolve_toponyms(find_toponyms(doc), actor_countries(doc))
     out = {}
     for t in tops:
         if t.place is None or t.mention.demonym:

@@ -622,8 +622,8 @@ def resolve_mentions(mentions: list[Mention], countries: Counter | None = None, 
             if match.how == "variant" or hinted:
                 # a spelling variant only in a country the document names otherwise; admin hints in
                 # parentheses ("Gahemba (Ruyigi, Ruyigi)") are a constraint, not a preference
-                named = set(local.countries) | {u.country for u in hinted}
-                keep = tuple(p for p in match.places if (match.how != "variant" or p.country in named)
+                named = {c for c, n in local.countries.items() if n > 0} | {u.country for u in hinted}
+                keep = tuple(p for p in match.places if (match.how != "variant" or not named or p.country in named)
                              and (not hinted or any(_within(p, u) or p == u for u in hinted)))
                 if not keep:
                     changed |= out[i].place is not None
