@@ -204,6 +204,10 @@ def split_recipients(cands: list[Candidate]) -> list[Candidate]:
             clone = Candidate(**{**c.__dict__, "recipients": rs, "spans": dict(c.spans)})
             if clone.location and clone.location.country != iso:
                 clone.location = None  # "strikes in Iraq and Syria": the Iraqi place is not the Syrian event's
+            if clone.nearby and clone.nearby.country != iso:
+                clone.nearby = None
+            if clone.lead and clone.lead.country != iso:
+                clone.lead = None
             out.append(clone)
     return out
 
@@ -293,8 +297,11 @@ def unique(actors: list[Actor]) -> list[Actor]:
 
 def best_location(members: list[Candidate], recipients: list[Actor]) -> Location | None:
     """The most specific place named in the clause of one of the event's mentions; else the place
-    of their sentences (or of the article's lead) the coder found for them (Candidate.nearby)."""
-    for locs in ([m.location for m in members if m.location], [m.nearby for m in members if m.nearby]):
+    of their sentences (Candidate.nearby); else the article's lead place (its dateline), unless the
+    event was done to another country ("attacks inside Iraq and Syria" in an article about Pakistan)."""
+    targets = countries(recipients)
+    lead = [m.lead for m in members if m.lead and (not targets or m.lead.country in targets)]
+    for locs in ([m.location for m in members if m.location], [m.nearby for m in members if m.nearby], lead):
         if locs:
             return min(locs, key=lambda loc: (loc.precision, loc.feature_code != "ADM1"))
     return None

@@ -53,7 +53,8 @@ class Candidate:
     objects: frozenset[str] = frozenset()  # the objects that made a constrained entry fire (ambassador, delegation)
     sentence_countries: frozenset[str] = frozenset()  # the countries its sentence names
     location: Location | None = None
-    nearby: Location | None = None  # no place in its clause: the place of its sentence, else of the article's lead
+    nearby: Location | None = None  # no place in its clause: the place of its sentence
+    lead: Location | None = None  # the article's lead place (its dateline, the first place it names)
     spans: dict[str, tuple[int, int]] = field(default_factory=dict)
 
     @property
@@ -387,7 +388,7 @@ class Coder:
     def nearby_place(self, tok: Token, actor_toks: list[Token]) -> Location | None:
         """For an event whose clause names no place: the most specific place of its sentence outside
         the actor's phrase, the nearest to the trigger on a tie ("in Morelia, Michoacan, armed clashes
-        were reported ..."); else the article's lead place (its dateline, the first place it names)."""
+        were reported ...")."""
         from .geoparse import EMBEDDED, doc_places
 
         sent = tok.sent
@@ -397,7 +398,7 @@ class Coder:
             for (s, e), (loc, top) in doc_places(tok.doc).items()
             if sent.start <= s and e <= sent.end and not skip & set(range(s, e)) and top.label != EMBEDDED
         ]
-        return min(found, key=lambda x: x[0])[1] if found else self.lead
+        return min(found, key=lambda x: x[0])[1] if found else None
 
     def note_lead(self, sent: Span) -> None:
         """Remember the first place the article names, for events that name none."""
@@ -454,7 +455,7 @@ class Coder:
                 c.date_text = rel.text
             c.location = self.place(tok, trig, actors, a_toks)
             if c.location is None:
-                c.nearby = self.nearby_place(tok, a_toks)
+                c.nearby, c.lead = self.nearby_place(tok, a_toks), self.lead
             c.spans["trigger"] = c.char_span(tok)
             c.spans["sentence"] = (chunk.offset + sent.start_char, chunk.offset + sent.end_char)
             if a_toks:

@@ -190,6 +190,13 @@ def _listed(tops: list[Toponym], j: int) -> bool:
     return nxt in ("and", "or", "&") or nxt == "," and j + 1 < len(tops) and tops[j + 1].span.start == k + 1
 
 
+def _owns_place(span: Span) -> bool:
+    """A possessive before a place name: the "Giza" of "Giza's Haram district"."""
+    doc = span.doc
+    k = span.end
+    return k + 1 < len(doc) and doc[k].lower_ in ("'s", "’s") and doc[k + 1].ent_type_ in ("GPE", "LOC")
+
+
 def _after_place(span: Span) -> bool:
     """Right after a place name and a comma: the "Michoacan" of "in Morelia, Michoacan"."""
     doc = span.doc
@@ -266,6 +273,7 @@ def find_toponyms(doc: Doc) -> list[Toponym]:
 
     people = {t.text for e in doc.ents if e.label_ == "PERSON" and len(e) > 1 for t in e if t.text[:1].isupper()}
     out: list[Toponym] = []
+    buildings: list[Span] = []  # place names that open a building's name
 
     def add(span: Span, iso: str | None, label: str) -> None:
         out.append(Toponym(span, Mention(span.text, span.start_char, span.end_char, demonym=iso), _relative(span), label))
@@ -284,11 +292,14 @@ def find_toponyms(doc: Doc) -> list[Toponym]:
             add(span, iso, e.label_)
             continue
         label = e.label_
-        if label in ("NORP", "WORK_OF_ART", "PERSON") and _known(span.text) and (place_context(span, strong=True) or admin_follows(doc, span.end) or _in_parens(span) or _after_place(span) or _relative(span)):
+        if label in ("NORP", "WORK_OF_ART", "PERSON") and _known(span.text) and (place_context(span, strong=True) or admin_follows(doc, span.end) or _in_parens(span) or _after_place(span) or _relative(span) or _owns_place(span)):
             label = "GPE"  # "in Shahdadpur town", "countryside of Tell Abiad", "in Morelia, Michoacan": the NER's label is wrong
         if label not in PLACE_LABELS:
-            if e.label_ in ("ORG", "FAC") and len(span) > 1 and not _building(e) and (sub := _embedded(span)) is not None:
-                add(sub, demonym_country(sub.text) if not _known(sub.text) else None, EMBEDDED)
+            if e.label_ in ("ORG", "FAC") and len(span) > 1 and (sub := _embedded(span)) is not None:
+                if _building(e):
+                    buildings.append(sub)
+                else:
+                    add(sub, demonym_country(sub.text) if not _known(sub.text) else None, EMBEDDED)
             continue
         if not span.text[:1].isupper() or span.text.lower() in NOT_NAMES:
             continue
@@ -302,12 +313,18 @@ def find_toponyms(doc: Doc) -> list[Toponym]:
             add(span[:-1], None, "GPE")  # "Bardaale airport": the town
             continue
         if len(span) > 1 and _building(e):
+            if (sub := _embedded(span)) is not None:
+                buildings.append(sub)  # "Karak Castle": in Karak if the text names Karak as a place
             continue  # "the White House": not White County
         if len(span) > 1 and (sub := _embedded(span)) is not None and not words & PLACE_WORDS:
             add(sub, demonym_country(sub.text) if not _known(sub.text) else None, EMBEDDED)
             continue
         if words & PLACE_WORDS or _hint(span) or place_context(span, strong=True) or len(span) > 1 and e.label_ in ("LOC", "FAC"):
             add(span, None, e.label_)
+    named = {o.span.text for o in out if not o.mention.demonym}
+    for sub in buildings:
+        if sub.text in named or _major(sub.text):
+            add(sub, None, "GPE")
     # names in admin hints the NER missed: "Bardaale town (Buur Hakaba,Bay)"
     taken = {k for o in out for k in range(o.span.start, o.span.end)}
     for t in list(out):
@@ -331,7 +348,10 @@ def find_toponyms(doc: Doc) -> list[Toponym]:
         if j < len(out) and not out[j].mention.demonym:
             between = doc[t.span.end : out[j].span.start]
             words = [w.lower_ for w in between if w.lower_ not in GENERIC and w.lower_ != "the"]
-            if words in (["in"], ["of"], [","], [",", "in"]):
+            if words in (["'s"], ["’s"]) and out[j].mention.container is None:
+                out[j].mention.container = i  # "Giza's Haram district": Haram lies in Giza
+                out[j].mention.within += (i,)
+            elif words in (["in"], ["of"], [","], [",", "in"]):
                 t.mention.container = j
                 if words == [","] and not _listed(out, j) and _small(t.span.text) and _unit(out[j].span.text):
                     t.mention.within += (j,)  # "La Sabana, Guerrero": a village of that state, not one elsewhere

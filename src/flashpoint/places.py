@@ -307,7 +307,7 @@ def importance(p: Place) -> float:
     if p.feature == "RGN":
         return 9.0
     base = math.log10(max(p.population, 300) + 1)
-    return base + {"PCLI": 2.5, "CONT": 4.0, "ADM1": 0.8, "PPLC": 1.5, "ADM2": -0.7, "PPL": 0.0}[p.feature]
+    return base + {"PCLI": 2.5, "CONT": 4.0, "ADM1": 0.8, "PPLC": 2.0, "ADM2": -0.7, "PPL": 0.0}[p.feature]
 
 
 @lru_cache(maxsize=1)
@@ -528,6 +528,8 @@ def _static(p: Place, m: Match, mention: Mention, ctx: Context, container: list[
     want = mention.hint or m.hint
     if want:
         s += 2.5 if p.feature == want or (want == "PPL" and p.feature == "PPLC") else -1.0
+    if p.feature == "ADM2" and want != "ADM2" and _norm(p.name) != m.key:
+        s -= 1.5  # "Washington" alone is rarely Washington County: a district goes by its full name
     if p.feature in ("ADM1", "ADM2") and (p.country, p.admin1) in seats and want != p.feature:
         s -= 2.5  # a province named after its capital: the bare name is the city (Aleppo, Idlib)
     n = ctx.countries.get(p.country, 0) if p.country else 0
