@@ -152,7 +152,7 @@ def _embedded(span: Span) -> Span | None:
             continue
         if sub.text.lower() in INSTITUTION_WORDS:
             continue  # "Federal Police", "National Guard": no place
-        if demonym_country(sub.text) or _major(sub.text) or nxt.lower_ in INSTITUTION_WORDS and _own_name(sub.text):
+        if demonym_country(sub.text) or _major(sub.text) or nxt.lower_ in INSTITUTION_WORDS and (_own_name(sub.text) if k == 1 else _known(sub.text)):
             return sub
     return None
 
@@ -303,6 +303,8 @@ def find_toponyms(doc: Doc) -> list[Toponym]:
             continue
         if not span.text[:1].isupper() or span.text.lower() in NOT_NAMES:
             continue
+        if span.text.isupper() and len(span.text) <= 5 and not _own_name(span.text) and not any(p.feature in ("PCLI", "ADM1") for p in lookup(span.text).places):
+            continue  # an acronym ("RNS", "SMM"), not a village; "UK", "UAE" are countries, "ROME" a city
         words = {t.lower_.rstrip(".") for t in span}
         if _known(span.text, exact=False) and not (len(span) > 1 and _building(e) and not _known(span.text)):
             if len(span) == 1 and span.text in people and not place_context(span, strong=True):
