@@ -380,7 +380,7 @@ class Coder:
             depth, t = 0, root
             while t.i != tok.i and t.head.i != t.i and depth < 20:
                 t, depth = t.head, depth + 1
-            found.append(((loc.country in own, precision, loc.lat is None, depth), replace(loc, precision=precision)))
+            found.append(((top.hint, loc.country in own, precision, loc.lat is None, depth), replace(loc, precision=precision)))
         if not found:
             return home
         return min(found, key=lambda x: x[0])[1]
@@ -394,7 +394,7 @@ class Coder:
         sent = tok.sent
         skip = {t.i for a in actor_toks for t in a.subtree}
         found = [
-            ((loc.precision, loc.lat is None, abs(s - tok.i)), loc)
+            ((top.hint, loc.precision, loc.lat is None, abs(s - tok.i)), loc)
             for (s, e), (loc, top) in doc_places(tok.doc).items()
             if sent.start <= s and e <= sent.end and not skip & set(range(s, e)) and top.label != EMBEDDED
         ]

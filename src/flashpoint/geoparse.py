@@ -61,6 +61,7 @@ class Toponym:
     place: Place | None = None
     precision: int | None = None
     fallback: bool = False
+    hint: bool = False  # an admin hint of another name ("Ruyigi" of "Gahemba (Ruyigi, Ruyigi)"): the event is at that name
 
 
 def demonym_country(text: str) -> str | None:
@@ -203,6 +204,18 @@ def _after_place(span: Span) -> bool:
     return span.start >= 2 and doc[span.start - 1].text == "," and doc[span.start - 2].ent_type_ in ("GPE", "LOC")
 
 
+def _name_before(doc: Doc, paren: int) -> Span | None:
+    """The capitalised name before the generic words that precede a parenthesis: the "Ceel Salini" of
+    "Ceel Salini settlement (Afgooye, Lower Shabelle)"."""
+    end = paren
+    while end > 0 and doc[end - 1].lower_ in HINT_WORDS and not doc[end - 1].text[:1].isupper():
+        end -= 1
+    start = end
+    while start > 0 and (doc[start - 1].text[:1].isupper() or doc[start - 1].text == "-" and start > 1) and not doc[start - 1].is_sent_start and doc[start - 1].ent_type_ not in ("DATE", "PERSON", "ORG", "NORP"):
+        start -= 1
+    return doc[start:end] if start < end else None
+
+
 def hint_parens(doc: Doc, end: int) -> tuple[int, int] | None:
     """The token range inside the parentheses that follow a name (ending at token `end`), past generic
     words and further names of the same place ("Songho, Doucoumbo Commune (Bandiagara, Mopti)")."""
@@ -327,19 +340,32 @@ def find_toponyms(doc: Doc) -> list[Toponym]:
     for sub in buildings:
         if sub.text in named or _major(sub.text):
             add(sub, None, "GPE")
-    # names in admin hints the NER missed: "Bardaale town (Buur Hakaba,Bay)"
+    # admin hints the NER missed, and the unknown name they follow: "Bardaale town (Buur Hakaba,Bay)",
+    # "Ceel Salini settlement (Afgooye, Lower Shabelle)"
     taken = {k for o in out for k in range(o.span.start, o.span.end)}
-    for t in list(out):
-        if t.mention.demonym or (rng := hint_parens(doc, t.span.end)) is None:
+    for tok in doc:
+        if tok.text != "(" or tok.i == 0:
             continue
-        start = rng[0]
+        name = _name_before(doc, tok.i)
+        rng = hint_parens(doc, name.end) if name is not None else None
+        if rng is None:
+            continue
+        parts, start = [], rng[0]
         for k in range(rng[0], rng[1] + 1):
             if k == rng[1] or doc[k].text == ",":
-                part = doc[start:k]
-                if len(part) and not taken & set(range(start, k)) and part.text[:1].isupper() and _known(part.text):
-                    add(part, None, "GPE")
-                    taken |= set(range(start, k))
+                if k > start:
+                    parts.append(doc[start:k])
                 start = k + 1
+        known = [p for p in parts if p.text[:1].isupper() and _known(p.text, exact=False)]
+        if not known:
+            continue
+        for part in known:
+            if not taken & set(range(part.start, part.end)):
+                add(part, None, "GPE")
+                taken |= set(range(part.start, part.end))
+        if not taken & set(range(name.start, name.end)) and name.text.lower() not in NOT_NAMES and not demonym_country(name.text):
+            add(name, None, "LOC")
+            taken |= set(range(name.start, name.end))
     out.sort(key=lambda t: t.span.start)
     for i, t in enumerate(out):
         if t.mention.demonym:
@@ -360,6 +386,8 @@ def find_toponyms(doc: Doc) -> list[Toponym]:
         # "Gahemba (Ruyigi, Ruyigi)", "Songho, Doucoumbo Commune (Bandiagara, Mopti)": the units it lies in
         if (rng := hint_parens(doc, t.span.end)) is not None:
             t.mention.within += tuple(k for k, o in enumerate(out) if rng[0] <= o.span.start and o.span.end <= rng[1] and not o.mention.demonym)
+            for k in t.mention.within:
+                out[k].hint = True
     return out
 
 

@@ -584,6 +584,22 @@ def _best(m: Match, mention: Mention, ctx: Context, container: list[Place]) -> t
     return best, top
 
 
+STRAY_KM = 1500.0
+
+
+def stray(p: Place, ctx: Context) -> bool:
+    """A village or small town (under 100,000) in a country the document does not name, more than
+    STRAY_KM from every country it names and every other place it names: a homonym of a place the
+    gazetteer does not know, not that place."""
+    if p.feature not in ("PPL", "ADM2") or p.population >= 100_000:
+        return False
+    named = [c for c, n in ctx.countries.items() if n > 0 and c]
+    if not named or p.country in named:
+        return False
+    anchors = [(cp.lat, cp.lon) for c in named if (cp := country_place(c)) is not None and not math.isnan(cp.lat)] + ctx.points
+    return bool(anchors) and min(km(p.lat, p.lon, la, lo) for la, lo in anchors) > STRAY_KM
+
+
 def resolve_mentions(mentions: list[Mention], countries: Counter | None = None, rounds: int = 3) -> list[Resolved]:
     """Resolve all toponyms of a document together; demonyms count for their country. A mention
     is scored against the context of the other names of the document: mentions of the same name
@@ -633,9 +649,11 @@ def resolve_mentions(mentions: list[Mention], countries: Counter | None = None, 
                     continue
                 match = replace(match, places=keep)
             best, sc = _best(match, m, local, cont + hinted)
+            if not hinted and stray(best, local):
+                best = None  # "Alamada village" in a note about Somalia is not the one in the Philippines
             if best != out[i].place:
                 changed = True
-            out[i] = Resolved(best, sc, matches[i].how)
+            out[i] = Resolved(best, sc, matches[i].how) if best is not None else Resolved(None)
         # one reading per name in a document, unless the words around a mention say otherwise
         by_key: dict[str, Counter] = defaultdict(Counter)
         for i, m in enumerate(mentions):
