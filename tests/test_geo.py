@@ -208,6 +208,18 @@ def test_spelling_variant_only_in_the_countries_the_text_names():
     assert res.get("Khyber", {}).get("country") in (None, "PAK")
 
 
+def test_admin_hints_without_a_recognised_name_before_them():
+    loc = located("On 4 May 2020, Al shabaab militants attacked a defensive base in Ceel Salini settlement (Afgooye, Lower Shabelle).")
+    assert (loc.text, loc.name, loc.country, loc.precision) == ("Ceel Salini", "Afgooye", "SOM", 2)
+
+
+def test_small_homonym_far_from_every_country_named_is_dropped():
+    # the only Alamada the gazetteer knows is in the Philippines; the note is about Somalia
+    res = by_text(topo("Al shabaab fighters attacked a position near Alamada village in Somalia on Sunday.")["toponyms"])
+    assert res["Alamada"]["country"] in (None, "SOM")
+    assert not places.stray(places.lookup("Erbil").places[0], {"IRQ"}, [])
+
+
 def test_acled_notes_scoring(tmp_path):
     from flashpoint import eval_acled
 

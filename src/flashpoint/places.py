@@ -587,16 +587,13 @@ def _best(m: Match, mention: Mention, ctx: Context, container: list[Place]) -> t
 STRAY_KM = 1500.0
 
 
-def stray(p: Place, ctx: Context) -> bool:
-    """A village or small town (under 100,000) in a country the document does not name, more than
-    STRAY_KM from every country it names and every other place it names: a homonym of a place the
-    gazetteer does not know, not that place."""
-    if p.feature not in ("PPL", "ADM2") or p.population >= 100_000:
+def stray(p: Place, named: set[str], points: list[tuple[float, float]]) -> bool:
+    """A village or small town (under 100,000) in a country the document does not name (`named`: its
+    countries, provinces, demonyms and armed groups), more than STRAY_KM from every country it names
+    and every other place it names: a homonym of a place the gazetteer does not know."""
+    if p.feature not in ("PPL", "ADM2") or p.population >= 100_000 or not named or p.country in named:
         return False
-    named = [c for c, n in ctx.countries.items() if n > 0 and c]
-    if not named or p.country in named:
-        return False
-    anchors = [(cp.lat, cp.lon) for c in named if (cp := country_place(c)) is not None and not math.isnan(cp.lat)] + ctx.points
+    anchors = [(cp.lat, cp.lon) for c in named if (cp := country_place(c)) is not None and not math.isnan(cp.lat)] + points
     return bool(anchors) and min(km(p.lat, p.lon, la, lo) for la, lo in anchors) > STRAY_KM
 
 
@@ -624,6 +621,8 @@ def resolve_mentions(mentions: list[Mention], countries: Counter | None = None, 
             total.admin1.update(g.admin1)
         local_of: dict[str, Context] = {}
         changed = False
+        named_units = {c for c, n in base.items() if n > 0 and c} | {
+            r.place.country for r in out if r.place is not None and r.place.feature in ("PCLI", "ADM1", "RGN") and r.place.country}
         for i, m in enumerate(mentions):
             if m.demonym or not matches[i].places:
                 continue
@@ -649,7 +648,7 @@ def resolve_mentions(mentions: list[Mention], countries: Counter | None = None, 
                     continue
                 match = replace(match, places=keep)
             best, sc = _best(match, m, local, cont + hinted)
-            if not hinted and stray(best, local):
+            if not hinted and stray(best, named_units, local.points):
                 best = None  # "Alamada village" in a note about Somalia is not the one in the Philippines
             if best != out[i].place:
                 changed = True
