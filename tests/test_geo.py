@@ -173,6 +173,7 @@ def test_names_inside_organisation_and_building_names_are_not_places():
 def test_dateline_is_the_city_and_the_place_of_an_event_that_names_none():
     loc = located("WASHINGTON (RNS) — Hundreds of people protested outside the White House on Monday.", date(2017, 1, 30))
     assert (loc.name, loc.country, loc.feature_code) == ("Washington", "USA", "PPLC")
+    assert loc.precision == 2  # filed from Washington: not said to have happened in the city itself
 
 
 def test_airport_is_its_city():

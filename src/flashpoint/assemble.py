@@ -300,7 +300,8 @@ def best_location(members: list[Candidate], recipients: list[Actor]) -> Location
     of their sentences (Candidate.nearby); else the article's lead place (its dateline), unless the
     event was done to another country ("attacks inside Iraq and Syria" in an article about Pakistan)."""
     targets = countries(recipients)
-    lead = [m.lead for m in members if m.lead and (not targets or m.lead.country in targets)]
+    # the dateline says where the story was filed, not that the event was there: at best "near" it
+    lead = [replace(m.lead, precision=max(m.lead.precision, 2)) for m in members if m.lead and (not targets or m.lead.country in targets)]
     for locs in ([m.location for m in members if m.location], [m.nearby for m in members if m.nearby], lead):
         if locs:
             return min(locs, key=lambda loc: (loc.precision, loc.feature_code != "ADM1"))

@@ -344,7 +344,7 @@ class Coder:
         never the actor's own country; for a diplomatic act ("recalled its ambassador from Iran")
         a country after "from" is the counterpart and the act happens at home, while a town
         ("recalled from Chabahar") is still where it happened."""
-        from .geoparse import EMBEDDED, doc_places
+        from .geoparse import EMBEDDED, dateline, doc_places
         from .places import country_place, to_location
 
         doc = tok.doc
@@ -359,7 +359,7 @@ class Coder:
         home: Location | None = None
         for (s, e), (loc, top) in doc_places(doc).items():
             span = doc[s:e]
-            if top.label == EMBEDDED or not all(t.i in region for t in span):
+            if top.label == EMBEDDED or dateline(top.span) or not all(t.i in region for t in span):
                 continue
             root = span.root
             head = root.head
@@ -389,14 +389,14 @@ class Coder:
         """For an event whose clause names no place: the most specific place of its sentence outside
         the actor's phrase, the nearest to the trigger on a tie ("in Morelia, Michoacan, armed clashes
         were reported ...")."""
-        from .geoparse import EMBEDDED, doc_places
+        from .geoparse import EMBEDDED, dateline, doc_places
 
         sent = tok.sent
         skip = {t.i for a in actor_toks for t in a.subtree}
         found = [
             ((top.hint, loc.precision, loc.lat is None, abs(s - tok.i)), loc)
             for (s, e), (loc, top) in doc_places(tok.doc).items()
-            if sent.start <= s and e <= sent.end and not skip & set(range(s, e)) and top.label != EMBEDDED
+            if sent.start <= s and e <= sent.end and not skip & set(range(s, e)) and top.label != EMBEDDED and not dateline(top.span)
         ]
         return min(found, key=lambda x: x[0])[1] if found else None
 
