@@ -176,6 +176,12 @@ def test_dateline_is_the_city_and_the_place_of_an_event_that_names_none():
     assert loc.precision == 2  # filed from Washington: not said to have happened in the city itself
 
 
+def test_a_country_that_only_qualifies_a_noun_is_not_where_it_happened():
+    loc = located("OTTAWA – The chair of the House of Commons trade committee says he hopes Parliament can ratify "
+                  "the Canada-EU free trade deal this week.", date(2016, 12, 13))
+    assert (loc.name, loc.precision) == ("Ottawa", 2)
+
+
 def test_airport_is_its_city():
     res = by_text(topo("Militants shelled Kandahar airport on Sunday.")["toponyms"])
     assert res["Kandahar"]["country"] == "AFG"

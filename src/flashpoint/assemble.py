@@ -298,8 +298,9 @@ def unique(actors: list[Actor]) -> list[Actor]:
 def best_location(members: list[Candidate], recipients: list[Actor]) -> Location | None:
     """The most specific place named in the clause of one of the event's mentions; else the place
     of their sentences (Candidate.nearby); else the article's lead place (its dateline), unless the
-    event was done to another country ("attacks inside Iraq and Syria" in an article about Pakistan)."""
-    targets = countries(recipients)
+    event was violence done to another country ("attacks inside Iraq and Syria" in an article about
+    Pakistan)."""
+    targets = countries(recipients) if members[0].trig.type in VIOLENT else set()
     # the dateline says where the story was filed, not that the event was there: at best "near" it
     lead = [replace(m.lead, precision=max(m.lead.precision, 2)) for m in members if m.lead and (not targets or m.lead.country in targets)]
     for locs in ([m.location for m in members if m.location], [m.nearby for m in members if m.nearby], lead):

@@ -258,6 +258,17 @@ def earlier_event(tok: Token, clause: Token) -> bool:
     return False
 
 
+def modifier(span: Span) -> bool:
+    """A place name that only qualifies another noun ("the Canada-EU trade deal", "Turkey's
+    president"), not a place where something happened ("the Panjgur district" is a place)."""
+    t = (span[1:] if len(span) > 1 and span[0].lower_ == "the" else span).root
+    if t.dep_ not in ("nmod", "amod", "poss", "nsubj", "compound"):
+        return False
+    while t.dep_ in ("nmod", "amod", "poss", "compound") and t.head.i != t.i:  # "Canada" -> "EU" -> "deal"
+        t = t.head
+    return t.lemma_.lower() not in PLACE_NOUNS and t.ent_type_ not in ("GPE", "LOC", "FAC")
+
+
 def clause_of(tok: Token, stops: tuple[str, ...] = ("ROOT", "ccomp", "advcl", "conj", "relcl")) -> Token:
     """The head of the clause a token belongs to."""
     while tok.dep_ not in stops and tok.head.i != tok.i:
@@ -397,6 +408,7 @@ class Coder:
             ((top.hint, loc.precision, loc.lat is None, abs(s - tok.i)), loc)
             for (s, e), (loc, top) in doc_places(tok.doc).items()
             if sent.start <= s and e <= sent.end and not skip & set(range(s, e)) and top.label != EMBEDDED and not dateline(top.span)
+            and not modifier(tok.doc[s:e])
         ]
         return min(found, key=lambda x: x[0])[1] if found else None
 
