@@ -260,9 +260,11 @@ def earlier_event(tok: Token, clause: Token) -> bool:
 
 def modifier(span: Span) -> bool:
     """A place name that only qualifies another noun ("the Canada-EU trade deal", "Turkey's
-    president"), not a place where something happened ("the Panjgur district" is a place)."""
-    t = (span[1:] if len(span) > 1 and span[0].lower_ == "the" else span).root
-    if t.dep_ not in ("nmod", "amod", "poss", "nsubj", "compound"):
+    president"), not a place where something happened ("the Panjgur district" is a place, and so is
+    a name after "in" whatever the parse makes of it)."""
+    span = span[1:] if len(span) > 1 and span[0].lower_ == "the" else span
+    t = span.root
+    if t.dep_ not in ("nmod", "amod", "poss", "nsubj", "compound") or span.start > 0 and span.doc[span.start - 1].lower_ in PLACE_PREPS:
         return False
     while t.dep_ in ("nmod", "amod", "poss", "compound") and t.head.i != t.i:  # "Canada" -> "EU" -> "deal"
         t = t.head
