@@ -147,3 +147,12 @@ def test_eval_command(shared, tmp_path):
     assert "macro-F1" in res.output and "sentences/s" in res.output
     res = runner.invoke(cli.app, ["eval", "nope", "--shared", str(shared)])
     assert res.exit_code == 2
+
+
+def test_eval_acled_notes_command(shared, tmp_path):
+    errors = tmp_path / "acled.jsonl"
+    res = CliRunner().invoke(cli.app, ["eval", "acled-notes", "--shared", str(shared), "--limit", "6", "--offset", "600", "--errors", str(errors)])
+    assert res.exit_code == 0, res.output
+    assert "location within 50 km" in res.output and "rows 600-606" in res.output
+    rows = [json.loads(line) for line in errors.read_text().splitlines()]
+    assert all({"acled_location", "predicted_location", "km", "sub_event", "fatalities"} <= set(r) for r in rows)

@@ -221,6 +221,10 @@ def split_recipients(cands: list[Candidate]) -> list[Candidate]:
             clone = Candidate(**{**c.__dict__, "recipients": rs, "spans": dict(c.spans)})
             if clone.location and clone.location.country != iso:
                 clone.location = None  # "strikes in Iraq and Syria": the Iraqi place is not the Syrian event's
+            if clone.nearby and clone.nearby.country != iso:
+                clone.nearby = None
+            if clone.lead and clone.lead.country != iso:
+                clone.lead = None
             out.append(clone)
     return out
 
@@ -309,9 +313,16 @@ def unique(actors: list[Actor]) -> list[Actor]:
 
 
 def best_location(members: list[Candidate], recipients: list[Actor]) -> Location | None:
-    locs = [m.location for m in members if m.location]
-    if locs:
-        return min(locs, key=lambda loc: (loc.precision, loc.feature_code != "ADM1"))
+    """The most specific place named in the clause of one of the event's mentions; else the place
+    of their sentences (Candidate.nearby); else the article's lead place (its dateline), unless the
+    event was violence done to another country ("attacks inside Iraq and Syria" in an article about
+    Pakistan)."""
+    targets = countries(recipients) if members[0].trig.type in VIOLENT else set()
+    # the dateline says where the story was filed, not that the event was there: at best "near" it
+    lead = [replace(m.lead, precision=max(m.lead.precision, 2)) for m in members if m.lead and (not targets or m.lead.country in targets)]
+    for locs in ([m.location for m in members if m.location], [m.nearby for m in members if m.nearby], lead):
+        if locs:
+            return min(locs, key=lambda loc: (loc.precision, loc.feature_code != "ADM1"))
     return None
 
 

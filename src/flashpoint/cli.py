@@ -413,13 +413,14 @@ def demo_path() -> None:
 
 @app.command("eval")
 def evaluate(
-    name: Annotated[str, typer.Argument(help="seed | facts | plover-gsr | case2021 | geo | realnews | fusion (the demo corpus)")],
+    name: Annotated[str, typer.Argument(help="seed | facts | plover-gsr | case2021 | geo | realnews | acled-notes | fusion (the demo corpus)")],
     shared: Annotated[Path, typer.Option(help="the shared evaluation folder")] = Path("../shared"),
     limit: Annotated[Optional[int], typer.Option(help="score only the first N items", min=1)] = None,
-    errors: Annotated[Optional[Path], typer.Option(help="write misclassified items to this JSONL file (plover-gsr, case2021, realnews)")] = None,
+    offset: Annotated[int, typer.Option(help="acled-notes: skip the first N notes (score rows N .. N+limit)", min=0)] = 0,
+    errors: Annotated[Optional[Path], typer.Option(help="write misclassified items to this JSONL file (plover-gsr, case2021, realnews, acled-notes)")] = None,
 ) -> None:
     """Scores on the shared evaluation sets."""
-    from . import eval_facts, eval_fusion, eval_geo, eval_realnews
+    from . import eval_acled, eval_facts, eval_fusion, eval_geo, eval_realnews
     from . import evaluate as ev
 
     runs = {
@@ -429,6 +430,7 @@ def evaluate(
         "case2021": (ev.case2021, ev.print_case2021),
         "geo": (eval_geo.run, eval_geo.show),
         "realnews": (eval_realnews.run, eval_realnews.show),
+        "acled-notes": (lambda s, n: eval_acled.run(s, n, offset), eval_acled.show),
         "fusion": (eval_fusion.run, eval_fusion.show),
     }
     if name not in runs:
@@ -441,8 +443,10 @@ def evaluate(
     show(report, out)
     if name == "fusion" and not report.ok:
         raise typer.Exit(1)
-    if errors and name in ("plover-gsr", "case2021", "realnews"):
-        n = (eval_realnews.write_errors if name == "realnews" else ev.write_errors)(report, errors)
+    writers = {"realnews": eval_realnews.write_errors, "acled-notes": eval_acled.write_errors,
+               "plover-gsr": ev.write_errors, "case2021": ev.write_errors}
+    if errors and name in writers:
+        n = writers[name](report, errors)
         out.print(f"{n} misclassified items written to {errors}")
 
 

@@ -55,6 +55,8 @@ class Candidate:
     objects: frozenset[str] = frozenset()  # the objects that made a constrained entry fire (ambassador, delegation)
     sentence_countries: frozenset[str] = frozenset()  # the countries its sentence names
     location: Location | None = None
+    nearby: Location | None = None  # no place in its clause: the place of its sentence
+    lead: Location | None = None  # the article's lead place (its dateline, the first place it names)
     spans: dict[str, tuple[int, int]] = field(default_factory=dict)
 
     @property
@@ -288,6 +290,19 @@ def earlier_event(tok: Token, clause: Token) -> bool:
     return False
 
 
+def modifier(span: Span) -> bool:
+    """A place name that only qualifies another noun ("the Canada-EU trade deal", "Turkey's
+    president"), not a place where something happened ("the Panjgur district" is a place, and so is
+    a name after "in" whatever the parse makes of it)."""
+    span = span[1:] if len(span) > 1 and span[0].lower_ == "the" else span
+    t = span.root
+    if t.dep_ not in ("nmod", "amod", "poss", "nsubj", "compound") or span.start > 0 and span.doc[span.start - 1].lower_ in PLACE_PREPS:
+        return False
+    while t.dep_ in ("nmod", "amod", "poss", "compound") and t.head.i != t.i:  # "Canada" -> "EU" -> "deal"
+        t = t.head
+    return t.lemma_.lower() not in PLACE_NOUNS and t.ent_type_ not in ("GPE", "LOC", "FAC")
+
+
 def clause_of(tok: Token, stops: tuple[str, ...] = ("ROOT", "ccomp", "advcl", "conj", "relcl")) -> Token:
     """The head of the clause a token belongs to."""
     while tok.dep_ not in stops and tok.head.i != tok.i:
@@ -302,6 +317,7 @@ class Coder:
         self.dateline = dateline
         self.coref = CorefState()
         self.country_counts: Counter = Counter()
+        self.lead: Location | None = None  # the first place the article names (its dateline or lead)
 
     def roles(self, tok: Token, trig: Trigger) -> tuple[list[Actor], list[Actor], list[Token], list[Token]]:
         lex = load_triggers()
@@ -373,7 +389,7 @@ class Coder:
         never the actor's own country; for a diplomatic act ("recalled its ambassador from Iran")
         a country after "from" is the counterpart and the act happens at home, while a town
         ("recalled from Chabahar") is still where it happened."""
-        from .geoparse import doc_places
+        from .geoparse import EMBEDDED, dateline, doc_places
         from .places import country_place, to_location
 
         doc = tok.doc
@@ -391,7 +407,7 @@ class Coder:
             if s < lo or e - 1 > hi:  # outside the clause: no need to look at its tokens
                 continue
             span = doc[s:e]
-            if not all(t.i in region for t in span):
+            if top.label == EMBEDDED or dateline(top.span) or not all(t.i in region for t in span):
                 continue
             root = span.root
             head = root.head
@@ -412,10 +428,35 @@ class Coder:
             depth, t = 0, root
             while t.i != tok.i and t.head.i != t.i and depth < 20:
                 t, depth = t.head, depth + 1
-            found.append(((loc.country in own, precision, loc.lat is None, depth), replace(loc, precision=precision)))
+            found.append(((top.hint, loc.country in own, precision, loc.lat is None, depth), replace(loc, precision=precision)))
         if not found:
             return home
         return min(found, key=lambda x: x[0])[1]
+
+    def nearby_place(self, tok: Token, actor_toks: list[Token]) -> Location | None:
+        """For an event whose clause names no place: the most specific place of its sentence outside
+        the actor's phrase, the nearest to the trigger on a tie ("in Morelia, Michoacan, armed clashes
+        were reported ...")."""
+        from .geoparse import EMBEDDED, dateline, doc_places
+
+        sent = tok.sent
+        skip = {t.i for a in actor_toks for t in a.subtree}
+        found = [
+            ((top.hint, loc.precision, loc.lat is None, abs(s - tok.i)), loc)
+            for (s, e), (loc, top) in doc_places(tok.doc).items()
+            if sent.start <= s and e <= sent.end and not skip & set(range(s, e)) and top.label != EMBEDDED and not dateline(top.span)
+            and not modifier(tok.doc[s:e])
+        ]
+        return min(found, key=lambda x: x[0])[1] if found else None
+
+    def note_lead(self, sent: Span) -> None:
+        """Remember the first place the article names, for events that name none."""
+        from .geoparse import EMBEDDED, doc_places
+
+        if self.lead is None:
+            first = sorted(((s, loc) for (s, e), (loc, top) in doc_places(sent.doc).items() if sent.start <= s < sent.end and top.label != EMBEDDED), key=lambda x: x[0])
+            if first:
+                self.lead = first[0][1]
 
     def date_of(self, tok: Token) -> tuple[dt.DateMention | None, dt.DateMention | None]:
         """The date mention of the trigger's clause, and a relative one ("a day after") before it."""
@@ -435,6 +476,7 @@ class Coder:
         out: list[Candidate] = []
         mentions = mentions_in(list(sent))
         named = frozenset(m.entry.country for m in mentions if m.entry.country)
+        self.note_lead(sent)
         for m in mentions:
             if m.entry.country:
                 self.country_counts[m.entry.country] += 1
@@ -461,6 +503,8 @@ class Coder:
                 c.relative = (-rel.offset_days, index_base + len(out) - 1)
                 c.date_text = rel.text
             c.location = self.place(tok, trig, actors, a_toks)
+            if c.location is None:
+                c.nearby, c.lead = self.nearby_place(tok, a_toks), self.lead
             c.spans["trigger"] = c.char_span(tok)
             c.spans["sentence"] = (chunk.offset + sent.start_char, chunk.offset + sent.end_char)
             if a_toks:

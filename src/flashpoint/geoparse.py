@@ -24,13 +24,14 @@ from typing import Any
 
 from spacy.tokens import Doc, Span
 
-from .lexicon import load_actor_dictionary
+from .lexicon import load_actor_dictionary, norm
 from .models import Location
 from .nlp import Chunk
-from .places import GENERIC, PRECISION, Mention, Place, lookup, resolve_mentions, to_location
+from .places import GENERIC, PRECISION, Mention, Place, admin_follows, lookup, resolve_mentions, to_location
 from .timing import timed
 
 PLACE_LABELS = {"GPE", "LOC", "FAC"}
+EMBEDDED = "EMBEDDED"  # the label of a place named inside an organisation's name ("Mansfield Police"): not where anything happened
 FALLBACK_CHARS = 600  # an unknown village falls back to a district or town named at most this far before it
 DEMONYM_LABELS = {"NORP", "GPE", "ORG", "LOC"}
 # "50 kilometres inside Pakistan", "20 km north of Kabul", "on the outskirts of X", "near X"
@@ -41,7 +42,8 @@ RELATIVE = re.compile(
     rf"\d[\d,.]*\s*-?\s*{UNITS}\s+(?:\(\s*\d[\d,.]*\s*{UNITS}\s*\)\s+)?"
     rf"(?:(?:{DIRECTIONS})\s+(?:of|from)|inside|into|outside|from|off|away from|beyond|across)\s+(?:the\s+)?$"
     rf"|(?:near|nearby|outside|close to|on the outskirts of|outskirts of|in the vicinity of|off the coast of|off)\s+(?:the\s+)?$"
-    rf"|(?:{DIRECTIONS})\s+of\s+(?:the\s+)?$",
+    rf"|(?:{DIRECTIONS})\s+of\s+(?:the\s+)?$"
+    rf"|(?:(?:{DIRECTIONS}|central|rural)\s+)?(?:countryside|outskirts|suburbs|vicinity|environs|desert|frontlines?|front)\s+of\s+(?:the\s+)?$",
     re.I,
 )
 # The NER has its own token-to-vector layer: geoparsing needs neither the shared one nor the
@@ -60,6 +62,7 @@ class Toponym:
     place: Place | None = None
     precision: int | None = None
     fallback: bool = False
+    hint: bool = False  # an admin hint of another name ("Ruyigi" of "Gahemba (Ruyigi, Ruyigi)"): the event is at that name
 
 
 def demonym_country(text: str) -> str | None:
@@ -147,17 +150,131 @@ def _embedded(span: Span) -> Span | None:
             continue
         sub = span[:k]
         nxt = toks[k]
-        if not _capitalised(sub) or not nxt.text[:1].isupper():
+        if not _capitalised(sub) or not nxt.text[:1].isupper() or sub.text.lower() in NOT_NAMES:
             continue
-        if demonym_country(sub.text) or _major(sub.text) or nxt.lower_ in INSTITUTION_WORDS and _known(sub.text):
+        if sub.text.lower() in INSTITUTION_WORDS:
+            continue  # "Federal Police", "National Guard": no place
+        if demonym_country(sub.text) or _major(sub.text) or nxt.lower_ in INSTITUTION_WORDS and (_own_name(sub.text) if k == 1 else _known(sub.text)):
             return sub
     return None
+
+
+# Generic words between a name and the admin hints in parentheses after it: "Shahdadpur town (Sanghar,
+# Sindh)", "Masafu sub-county (Busia district)", "Onitsha (Onitsha North LGA, Anambra)".
+HINT_WORDS = set(GENERIC) | {"sub-county", "subcounty", "commune", "lga", "settlement", "neighbourhood", "neighborhood",
+                             "zone", "sector", "locality", "ward", "woreda", "upazila", "barangay", "cercle", "-", "sub", "county"}
+
+
+def _in_parens(span: Span) -> bool:
+    """Inside parentheses right after a name: the "Sanghar" of "Shahdadpur town (Sanghar, Sindh)"."""
+    doc = span.doc
+    i = span.start - 1
+    while i >= 0 and doc[i].text not in "()" and (doc[i].text == "," or doc[i].text[:1].isupper() or doc[i].lower_ in HINT_WORDS):
+        i -= 1
+    return i > 0 and doc[i].text == "(" and doc[i - 1].text[:1].isupper() or i > 1 and doc[i].text == "(" and doc[i - 1].lower_ in HINT_WORDS
+
+
+def _small(text: str) -> bool:
+    """Only villages and towns of under 100,000 go by this name (or none the gazetteer knows)."""
+    return all(p.feature == "PPL" and p.population < 100_000 for p in lookup(text).places)
+
+
+def _unit(text: str) -> bool:
+    """The name of a province, district or country."""
+    return any(p.feature in ("ADM1", "ADM2", "PCLI") for p in lookup(text).places)
+
+
+def _listed(tops: list[Toponym], j: int) -> bool:
+    """Toponym j goes on a list ("Paris, London and Rome"): "and"/"or" or a comma and a name follow it."""
+    doc = tops[j].span.doc
+    k = tops[j].span.end
+    nxt = doc[k].lower_ if k < len(doc) else ""
+    return nxt in ("and", "or", "&") or nxt == "," and j + 1 < len(tops) and tops[j + 1].span.start == k + 1
+
+
+def _owns_place(span: Span) -> bool:
+    """A possessive before a place name: the "Giza" of "Giza's Haram district"."""
+    doc = span.doc
+    k = span.end
+    return k + 1 < len(doc) and doc[k].lower_ in ("'s", "’s") and doc[k + 1].ent_type_ in ("GPE", "LOC")
+
+
+def _after_place(span: Span) -> bool:
+    """Right after a place name and a comma: the "Michoacan" of "in Morelia, Michoacan"."""
+    doc = span.doc
+    return span.start >= 2 and doc[span.start - 1].text == "," and doc[span.start - 2].ent_type_ in ("GPE", "LOC")
+
+
+def _name_before(doc: Doc, paren: int) -> Span | None:
+    """The capitalised name before the generic words that precede a parenthesis: the "Ceel Salini" of
+    "Ceel Salini settlement (Afgooye, Lower Shabelle)"."""
+    end = paren
+    while end > 0 and doc[end - 1].lower_ in HINT_WORDS and not doc[end - 1].text[:1].isupper():
+        end -= 1
+    start = end
+    while start > 0 and (doc[start - 1].text[:1].isupper() or doc[start - 1].text == "-" and start > 1) and not doc[start - 1].is_sent_start and doc[start - 1].ent_type_ not in ("DATE", "PERSON", "ORG", "NORP"):
+        start -= 1
+    return doc[start:end] if start < end else None
+
+
+def hint_parens(doc: Doc, end: int) -> tuple[int, int] | None:
+    """The token range inside the parentheses that follow a name (ending at token `end`), past generic
+    words and further names of the same place ("Songho, Doucoumbo Commune (Bandiagara, Mopti)")."""
+    i = end
+    while i < len(doc) and i - end < 6 and (doc[i].text == "," or doc[i].lower_ in HINT_WORDS or doc[i].text[:1].isupper() and doc[i].text != "("):
+        i += 1
+    if i >= len(doc) or doc[i].text != "(":
+        return None
+    j = i + 1
+    while j < len(doc) and doc[j].text not in "()" and j - i < 16:
+        j += 1
+    if j == i + 2 and doc[i + 1].text.isupper():
+        return None  # "WASHINGTON (RNS)": a news agency, not a unit
+    return (i + 1, j) if j < len(doc) and doc[j].text == ")" else None
+
+
+def dateline(span: Span) -> bool:
+    """A dateline: a name in capitals opening the text or a line ("WASHINGTON (RNS) —", "KABUL, Afghanistan --")."""
+    doc = span.doc
+    before = doc[span.start - 1] if span.start > 0 else None
+    return span.text.isupper() and len(span.text) > 2 and (before is None or "\n" in before.text or before.is_space)
+
+
+AIRPORT_WORDS = {"airport", "airbase", "airfield", "port", "harbour", "harbor", "station"}
+
+
+def _building(span: Span) -> bool:
+    """A building or facility name ("White House", "Blue Mosque"): the names in it are not places of
+    their own, except that "X airport" is X's city."""
+    return span.label_ == "FAC" and span[-1].lower_ not in AIRPORT_WORDS or span.label_ == "ORG" and span[-1].lower_ in BUILDING_WORDS
+
+
+BUILDING_WORDS = {"house", "palace", "hall", "tower", "towers", "mosque", "church", "cathedral", "temple", "building", "hotel"}
+
+
+def _own_name(text: str) -> bool:
+    """Known as the name of a place itself, not only as the core of a unit's name: "Mansfield" is a
+    town, the "White" of "White House" only the core of White County."""
+    m = lookup(text)
+    return m.how == "exact" and any(norm(p.name) == m.key for p in m.places)
 
 
 def _major(text: str) -> bool:
     """Known as a province, a country, a region or a town of 100,000 or more."""
     m = lookup(text)
     return m.how == "exact" and any(p.feature in ("ADM1", "PCLI", "RGN", "CONT") or p.population >= 100_000 for p in m.places[:3])
+
+
+def _comma_parts(ents: Iterable[Span]) -> Iterator[Span]:
+    """Entities split at their commas: the NER sometimes takes "Songho, Doucoumbo Commune" for one place."""
+    for e in ents:
+        start = e.start
+        for t in e:
+            if t.text == "," and t.i > start:
+                yield Span(e.doc, start, t.i, label=e.label_)
+                start = t.i + 1
+        if start < e.end:
+            yield Span(e.doc, start, e.end, label=e.label_) if start > e.start else e
 
 
 def find_toponyms(doc: Doc) -> list[Toponym]:
@@ -170,11 +287,12 @@ def find_toponyms(doc: Doc) -> list[Toponym]:
 
     people = {t.text for e in doc.ents if e.label_ == "PERSON" and len(e) > 1 for t in e if t.text[:1].isupper()}
     out: list[Toponym] = []
+    buildings: list[Span] = []  # place names that open a building's name
 
     def add(span: Span, iso: str | None, label: str) -> None:
         out.append(Toponym(span, Mention(span.text, span.start_char, span.end_char, demonym=iso), _relative(span), label))
 
-    for e in doc.ents:
+    for e in _comma_parts(doc.ents):
         start, end = e.start, e.end
         if doc[start].lower_ == "the":  # "the United States": the name, not the article
             start += 1
@@ -187,34 +305,101 @@ def find_toponyms(doc: Doc) -> list[Toponym]:
         if iso is not None:
             add(span, iso, e.label_)
             continue
-        if e.label_ not in PLACE_LABELS:
+        label = e.label_
+        if label in ("NORP", "WORK_OF_ART", "PERSON") and _known(span.text) and (place_context(span, strong=True) or admin_follows(doc, span.end) or _in_parens(span) or _after_place(span) or _relative(span) or _owns_place(span)):
+            label = "GPE"  # "in Shahdadpur town", "countryside of Tell Abiad", "in Morelia, Michoacan": the NER's label is wrong
+        if label not in PLACE_LABELS:
             if e.label_ in ("ORG", "FAC") and len(span) > 1 and (sub := _embedded(span)) is not None:
-                add(sub, demonym_country(sub.text) if not _known(sub.text) else None, "GPE")
+                if _building(e):
+                    buildings.append(sub)
+                else:
+                    add(sub, demonym_country(sub.text) if not _known(sub.text) else None, EMBEDDED)
             continue
         if not span.text[:1].isupper() or span.text.lower() in NOT_NAMES:
             continue
+        if span.text.isupper() and len(span.text) <= 5 and not _own_name(span.text) and not any(p.feature in ("PCLI", "ADM1") for p in lookup(span.text).places):
+            continue  # an acronym ("RNS", "SMM"), not a village; "UK", "UAE" are countries, "ROME" a city
         words = {t.lower_.rstrip(".") for t in span}
-        if _known(span.text, exact=False):
+        if _known(span.text, exact=False) and not (len(span) > 1 and _building(e) and not _known(span.text)):
             if len(span) == 1 and span.text in people and not place_context(span, strong=True):
                 continue  # "Lincoln" of "Abraham Lincoln"
-            add(span, None, e.label_)
+            add(span, None, label)
             continue
+        if len(span) > 1 and span[-1].lower_ in AIRPORT_WORDS and _known(span[:-1].text):
+            add(span[:-1], None, "GPE")  # "Bardaale airport": the town
+            continue
+        if len(span) > 1 and _building(e):
+            if (sub := _embedded(span)) is not None:
+                buildings.append(sub)  # "Karak Castle": in Karak if the text names Karak as a place
+            continue  # "the White House": not White County
         if len(span) > 1 and (sub := _embedded(span)) is not None and not words & PLACE_WORDS:
-            add(sub, demonym_country(sub.text) if not _known(sub.text) else None, "GPE")
+            add(sub, demonym_country(sub.text) if not _known(sub.text) else None, EMBEDDED)
             continue
         if words & PLACE_WORDS or _hint(span) or place_context(span, strong=True) or len(span) > 1 and e.label_ in ("LOC", "FAC"):
             add(span, None, e.label_)
+    named = {o.span.text for o in out if not o.mention.demonym}
+    for sub in buildings:
+        if sub.text in named or _major(sub.text):
+            add(sub, None, "GPE")
+    # admin hints the NER missed, and the unknown name they follow: "Bardaale town (Buur Hakaba,Bay)",
+    # "Ceel Salini settlement (Afgooye, Lower Shabelle)"
+    taken = {k for o in out for k in range(o.span.start, o.span.end)}
+    for tok in doc:
+        if tok.text != "(" or tok.i == 0:
+            continue
+        name = _name_before(doc, tok.i)
+        rng = hint_parens(doc, name.end) if name is not None else None
+        if rng is None:
+            continue
+        parts, start = [], rng[0]
+        for k in range(rng[0], rng[1] + 1):
+            if k == rng[1] or doc[k].text == ",":
+                if k > start:
+                    parts.append(doc[start:k])
+                start = k + 1
+        known = [p for p in parts if p.text[:1].isupper() and _known(p.text, exact=False)]
+        if not known:
+            continue
+        for part in known:
+            if not taken & set(range(part.start, part.end)):
+                add(part, None, "GPE")
+                taken |= set(range(part.start, part.end))
+        if not taken & set(range(name.start, name.end)) and name.text.lower() not in NOT_NAMES and not demonym_country(name.text):
+            add(name, None, "LOC")
+            taken |= set(range(name.start, name.end))
+    out.sort(key=lambda t: t.span.start)
     for i, t in enumerate(out):
         if t.mention.demonym:
             continue
-        t.mention.hint = _hint(t.span)
+        t.mention.hint = _hint(t.span) or ("PPL" if dateline(t.span) else None)
         # "X, Y" / "X in Y" / "X district of Y province": Y is the unit X lies in
         j = i + 1
         if j < len(out) and not out[j].mention.demonym:
             between = doc[t.span.end : out[j].span.start]
             words = [w.lower_ for w in between if w.lower_ not in GENERIC and w.lower_ != "the"]
-            if words in (["in"], ["of"], [","], [",", "in"]):
+            if words in (["'s"], ["’s"]) and out[j].mention.container is None:
+                out[j].mention.container = i  # "Giza's Haram district": Haram lies in Giza
+                out[j].mention.within += (i,)
+            elif words in (["in"], ["of"], [","], [",", "in"]):
                 t.mention.container = j
+                if words == [","] and not _listed(out, j) and _small(t.span.text) and _unit(out[j].span.text):
+                    t.mention.within += (j,)  # "La Sabana, Guerrero": a village of that state, not one elsewhere
+        # "Gahemba (Ruyigi, Ruyigi)", "Songho, Doucoumbo Commune (Bandiagara, Mopti)": the units it lies in
+        if (rng := hint_parens(doc, t.span.end)) is not None:
+            t.mention.within += tuple(k for k, o in enumerate(out) if rng[0] <= o.span.start and o.span.end <= rng[1] and not o.mention.demonym)
+            for k in t.mention.within:
+                out[k].hint = True
+    return out
+
+
+def actor_countries(doc: Doc) -> Counter:
+    """The countries of the armed groups and organisations the text names ("Al shabaab", "Taliban",
+    "Imbonerakure"): a prior for its places when it names no country."""
+    d = load_actor_dictionary()
+    out: Counter = Counter()
+    for e in doc.ents:
+        if e.label_ in ("ORG", "NORP", "PERSON") and (entry := d.lookup(e.text)) is not None and entry.country and entry.kind in ("group", "org"):
+            out[entry.country] += 1
     return out
 
 
@@ -240,6 +425,8 @@ def resolve_toponyms(tops: list[Toponym], countries: Counter | None = None) -> l
         anchor = None
         if t.mention.container is not None and tops[t.mention.container].place is not None:
             anchor = tops[t.mention.container].place
+        if anchor is None and t.mention.within:  # "Gahemba (Ruyigi, Ruyigi)": the first unit it names
+            anchor = next((tops[k].place for k in t.mention.within if tops[k].place is not None), None)
         if anchor is None and t.mention.hint in ("PPL", "ADM2", None) and t.label in ("GPE", "LOC"):
             # the nearest district, town or province named before it in the document
             for k in range(i - 1, -1, -1):
@@ -289,6 +476,7 @@ def toponyms(chunks: list[Chunk], demonyms: list[dict[str, Any]] | None = None) 
         for off, t in tops[base : base + n]:
             if t.mention.container is not None:
                 t.mention.container += base
+            t.mention.within = tuple(k + base for k in t.mention.within)
         base += n
     resolve_toponyms([t for _, t in tops])
     out = []
@@ -308,7 +496,7 @@ def doc_places(doc: Doc) -> dict[tuple[int, int], tuple[Location, Toponym]]:
     cached = doc.user_data.get("flashpoint_places")
     if cached is not None:
         return cached
-    tops = resolve_toponyms(find_toponyms(doc))
+    tops = resolve_toponyms(find_toponyms(doc), actor_countries(doc))
     out = {}
     for t in tops:
         if t.place is None or t.mention.demonym:

@@ -29,7 +29,7 @@ import os
 import pickle
 import re
 from collections import Counter, defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 from typing import NamedTuple
@@ -307,7 +307,7 @@ def importance(p: Place) -> float:
     if p.feature == "RGN":
         return 9.0
     base = math.log10(max(p.population, 300) + 1)
-    return base + {"PCLI": 2.5, "CONT": 4.0, "ADM1": 0.8, "PPLC": 1.5, "ADM2": -0.7, "PPL": 0.0}[p.feature]
+    return base + {"PCLI": 2.5, "CONT": 4.0, "ADM1": 0.8, "PPLC": 2.0, "ADM2": -0.7, "PPL": 0.0}[p.feature]
 
 
 @lru_cache(maxsize=1)
@@ -479,6 +479,7 @@ class Mention:
     container: int | None = None  # index of the mention that contains it ("X, Y", "X district of Y")
     demonym: str | None = None  # ISO3 when the mention is a demonym ("Pakistani"): a country, not a place
     sentence: int = 0
+    within: tuple[int, ...] = ()  # mentions in the parentheses after it, the units it lies in: "Gahemba (Ruyigi, Ruyigi)"
 
 
 @dataclass
@@ -517,7 +518,7 @@ def _within(p: Place, c: Place) -> bool:
     return p.country == c.country and p.admin1 == c.admin1 and km(p.lat, p.lon, c.lat, c.lon) < 50
 
 
-def _static(p: Place, m: Match, mention: Mention, ctx: Context, container: Place | None, seats: set) -> float:
+def _static(p: Place, m: Match, mention: Mention, ctx: Context, container: list[Place], seats: set) -> float:
     """The score of a reading without the distance to the document's other places."""
     s = importance(p)
     if m.how == "exact" and p.feature in ("PPL", "PPLC") and _norm(p.name) != m.key:
@@ -527,6 +528,8 @@ def _static(p: Place, m: Match, mention: Mention, ctx: Context, container: Place
     want = mention.hint or m.hint
     if want:
         s += 2.5 if p.feature == want or (want == "PPL" and p.feature == "PPLC") else -1.0
+    if p.feature == "ADM2" and want != "ADM2" and _norm(p.name) != m.key:
+        s -= 1.5  # "Washington" alone is rarely Washington County: a district goes by its full name
     if p.feature in ("ADM1", "ADM2") and (p.country, p.admin1) in seats and want != p.feature:
         s -= 2.5  # a province named after its capital: the bare name is the city (Aleppo, Idlib)
     n = ctx.countries.get(p.country, 0) if p.country else 0
@@ -536,8 +539,8 @@ def _static(p: Place, m: Match, mention: Mention, ctx: Context, container: Place
         a = ctx.admin1.get((p.country, p.admin1), 0)
         if a > 0:
             s += 1.2 * math.log2(1 + min(a, 7))
-    if container is not None:
-        s += 6.0 if _within(p, container) else -3.0
+    if container:
+        s += 6.0 if any(_within(p, c) for c in container) else -3.0
     return s
 
 
@@ -551,11 +554,24 @@ def _proximity(p: Place, points: list[tuple[float, float]]) -> float:
     return PROXIMITY_MAX if d < 40 else 1.8 if d < 120 else 1.0 if d < 300 else 0.0
 
 
-def score(p: Place, m: Match, mention: Mention, ctx: Context, container: Place | None = None) -> float:
-    return _static(p, m, mention, ctx, container, m.seats) + _proximity(p, ctx.points)
+def score(p: Place, m: Match, mention: Mention, ctx: Context, container: list[Place] | None = None) -> float:
+    return _static(p, m, mention, ctx, container or [], m.seats) + _proximity(p, ctx.points)
 
 
-def _best(m: Match, mention: Mention, ctx: Context, container: Place | None) -> tuple[Place, float]:
+ADMIN_UNITS = ("ADM1", "ADM2", "PCLI", "RGN")
+
+
+def units(resolved: Place | None, m: Match, lists: bool = True) -> list[Place]:
+    """The readings of a container name that a place can lie in: its admin units ("Novotroitske,
+    Donetsk": the oblast, though the bare name is the city) and its resolved reading; a resolved
+    town is left out when `lists` ("Paris, London and Rome": a list, not a container)."""
+    out = [p for p in m.places if p.feature in ADMIN_UNITS]
+    if resolved is not None and resolved not in out and not (lists and resolved.feature in ("PPL", "PPLC")):
+        out.append(resolved)
+    return out
+
+
+def _best(m: Match, mention: Mention, ctx: Context, container: list[Place]) -> tuple[Place, float]:
     seats = m.seats
     scored = sorted(((_static(p, m, mention, ctx, container, seats), p) for p in m.places), key=lambda x: -x[0])
     best, top = scored[0][1], -math.inf
@@ -566,6 +582,19 @@ def _best(m: Match, mention: Mention, ctx: Context, container: Place | None) -> 
         if s > top:
             best, top = p, s
     return best, top
+
+
+STRAY_KM = 1500.0
+
+
+def stray(p: Place, named: set[str], points: list[tuple[float, float]]) -> bool:
+    """A village or small town (under 100,000) in a country the document does not name (`named`: its
+    countries, provinces, demonyms and armed groups), more than STRAY_KM from every country it names
+    and every other place it names: a homonym of a place the gazetteer does not know."""
+    if p.feature not in ("PPL", "ADM2") or p.population >= 100_000 or not named or p.country in named:
+        return False
+    anchors = [(cp.lat, cp.lon) for c in named if (cp := country_place(c)) is not None and not math.isnan(cp.lat)] + points
+    return bool(anchors) and min(km(p.lat, p.lon, la, lo) for la, lo in anchors) > STRAY_KM
 
 
 def resolve_mentions(mentions: list[Mention], countries: Counter | None = None, rounds: int = 3) -> list[Resolved]:
@@ -592,6 +621,8 @@ def resolve_mentions(mentions: list[Mention], countries: Counter | None = None, 
             total.admin1.update(g.admin1)
         local_of: dict[str, Context] = {}
         changed = False
+        named_units = {c for c, n in base.items() if n > 0 and c} | {
+            r.place.country for r in out if r.place is not None and r.place.feature in ("PCLI", "ADM1", "RGN") and r.place.country}
         for i, m in enumerate(mentions):
             if m.demonym or not matches[i].places:
                 continue
@@ -602,13 +633,26 @@ def resolve_mentions(mentions: list[Mention], countries: Counter | None = None, 
                 local = Context(total.countries - g.countries, total.admin1 - g.admin1,
                                 list({pt for key, gg in groups.items() if key != k for pt in gg.points}))
                 local_of[k] = local
-            cont = out[m.container].place if m.container is not None else None
-            if cont is not None and cont.feature in ("PPL", "PPLC"):
-                cont = None  # "Paris, London and Rome": a list, not a container
-            best, sc = _best(matches[i], m, local, cont)
+            cont = units(out[m.container].place, matches[m.container]) if m.container is not None else []
+            hinted = [u for j in m.within for u in units(out[j].place, matches[j], lists=False)]
+            match = matches[i]
+            if match.how == "variant" or hinted:
+                # a spelling variant only in a country the document names otherwise; admin hints in
+                # parentheses ("Gahemba (Ruyigi, Ruyigi)") are a constraint, not a preference
+                named = {c for c, n in local.countries.items() if n > 0} | {u.country for u in hinted}
+                keep = tuple(p for p in match.places if (match.how != "variant" or not named or p.country in named)
+                             and (not hinted or any(_within(p, u) or p == u for u in hinted)))
+                if not keep:
+                    changed |= out[i].place is not None
+                    out[i] = Resolved(None)
+                    continue
+                match = replace(match, places=keep)
+            best, sc = _best(match, m, local, cont + hinted)
+            if not hinted and stray(best, named_units, local.points):
+                best = None  # "Alamada village" in a note about Somalia is not the one in the Philippines
             if best != out[i].place:
                 changed = True
-            out[i] = Resolved(best, sc, matches[i].how)
+            out[i] = Resolved(best, sc, matches[i].how) if best is not None else Resolved(None)
         # one reading per name in a document, unless the words around a mention say otherwise
         by_key: dict[str, Counter] = defaultdict(Counter)
         for i, m in enumerate(mentions):
