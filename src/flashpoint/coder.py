@@ -486,12 +486,13 @@ class Coder:
             own, rel = self.date_of(tok)
             year = own.date.year if own and own.date and own.precision == "year" else None
             c = Candidate(trig, tok, chunk.offset, actors, recipients, objects=frozenset(obj_lemmas(tok) & trig.objects),
-                          sentence_countries=named)
+                          sentence_countries=named, convention="the negation is the event" if trig.negated else None)
             c.modality = classify_modality(tok, trig.negated, year, self.dateline)
             if (who := demand_speaker(tok)) is not None:  # "X said Y must do Z": X asks Y for Z
                 plover = load_plover()
                 mode = plover["demand_modes"].get(trig.type, "change")
                 c.trig = replace(trig, type="REQUEST", mode=mode, cameo=plover["types"]["REQUEST"]["cameo"], acled=None, objects=frozenset())
+                c.convention = "what one says another must do is REQUEST"
                 c.recipients, c.actors, r_toks, a_toks = c.actors, resolve_phrase(who, self.coref), a_toks, [who]
                 c.modality = "asserted"
             if own and own.kind == "weekday" and c.modality == "future":  # "will meet on Friday": the coming one

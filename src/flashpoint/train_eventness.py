@@ -19,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .eventness import LABELS, MODEL_FILE, Model, article, features, token_at
+from .eventness import DROP_THRESHOLD, LABELS, MODEL_FILE, Model, article, features, token_at
 from .models import Document
 from .nlp import load_nlp, parse
 from .pipeline import code_document
@@ -107,7 +107,7 @@ def to_model(vec, clf, threshold: float) -> Model:
             intercept[j] = clf.intercept_[k]
     n = len(vec.feature_names_)
     sparse = {name: coef[i] for i, name in enumerate(vec.feature_names_) if np.abs(coef[i]).max() > 1e-4}
-    return Model(list(LABELS), sparse, coef[n:] * DENSE_SCALE, intercept, threshold)
+    return Model(list(LABELS), sparse, coef[n:] * DENSE_SCALE, intercept, threshold, DROP_THRESHOLD)
 
 
 def cross_validate(examples: list[Example], c: float, folds: int = 5) -> np.ndarray:
