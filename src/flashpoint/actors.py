@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 from spacy.tokens import Span, Token
 
+from .context import person_name
 from .lexicon import Entry, load_actor_dictionary
 from .models import Actor
 from .places import candidates as place_candidates
@@ -90,7 +91,8 @@ def entity_entry(span: Span) -> Entry | None:
     if e:
         return e
     if span.label_ == "PERSON":
-        return Entry(span.text, None, None, "person", "PERSON")
+        name = person_name(span)  # "WASHINGTON Barack Obama" -> "Barack Obama"
+        return d.lookup(name) or Entry(name, None, None, "person", "PERSON")
     if span.label_ in ("GPE", "LOC", "FAC"):
         cands = place_candidates(span.text)
         if cands:

@@ -10,10 +10,12 @@ from datetime import date, timedelta
 
 from . import acled
 from .coder import SAY_VERBS, VERBAL, Candidate, speaker
+from .context import ArticleContext
 from .facts import casualty_facts
 from .lexicon import goldstein, load_actor_dictionary, load_plover, plover_score
 from .models import Actor, Event, Location, Span, stable_id
 from .places import country_place
+from .roles import article_country, counterpart, event_roles, implicit_agent
 
 VIOLENT = {"ASSAULT", "COERCE", "PROTEST", "MOBILIZE"}
 DOMESTIC = {"COP", "JUD"}  # police and courts act in their own country
@@ -113,7 +115,7 @@ def default_date(c: Candidate, dateline: date | None) -> None:
     c.date, c.date_precision = dateline, "day" if present else "week"
 
 
-def fill_roles(cands: list[Candidate], salient: list[str]) -> None:
+def fill_roles(cands: list[Candidate], salient: list[str], context: ArticleContext | None = None) -> None:
     """Missing actors from a sibling clause of the same sentence; missing recipients from the place
     of an attack or, for verbal events, the document's main counterpart."""
     d = load_actor_dictionary()
@@ -124,12 +126,16 @@ def fill_roles(cands: list[Candidate], salient: list[str]) -> None:
             sibling = sibling or [o for o in cands if o is not c and o.sentence == c.sentence and o.actors and o.token.dep_ == "conj"]
             if sibling:
                 c.actors = list(sibling[0].actors)
+        if (agent := implicit_agent(c, context)) is not None:  # "seven people have been arrested": by the police
+            c.actors = [agent]
+            c.spans["actor_inferred"] = c.spans["sentence"]
         if c.trig.type == "PROTEST":
             protest_roles(c, cands)
         if c.location and c.location.country:  # "police arrested ... in Conakry", "ethnic Albanians demonstrated in Serbia"
             for a in c.actors:
                 if a.country is None and a.sector in DOMESTIC | {"ETH"}:
                     a.country = c.location.country
+        article_country(c.actors + c.recipients, context)
         mine = countries(c.actors)
         if c.recipients and not countries(c.recipients) and c.location and c.location.country not in mine:
             for r in c.recipients:
@@ -144,7 +150,7 @@ def fill_roles(cands: list[Candidate], salient: list[str]) -> None:
             iso = sorted(mine)[0]
         elif c.trig.type in VERBAL | DOMESTIC_TYPES:
             # the document's main counterpart; with none, the actor's own country (domestic politics)
-            other = next((s for s in salient if s not in mine), None)
+            other = counterpart(mine, context, c.sentence_countries) if context else next((s for s in salient if s not in mine), None)
             iso = other if other and c.trig.type in VERBAL else (sorted(mine)[0] if not other else None)
         if iso:
             c.recipients = [*c.recipients, Actor("", d.country_name(iso) or iso, iso, "GOV")]
@@ -320,11 +326,10 @@ def build_event(doc_id: str, text: str, g: Group, document: list[Candidate]) -> 
     first = ms[0]
     dated = sorted((m for m in ms if m.date), key=lambda m: PRECISION_RANK[m.date_precision])
     main = dated[0] if dated else first
-    actors = unique([a for m in ms for a in m.actors])
-    if countries(actors):  # "the strikes", "missiles": a role word adds nothing once the actor is known
-        actors = [a for a in actors if a.country]
+    actors, recipients = event_roles(ms)  # one mention's actor and recipient, not the union of all mentions
+    actors = unique(actors)
     # the actor is not its own recipient, but a country's government can be its people's ("students in Indonesia" -> Indonesia)
-    recipients = unique([a for m in ms for a in m.recipients if (a.country, a.name, a.sector) not in {(x.country, x.name, x.sector) for x in actors}])
+    recipients = unique([a for a in recipients if (a.country, a.name, a.sector) not in {(x.country, x.name, x.sector) for x in actors}])
     trig = next((m.trig for m in ms if m.trig.mode), first.trig)
     modes = [trig.mode] if trig.mode else []
     evidence = evidence_spans(text, ms)
@@ -387,13 +392,13 @@ def intentions(cands: list[Candidate]) -> None:
             c.modality, c.date, c.date_precision, c.date_text = "asserted", None, "unknown", None
 
 
-def assemble(doc_id: str, text: str, dateline: date | None, cands: list[Candidate], country_counts: Counter) -> list[Event]:
+def assemble(doc_id: str, text: str, dateline: date | None, cands: list[Candidate], country_counts: Counter, context: ArticleContext | None = None) -> list[Event]:
     intentions(cands)
     resolve_relative(cands)
     for c in cands:
         default_date(c, dateline)
     salient = [c for c, _ in country_counts.most_common()]
-    fill_roles(cands, salient)
+    fill_roles(cands, salient, context)
     # An event needs someone who did it, or someone known it was done to ("X was accused of ...");
     # material events need only a victim or a place ("12 activists were arrested in Minsk").
     kept = [

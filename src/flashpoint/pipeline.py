@@ -6,6 +6,7 @@ from collections.abc import Iterable, Iterator
 
 from .assemble import assemble
 from .coder import Coder
+from .context import build as build_context
 from .models import Document, Event
 from .nlp import Chunk, load_nlp, parse
 
@@ -13,9 +14,10 @@ CODER_VERSION = "0.2.0"  # bump when rules or data change what is extracted: sto
 
 
 def code_document(doc: Document, chunks: list[Chunk]) -> list[Event]:
-    coder = Coder(doc.date)
+    context = build_context(doc.text, chunks)  # once per document: dateline, countries, people
+    coder = Coder(doc.date, context)
     cands = coder.code(chunks)
-    return assemble(doc.id, doc.text, doc.date, cands, coder.country_counts)
+    return assemble(doc.id, doc.text, doc.date, cands, coder.country_counts, context)
 
 
 def batched(items: Iterable, size: int) -> Iterator[list]:
