@@ -132,7 +132,7 @@ def fill_roles(cands: list[Candidate], salient: list[str], context: ArticleConte
         if c.trig.type == "PROTEST":
             protest_roles(c, cands)
         if c.location and c.location.country:  # "police arrested ... in Conakry", "ethnic Albanians demonstrated in Serbia"
-            for a in c.actors:
+            for a in c.actors + [r for r in c.recipients if r.sector == "ETH"]:
                 if a.country is None and a.sector in DOMESTIC | {"ETH"}:
                     a.country = c.location.country
         article_country(c.actors + c.recipients, context)
@@ -153,7 +153,10 @@ def fill_roles(cands: list[Candidate], salient: list[str], context: ArticleConte
             other = counterpart(mine, context, c.sentence_countries) if context else next((s for s in salient if s not in mine), None)
             iso = other if other and c.trig.type in VERBAL else (sorted(mine)[0] if not other else None)
         if iso:
-            c.recipients = [*c.recipients, Actor("", d.country_name(iso) or iso, iso, "GOV")]
+            # the counterpart's government; at home, the country's people (not the actor itself);
+            # a compound actor ("X and Y agreed") keeps no recipient (build_event drops its own government)
+            home = mine == {iso}
+            c.recipients = [*c.recipients, Actor("", d.country_name(iso) or iso, iso, None if home else "GOV")]
             c.spans["recipient_inferred"] = c.spans["sentence"]
 
 

@@ -54,7 +54,7 @@ class Dateline:
 class ArticleContext:
     dateline: Dateline | None = None
     countries: Counter = field(default_factory=Counter)  # ISO3 -> weight (countries, their people and groups, towns)
-    nations: Counter = field(default_factory=Counter)  # ISO3 -> weight of the mentions of the country itself
+    nations: Counter = field(default_factory=Counter)  # ISO3 -> weight of the country, its people and groups (no towns)
     sentences: Counter = field(default_factory=Counter)  # ISO3 -> sentences that mention it
     people: dict[str, Person] = field(default_factory=dict)  # name key (full name and surname) -> chain
     person_mentions: list[tuple[int, Person]] = field(default_factory=list)  # (document offset, person), in text order
@@ -191,7 +191,7 @@ def build(text: str, chunks: list[Chunk]) -> ArticleContext:
                 e = d.lookup(ent.text)
                 if e and e.country and e.kind in COUNTRY_KINDS + ("group",):
                     ctx.countries[e.country] += weight
-                    ctx.nations[e.country] += weight if e.kind in COUNTRY_KINDS else 0
+                    ctx.nations[e.country] += weight
                     named.add(e.country)
                 elif e is None and ent.label_ == "GPE" and (p := entity_entry(ent)) is not None and p.kind == "place" and p.country:
                     ctx.countries[p.country] += weight * PLACE_WEIGHT
