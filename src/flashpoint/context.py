@@ -24,9 +24,16 @@ from spacy.tokens import Span, Token
 from .lexicon import load_actor_dictionary
 from .nlp import Chunk
 
-# "WASHINGTON", "AUSTIN, Texas", "WASHINGTON (RNS)", "CAIRO (Reuters) -": an upper-case place at the
-# very start of the text, optionally its state or country and the agency, then the story.
-DATELINE = re.compile(r"\A\s*(?P<place>[A-Z][A-Z .'-]*[A-Z])(?:,\s*(?P<region>[A-Z][\w.]*(?:\s[A-Z][\w.]*)?))?\s*(?:\((?P<source>[^)]{1,40})\))?\s*[-—–:]*\s+(?=[A-Z\"“])")
+# "WASHINGTON", "AUSTIN, Texas", "WASHINGTON (RNS)", "CONAKRY, Jan 19 (Atlantic Coast Reporter) —": an
+# upper-case place at the very start of the text, optionally its state or country, the day and the
+# agency, then the story.
+MONTH = r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.?"
+DATELINE = re.compile(
+    r"\A\s*(?P<place>[A-Z][A-Z .'-]*[A-Z])"
+    r"(?:,\s*(?!" + MONTH + r"\s+\d)(?P<region>[A-Z][\w.]*(?:\s[A-Z][\w.]*)?))?"
+    r"(?:,\s*" + MONTH + r"\s+\d{1,2})?"
+    r"\s*(?:\((?P<source>[^)]{1,40})\))?\s*[-—–:]*\s+(?=[A-Z\"“])"
+)
 NAME_PARTICLES = {"bin", "ibn", "al", "el", "de", "da", "di", "du", "van", "von", "der", "la", "le", "abu", "ben", "del", "dos"}
 HONORIFICS = {"mr", "mrs", "ms", "miss", "dr", "sir", "dame", "mr.", "mrs.", "ms.", "dr."}
 COUNTRY_KINDS = ("name", "demonym", "capital", "metonym")
