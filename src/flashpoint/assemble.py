@@ -123,7 +123,8 @@ def fill_roles(cands: list[Candidate], salient: list[str], context: ArticleConte
         sentence_country(c)
         if not c.actors:
             sibling = [o for o in cands if o is not c and o.sentence == c.sentence and o.actors and o.trig.type == c.trig.type]
-            sibling = sibling or [o for o in cands if o is not c and o.sentence == c.sentence and o.actors and o.token.dep_ == "conj"]
+            # ... or a verb coordinated with it ("attacked and killed"), not one in a clause about someone else
+            sibling = sibling or [o for o in cands if o is not c and o.sentence == c.sentence and o.actors and coordinated(o.token, c.token)]
             if sibling:
                 c.actors = list(sibling[0].actors)
         if (agent := implicit_agent(c, context)) is not None:  # "seven people have been arrested": by the police
@@ -144,7 +145,7 @@ def fill_roles(cands: list[Candidate], salient: list[str], context: ArticleConte
             iso = c.location.country
             c.recipients = [Actor(c.location.text, d.country_name(iso) or iso, iso, None)]
         iso = None
-        if countries(c.recipients) or not mine:
+        if countries(c.recipients) or not mine or (c.recipients and context is not None):  # a named recipient of unknown country is no reason to add another
             pass
         elif c.trig.type == "PROTEST":  # protesters address their own government
             iso = sorted(mine)[0]
@@ -158,6 +159,10 @@ def fill_roles(cands: list[Candidate], salient: list[str], context: ArticleConte
             home = mine == {iso}
             c.recipients = [*c.recipients, Actor("", d.country_name(iso) or iso, iso, None if home else "GOV")]
             c.spans["recipient_inferred"] = c.spans["sentence"]
+
+
+def coordinated(a, b) -> bool:
+    return (a.dep_ == "conj" and a.head.i == b.i) or (b.dep_ == "conj" and b.head.i == a.i)
 
 
 def sentence_country(c: Candidate) -> None:

@@ -84,10 +84,16 @@ class ArticleContext:
         return self.people.get(parts[-1]) if parts else None
 
     def person_before(self, offset: int, title: str | None = None) -> Person | None:
-        """The last named person mentioned before a document offset ("he", "she"), or the last
-        one written with a title ("the president" after "President Barack Obama")."""
+        """The last named person mentioned before a document offset ("he", "she"); with a title
+        ("the president" after "President Barack Obama" and "Russian President Vladimir Putin"),
+        the one so titled the article mentions most so far, the latest on a tie."""
         before = [p for at, p in self.person_mentions if at < offset and (title is None or title in p.titles)]
-        return before[-1] if before else None
+        if not before:
+            return None
+        if title is None:
+            return before[-1]
+        counts = Counter(id(p) for p in before)
+        return max(reversed(before), key=lambda p: counts[id(p)])
 
 
 def name_key(name: str) -> str:
