@@ -145,8 +145,8 @@ def fill_roles(cands: list[Candidate], salient: list[str], context: ArticleConte
             iso = c.location.country
             c.recipients = [Actor(c.location.text, d.country_name(iso) or iso, iso, None)]
         iso = None
-        if countries(c.recipients) or not mine or (c.recipients and context is not None):  # a named recipient of unknown country is no reason to add another
-            pass
+        if countries(c.recipients) or not mine or (c.recipients and context is not None and c.trig.type != "PROTEST"):
+            pass  # a named recipient of unknown country is no reason to add another
         elif c.trig.type == "PROTEST":  # protesters address their own government
             iso = sorted(mine)[0]
         elif c.trig.type in VERBAL | DOMESTIC_TYPES:
@@ -154,9 +154,9 @@ def fill_roles(cands: list[Candidate], salient: list[str], context: ArticleConte
             other = counterpart(mine, context, c.sentence_countries) if context else next((s for s in salient if s not in mine), None)
             iso = other if other and c.trig.type in VERBAL else (sorted(mine)[0] if not other else None)
         if iso:
-            # the counterpart's government; at home, the country's people (not the actor itself);
+            # the counterpart's or (protests) the own government; at home, the country's people (not the actor itself);
             # a compound actor ("X and Y agreed") keeps no recipient (build_event drops its own government)
-            home = mine == {iso}
+            home = mine == {iso} and c.trig.type != "PROTEST"
             c.recipients = [*c.recipients, Actor("", d.country_name(iso) or iso, iso, None if home else "GOV")]
             c.spans["recipient_inferred"] = c.spans["sentence"]
 

@@ -335,7 +335,10 @@ class Coder:
             actor_toks.append(sp)
         recip_toks = [r for r in recip_toks if r not in actor_toks]
         actor_toks, actors = select_role(actor_toks, self.coref, self.context, self.offset, owner_toks)
-        recip_toks, recipients = select_role(addressee_first([r for r in recip_toks if r not in actor_toks]), self.coref, self.context, self.offset)
+        recip_toks = [r for r in recip_toks if r not in actor_toks]
+        if trig.type not in ("ACCUSE", "REJECT"):  # "complained to the UN over Israeli raids": the accused, not the audience
+            recip_toks = addressee_first(recip_toks)
+        recip_toks, recipients = select_role(recip_toks, self.coref, self.context, self.offset)
         return actors, recipients, actor_toks, recip_toks
 
     def place(self, tok: Token, trig: Trigger, actors: list[Actor], actor_toks: list[Token]) -> Location | None:
