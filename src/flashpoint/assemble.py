@@ -133,8 +133,8 @@ def fill_roles(cands: list[Candidate], salient: list[str], context: ArticleConte
         if c.trig.type == "PROTEST":
             protest_roles(c, cands)
         if c.location and c.location.country:  # "police arrested ... in Conakry", "ethnic Albanians demonstrated in Serbia"
-            for a in c.actors + [r for r in c.recipients if r.sector == "ETH"]:
-                if a.country is None and a.sector in DOMESTIC | {"ETH"}:
+            for a in c.actors + [r for r in c.recipients if r.sector in ("ETH", "CVL")]:  # and the civilians it happens to
+                if a.country is None and a.sector in DOMESTIC | {"ETH", "CVL"}:
                     a.country = c.location.country
         article_country(c.actors + c.recipients, context)
         mine = countries(c.actors)

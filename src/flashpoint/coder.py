@@ -291,8 +291,9 @@ class Coder:
                 if subj and subj[0].pos_ != "VERB" and not participant(subj[0], self.coref) and (lv := light_verb(subj[0])):
                     subj = children(lv, "nsubj")  # "X issued a declaration demanding ...": X demands
             actor_toks += subj + prep_objects(tok, lex.defaults["actor_preps"] | trig.actor_preps)
-            if not trig.objects:
-                recip_toks += children(tok, "dobj", "obj") + (children(tok, "nsubjpass") if passive else [])
+            direct = children(tok, "dobj", "obj") + (children(tok, "nsubjpass") if passive else [])
+            if not trig.objects or not {lemma(o) for o in direct} & trig.objects:
+                recip_toks += direct  # "accused the regime of shelling": the thing named is after "of", the object is who
             recip_preps = lex.defaults["recipient_preps"] | trig.recipient_preps
             recip_toks += prep_objects(tok, recip_preps)
             for o in children(tok, "dobj", "obj") if trig.objects else []:  # "granted asylum to X"

@@ -86,14 +86,11 @@ class ArticleContext:
     def person_before(self, offset: int, title: str | None = None) -> Person | None:
         """The last named person mentioned before a document offset ("he", "she"); with a title
         ("the president" after "President Barack Obama" and "Russian President Vladimir Putin"),
-        the one so titled the article mentions most so far, the latest on a tie."""
+        the first one so titled: the article's protagonist."""
         before = [p for at, p in self.person_mentions if at < offset and (title is None or title in p.titles)]
         if not before:
             return None
-        if title is None:
-            return before[-1]
-        counts = Counter(id(p) for p in before)
-        return max(reversed(before), key=lambda p: counts[id(p)])
+        return before[-1] if title is None else before[0]
 
 
 def name_key(name: str) -> str:
