@@ -103,3 +103,20 @@ def test_no_recipient_from_elsewhere_in_the_article(shared):
     doc = next(read_paths([shared / "seed" / "iran_pakistan_2024-01-17.txt"]))
     for e in next(extract([doc]))[1]:
         assert len(countries(e.recipient)) <= 1, (e.event_type, e.recipient)
+
+
+def test_the_accused_is_the_object_and_the_accusation_follows_of():
+    # PLOVER GSR
+    [accuse] = [e for e in events_of("The Sudanese government has accused Darfur rebels of violating a month-old ceasefire, a member of the Chadian team trying to broker a peace pact has said.") if e.event_type == "ACCUSE"]
+    [gov] = accuse.actor
+    [rebels] = accuse.recipient
+    assert (gov.country, gov.sector) == ("SDN", "GOV")
+    assert (rebels.country, rebels.sector, rebels.text) == ("SDN", "REB", "Darfur rebels")
+
+
+def test_a_definite_role_noun_takes_the_country_its_earlier_mention_gave():
+    text = "Egyptian police arrested three men in Cairo on Monday.\n\nOn Tuesday the police raided a flat in a western suburb."
+    chunks = next(parse([text], load_nlp()))
+    ctx = build(text, chunks)
+    assert ctx.role_before(text.index("the police"), "police") == "EGY"
+    assert ctx.role_before(0, "police") is None  # nothing before the first mention

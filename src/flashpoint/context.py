@@ -11,6 +11,7 @@
   actors.yaml, never from a default.
 - `person_mentions`: where each named person is mentioned (document character offset), for "he",
   "she" and "the president".
+- `role_mentions`: role nouns the text gives a country ("the Syrian regime"), for a later "the regime".
 """
 
 from __future__ import annotations
@@ -65,6 +66,7 @@ class ArticleContext:
     sentences: Counter = field(default_factory=Counter)  # ISO3 -> sentences that mention it
     people: dict[str, Person] = field(default_factory=dict)  # name key (full name and surname) -> chain
     person_mentions: list[tuple[int, Person]] = field(default_factory=list)  # (document offset, person), in text order
+    role_mentions: list[tuple[int, str, str]] = field(default_factory=list)  # (offset, role lemma, ISO3): "the Syrian regime"
 
     @property
     def main_country(self) -> str | None:
@@ -82,6 +84,12 @@ class ArticleContext:
             return self.people[key]
         parts = key.split()
         return self.people.get(parts[-1]) if parts else None
+
+    def role_before(self, offset: int, lemma: str) -> str | None:
+        """The country of the last earlier mention of a role noun that the text gave one ("the
+        Syrian regime" ... "the regime", "Egyptian police" ... "police")."""
+        found = [iso for at, lem, iso in self.role_mentions if at < offset and lem == lemma]
+        return found[-1] if found else None
 
     def person_before(self, offset: int, title: str | None = None) -> Person | None:
         """The last named person mentioned before a document offset ("he", "she"); with a title
@@ -156,6 +164,18 @@ def phrase_country(head: Token, exclude: Span) -> str | None:
     return None
 
 
+def modifier_country(tok: Token) -> str | None:
+    """The country a nationality or country modifier gives a noun: "Syrian regime", "Egypt's police"."""
+    d = load_actor_dictionary()
+    for c in tok.children:
+        if c.dep_ in ("amod", "compound", "poss", "nmod") and c.ent_type_ in ("GPE", "NORP"):
+            ent = next((e for e in tok.doc.ents if e.start <= c.i < e.end), None)
+            e = d.lookup(ent.text) if ent is not None else None
+            if e and e.country and e.kind in COUNTRY_KINDS:
+                return e.country
+    return None
+
+
 def find_dateline(text: str) -> Dateline | None:
     from .places import candidates
 
@@ -194,6 +214,9 @@ def build(text: str, chunks: list[Chunk]) -> ArticleContext:
             weight = LEAD_WEIGHT if first else 1.0
             if sent.text.strip():
                 first = False
+            for tok in sent:
+                if tok.pos_ == "NOUN" and tok.lemma_.lower() in d.roles and (iso := modifier_country(tok)):
+                    ctx.role_mentions.append((chunk.offset + tok.idx, tok.lemma_.lower(), iso))
             named: set[str] = set()
             for ent in sent.ents:
                 if ent.label_ == "PERSON":

@@ -108,9 +108,12 @@ def with_context(tok: Token, actors: list[Actor], ctx: ArticleContext | None, of
         if p is not None:
             return [Actor(tok.text, p.name, p.country, p.sector)]
     if tok.pos_ == "NOUN" and all(c.dep_ == "det" and c.lower_ == "the" for c in tok.children) and any(c.dep_ == "det" for c in tok.children):
-        p = ctx.person_before(offset + tok.idx, title=lem(tok))  # "the president": the last one so titled
+        p = ctx.person_before(offset + tok.idx, title=lem(tok))  # "the president": the one so titled
         if p is not None:
             return [Actor(tok.text, p.name, p.country, p.sector or (actors[0].sector if actors else None))]
+        iso = ctx.role_before(offset + tok.idx, lem(tok))  # "the regime" after "the Syrian regime"
+        if iso is not None:
+            return [Actor(a.text, a.name, a.country or iso, a.sector) for a in actors]
     out = []
     for a in actors:
         if a.country is None:
