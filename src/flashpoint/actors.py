@@ -179,6 +179,7 @@ def resolve_phrase(tok: Token, coref: CorefState | None = None) -> list[Actor]:
         home = [m.entry.country for m in mentions_in(tokens) if m.entry.kind in ("name", "place") and m.entry.country]
         actor.country = home[0] if home else None
     elif pick.entry.kind == "demonym" and tok in pick.tokens:  # "the Albanians of southern Serbia": where they live
-        home = [m.entry.country for m in mentions_in(tokens) if m is not pick and m.entry.kind in ("name", "place") and m.entry.country]
+        where = [t for p in tok.children if p.dep_ == "prep" and p.lower_ in ("of", "in") for t in phrase_tokens(p)]  # not "angry over Russia's support"
+        home = [m.entry.country for m in mentions_in(where) if m is not pick and m.entry.kind in ("name", "place") and m.entry.country]
         actor.country = home[0] if home else actor.country
     return [actor]
