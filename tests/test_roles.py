@@ -120,3 +120,10 @@ def test_a_definite_role_noun_takes_the_country_its_earlier_mention_gave():
     ctx = build(text, chunks)
     assert ctx.role_before(text.index("the police"), "police") == "EGY"
     assert ctx.role_before(0, "police") is None  # nothing before the first mention
+
+
+def test_a_relative_with_no_antecedent_is_still_the_one_arrested():
+    [arrest] = events_of("Her brother was detained in Tehran on Sunday.")
+    assert [(a.sector, a.country) for a in arrest.actor] == [("COP", "IRN")]
+    [brother] = arrest.recipient
+    assert (brother.text, brother.country) == ("Her brother", "IRN")

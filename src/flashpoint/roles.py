@@ -142,10 +142,20 @@ def select(toks: list[Token], coref: CorefState, ctx: ArticleContext | None = No
         seen.add(t.i)
         if not participant(t, coref) and t not in (owners or []):
             continue
-        actors = with_context(t, resolve_phrase(t, coref), ctx, offset)
+        actors = with_context(t, resolve_phrase(t, coref) or unresolved(t), ctx, offset)
         if actors:
             return [t], actors
     return [], []
+
+
+def unresolved(tok: Token) -> list[Actor]:
+    """A participant whose owner is unknown ("his mother" with no antecedent for "his"): the phrase
+    itself, of no country yet."""
+    if tok.pos_ not in ("NOUN", "PROPN"):
+        return []
+    words = sorted(tok.subtree, key=lambda t: t.i)
+    text = tok.doc.text[words[0].idx : words[-1].idx + len(words[-1])]
+    return [Actor(text, tok.text, None, load_actor_dictionary().role_sector([lem(tok)]))]
 
 
 def article_country(actors: list[Actor], ctx: ArticleContext | None) -> None:
