@@ -289,7 +289,7 @@ class Coder:
             elif not subj and tok.dep_ in ("xcomp", "conj", "advcl", "acl"):
                 subj = children(tok.head, "nsubj") or ([tok.head] if tok.head.pos_ in ("NOUN", "PROPN") else [])
                 if subj and subj[0].pos_ != "VERB" and not participant(subj[0], self.coref) and (lv := light_verb(subj[0])):
-                    subj = children(lv, "nsubj")  # "X issued a declaration demanding ...": X demands
+                    subj = children(lv, "nsubj") or (children(lv.head, "nsubj") if lv.dep_ == "conj" else [])  # "X issued (or: stood and gave) a declaration demanding ...": X demands
             actor_toks += subj + prep_objects(tok, lex.defaults["actor_preps"] | trig.actor_preps)
             direct = children(tok, "dobj", "obj") + (children(tok, "nsubjpass") if passive else [])
             if not trig.objects or not {lemma(o) for o in direct} & trig.objects:
