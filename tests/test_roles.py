@@ -127,3 +127,10 @@ def test_a_relative_with_no_antecedent_is_still_the_one_arrested():
     assert [(a.sector, a.country) for a in arrest.actor] == [("COP", "IRN")]
     [brother] = arrest.recipient
     assert (brother.text, brother.country) == ("Her brother", "IRN")
+
+
+def test_a_title_of_a_town_gives_the_person_its_country():
+    text = "Mombasa Governor Hassan Joho said on Monday that the port would reopen."
+    ctx = build(text, next(parse([text], load_nlp())))
+    joho = ctx.person("Joho")
+    assert joho is not None and (joho.name, joho.country, joho.titles) == ("Hassan Joho", "KEN", {"governor"})

@@ -145,8 +145,9 @@ def titles(head: Token, exclude: Span) -> set[str]:
 
 
 def phrase_country(head: Token, exclude: Span) -> str | None:
-    """A country named as a title or modifier in the name's own phrase or an appositive:
-    "Turkish President Erdogan", "Russia's Vladimir Putin", "Erdogan, Turkey's president"."""
+    """A country (or a town's country) named as a title or modifier in the name's own phrase or
+    an appositive: "Turkish President Erdogan", "Russia's Vladimir Putin", "Erdogan, Turkey's
+    president", "Aleppo Mayor Brita Hagi Hasan"."""
     d = load_actor_dictionary()
     skip = {t.i for t in exclude}
     cands: list[Token] = []
@@ -156,11 +157,15 @@ def phrase_country(head: Token, exclude: Span) -> str | None:
         elif c.dep_ == "appos":
             cands.extend(x for x in c.subtree if x.dep_ in ("amod", "poss", "compound", "nmod") or x.i == c.i)
     cands = sorted({t.i: t for t in cands if t.i not in skip}.values(), key=lambda t: t.i)
+    from .actors import entity_entry
+
     for ent in head.doc.ents:
         if any(t.i == ent.start for t in cands) and all(t.i not in skip for t in ent):
             e = d.lookup(ent.text)
             if e and e.country and e.kind in COUNTRY_KINDS:
                 return e.country
+            if e is None and ent.label_ == "GPE" and (p := entity_entry(ent)) is not None and p.country:
+                return p.country  # "Aleppo Mayor Brita Hagi Hasan": the town the title is of
     return None
 
 
