@@ -134,3 +134,9 @@ def test_a_title_of_a_town_gives_the_person_its_country():
     ctx = build(text, next(parse([text], load_nlp())))
     joho = ctx.person("Joho")
     assert joho is not None and (joho.name, joho.country, joho.titles) == ("Hassan Joho", "KEN", {"governor"})
+
+
+def test_whose_home_was_raided_is_the_recipient():
+    [raid] = events_of("The journalist's home in Tehran was raided on Sunday.")
+    assert [(a.sector, a.country) for a in raid.actor] == [("COP", "IRN")]
+    assert [(r.name, r.country) for r in raid.recipient] == [("journalist", "IRN")]

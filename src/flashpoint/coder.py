@@ -332,6 +332,8 @@ class Coder:
                 if not actor_toks and not suffered:
                     owner_toks = [w for w in owners if any(a.country or a.sector for a in resolve_phrase(w, self.coref))]
                     actor_toks += owner_toks
+                elif suffered:
+                    recip_toks += children(o, "poss")  # "the man's house was raided": the man
         if trig.speaker and not actor_toks and (sp := speaker(tok.sent)) is not None:
             actor_toks.append(sp)
         recip_toks = [r for r in recip_toks if r not in actor_toks]
