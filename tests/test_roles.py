@@ -140,3 +140,8 @@ def test_whose_home_was_raided_is_the_recipient():
     [raid] = events_of("The journalist's home in Tehran was raided on Sunday.")
     assert [(a.sector, a.country) for a in raid.actor] == [("COP", "IRN")]
     assert [(r.name, r.country) for r in raid.recipient] == [("journalist", "IRN")]
+
+
+def test_an_attack_on_a_public_place_hits_the_civilians_there():
+    [attack] = [e for e in events_of("A gunman opened fire on a crowded market in Peshawar on Friday.") if e.event_type == "ASSAULT"]
+    assert [(r.name, r.country, r.sector) for r in attack.recipient] == [("civilians", "PAK", "CVL")]

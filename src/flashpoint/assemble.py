@@ -15,7 +15,7 @@ from .facts import casualty_facts
 from .lexicon import goldstein, load_actor_dictionary, load_plover, plover_score
 from .models import Actor, Event, Location, Span, stable_id
 from .places import country_place
-from .roles import article_country, counterpart, event_roles, implicit_agent
+from .roles import article_country, civilian_target, counterpart, event_roles, implicit_agent
 
 VIOLENT = {"ASSAULT", "COERCE", "PROTEST", "MOBILIZE"}
 DOMESTIC = {"COP", "JUD"}  # police and courts act in their own country
@@ -130,6 +130,8 @@ def fill_roles(cands: list[Candidate], salient: list[str], context: ArticleConte
         if (agent := implicit_agent(c, context)) is not None:  # "seven people have been arrested": by the police
             c.actors = [agent]
             c.spans["actor_inferred"] = c.spans["sentence"]
+        if (target := civilian_target(c, context)) is not None:  # "blew up a market": the civilians there
+            c.recipients = [target]
         if c.trig.type == "PROTEST":
             protest_roles(c, cands)
         if c.location and c.location.country:  # "police arrested ... in Conakry", "ethnic Albanians demonstrated in Serbia"

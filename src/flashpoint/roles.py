@@ -184,6 +184,22 @@ def implicit_agent(c, ctx: ArticleContext | None) -> Actor | None:
     return Actor("", rule["name"], country, rule["sector"])
 
 
+def civilian_target(c, ctx: ArticleContext | None) -> Actor | None:
+    """ "tried to blow up a Christmas market": an attack whose object is a public place hits the
+    civilians there, of the country where it happened (participants.yaml `civilian_places`)."""
+    if c.trig.type != "ASSAULT" or c.recipients:
+        return None
+    places = set(load_yaml("participants.yaml")["civilian_places"])
+    tok = c.token
+    objs = [o for o in tok.children if o.dep_ in ("dobj", "nsubjpass")]
+    objs += [o for p in tok.children if p.dep_ == "prep" and p.lower_ in ("on", "at", "in", "into") for o in p.children if o.dep_ == "pobj"]
+    hit = next((o for o in objs if lem(o) in places), None)
+    if hit is None:
+        return None
+    country = (c.location.country if c.location else None) or (ctx.main_country if ctx else None)
+    return Actor(hit.text, "civilians", country, "CVL")
+
+
 def event_roles(members: list) -> tuple[list[Actor], list[Actor]]:
     """The roles of a fused event: the actor phrase of its first mention that names one (a mention
     with a country first), and the recipient of that mention when it has a country, else of the
