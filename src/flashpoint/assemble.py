@@ -116,8 +116,11 @@ def default_date(c: Candidate, dateline: date | None) -> None:
 
 
 def fill_roles(cands: list[Candidate], salient: list[str], context: ArticleContext | None = None) -> None:
-    """Missing actors from a sibling clause of the same sentence; missing recipients from the place
-    of an attack or, for verbal events, the document's main counterpart."""
+    """Missing actors from a verb coordinated with the trigger, or the state body behind an
+    agentless arrest or sentence (roles.implicit_agent); missing recipients from the civilians at
+    an attacked public place, the place of an attack or, for verbal events, the article's other
+    main country (roles.counterpart); countries of role nouns from the event's place, then the
+    article (roles.article_country)."""
     d = load_actor_dictionary()
     for c in cands:
         sentence_country(c)
@@ -152,7 +155,7 @@ def fill_roles(cands: list[Candidate], salient: list[str], context: ArticleConte
         elif c.trig.type == "PROTEST":  # protesters address their own government
             iso = sorted(mine)[0]
         elif c.trig.type in VERBAL | DOMESTIC_TYPES:
-            # the document's main counterpart; with none, the actor's own country (domestic politics)
+            # the article's other main country; with none, the actor's own country (domestic politics)
             other = counterpart(mine, context, c.sentence_countries) if context else next((s for s in salient if s not in mine), None)
             iso = other if other and c.trig.type in VERBAL else (sorted(mine)[0] if not other else None)
         if iso:
