@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 from spacy.tokens import Doc, Span, Token
 
+from .context import person_name
 from .lexicon import Entry, load_actor_dictionary
 from .models import Actor
 from .places import candidates as place_candidates
@@ -100,7 +101,8 @@ def entity_entry(span: Span) -> Entry | None:
     if e:
         return e
     if span.label_ == "PERSON":
-        return Entry(span.text, None, None, "person", "PERSON")
+        name = person_name(span)  # "WASHINGTON Barack Obama" -> "Barack Obama"
+        return d.lookup(name) or Entry(name, None, None, "person", "PERSON")
     if span.label_ in ("GPE", "LOC", "FAC"):
         cands = place_candidates(span.text)
         if cands:
@@ -200,6 +202,7 @@ def resolve_phrase(tok: Token, coref: CorefState | None = None) -> list[Actor]:
         home = [m.entry.country for m in mentions_in(tokens) if m.entry.kind in ("name", "place") and m.entry.country]
         actor.country = home[0] if home else None
     elif pick.entry.kind == "demonym" and tok in pick.tokens:  # "the Albanians of southern Serbia": where they live
-        home = [m.entry.country for m in mentions_in(tokens) if m is not pick and m.entry.kind in ("name", "place") and m.entry.country]
+        where = [t for p in tok.children if p.dep_ == "prep" and p.lower_ in ("of", "in") for t in phrase_tokens(p)]  # not "angry over Russia's support"
+        home = [m.entry.country for m in mentions_in(where) if m is not pick and m.entry.kind in ("name", "place") and m.entry.country]
         actor.country = home[0] if home else actor.country
     return [actor]

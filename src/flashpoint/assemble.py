@@ -10,10 +10,12 @@ from datetime import date, timedelta
 
 from . import acled
 from .coder import SAY_VERBS, VERBAL, Candidate, speaker
+from .context import ArticleContext
 from .facts import casualty_facts
 from .lexicon import goldstein, load_actor_dictionary, load_plover, plover_score
 from .models import Actor, Event, Location, Span, stable_id
 from .places import country_place
+from .roles import article_country, civilian_target, counterpart, event_roles, implicit_agent
 
 VIOLENT = {"ASSAULT", "COERCE", "PROTEST", "MOBILIZE"}
 DOMESTIC = {"COP", "JUD"}  # police and courts act in their own country
@@ -127,9 +129,12 @@ def default_date(c: Candidate, dateline: date | None) -> None:
     c.date, c.date_precision = dateline, "day" if present else "week"
 
 
-def fill_roles(cands: list[Candidate], salient: list[str]) -> None:
-    """Missing actors from a sibling clause of the same sentence; missing recipients from the place
-    of an attack or, for verbal events, the document's main counterpart."""
+def fill_roles(cands: list[Candidate], salient: list[str], context: ArticleContext | None = None) -> None:
+    """Missing actors from a verb coordinated with the trigger, or the state body behind an
+    agentless arrest or sentence (roles.implicit_agent); missing recipients from the civilians at
+    an attacked public place, the place of an attack or, for verbal events, the article's other
+    main country (roles.counterpart); countries of role nouns from the event's place, then the
+    article (roles.article_country)."""
     d = load_actor_dictionary()
     index = same_sentence(cands)
     for c in cands:
@@ -137,15 +142,22 @@ def fill_roles(cands: list[Candidate], salient: list[str]) -> None:
         peers = index[sentence_id(c)]
         if not c.actors:
             sibling = [o for o in peers if o is not c and o.sentence == c.sentence and o.actors and o.trig.type == c.trig.type]
-            sibling = sibling or [o for o in peers if o is not c and o.sentence == c.sentence and o.actors and o.token.dep_ == "conj"]
+            # ... or a verb coordinated with it ("attacked and killed"), not one in a clause about someone else
+            sibling = sibling or [o for o in peers if o is not c and o.sentence == c.sentence and o.actors and coordinated(o.token, c.token)]
             if sibling:
                 c.actors = list(sibling[0].actors)
+        if (agent := implicit_agent(c, context)) is not None:  # "seven people have been arrested": by the police
+            c.actors = [agent]
+            c.spans["actor_inferred"] = c.spans["sentence"]
+        if (target := civilian_target(c, context)) is not None:  # "blew up a market": the civilians there
+            c.recipients = [target]
         if c.trig.type == "PROTEST":
             protest_roles(c, peers)
         if c.location and c.location.country:  # "police arrested ... in Conakry", "ethnic Albanians demonstrated in Serbia"
-            for a in c.actors:
-                if a.country is None and a.sector in DOMESTIC | {"ETH"}:
+            for a in c.actors + [r for r in c.recipients if r.sector in ("ETH", "CVL")]:  # and the civilians it happens to
+                if a.country is None and a.sector in DOMESTIC | {"ETH", "CVL"}:
                     a.country = c.location.country
+        article_country(c.actors + c.recipients, context)
         mine = countries(c.actors)
         if c.recipients and not countries(c.recipients) and c.location and c.location.country not in mine:
             for r in c.recipients:
@@ -154,17 +166,24 @@ def fill_roles(cands: list[Candidate], salient: list[str]) -> None:
             iso = c.location.country
             c.recipients = [Actor(c.location.text, d.country_name(iso) or iso, iso, None)]
         iso = None
-        if countries(c.recipients) or not mine:
-            pass
+        if countries(c.recipients) or not mine or (c.recipients and context is not None and c.trig.type != "PROTEST"):
+            pass  # a named recipient of unknown country is no reason to add another
         elif c.trig.type == "PROTEST":  # protesters address their own government
             iso = sorted(mine)[0]
         elif c.trig.type in VERBAL | DOMESTIC_TYPES:
-            # the document's main counterpart; with none, the actor's own country (domestic politics)
-            other = next((s for s in salient if s not in mine), None)
+            # the article's other main country; with none, the actor's own country (domestic politics)
+            other = counterpart(mine, context, c.sentence_countries) if context else next((s for s in salient if s not in mine), None)
             iso = other if other and c.trig.type in VERBAL else (sorted(mine)[0] if not other else None)
         if iso:
-            c.recipients = [*c.recipients, Actor("", d.country_name(iso) or iso, iso, "GOV")]
+            # the counterpart's or (protests) the own government; at home, the country's people (not the actor itself);
+            # a compound actor ("X and Y agreed") keeps no recipient (build_event drops its own government)
+            home = mine == {iso} and c.trig.type != "PROTEST"
+            c.recipients = [*c.recipients, Actor("", d.country_name(iso) or iso, iso, None if home else "GOV")]
             c.spans["recipient_inferred"] = c.spans["sentence"]
+
+
+def coordinated(a, b) -> bool:
+    return (a.dep_ == "conj" and a.head.i == b.i) or (b.dep_ == "conj" and b.head.i == a.i)
 
 
 def sentence_country(c: Candidate) -> None:
@@ -348,11 +367,10 @@ def build_event(doc_id: str, text: str, g: Group, document: list[Candidate]) -> 
     first = ms[0]
     dated = sorted((m for m in ms if m.date), key=lambda m: PRECISION_RANK[m.date_precision])
     main = dated[0] if dated else first
-    actors = unique([a for m in ms for a in m.actors])
-    if countries(actors):  # "the strikes", "missiles": a role word adds nothing once the actor is known
-        actors = [a for a in actors if a.country]
+    actors, recipients = event_roles(ms)  # one mention's actor and recipient, not the union of all mentions
+    actors = unique(actors)
     # the actor is not its own recipient, but a country's government can be its people's ("students in Indonesia" -> Indonesia)
-    recipients = unique([a for m in ms for a in m.recipients if (a.country, a.name, a.sector) not in {(x.country, x.name, x.sector) for x in actors}])
+    recipients = unique([a for a in recipients if (a.country, a.name, a.sector) not in {(x.country, x.name, x.sector) for x in actors}])
     trig = next((m.trig for m in ms if m.trig.mode), first.trig)
     modes = [trig.mode] if trig.mode else []
     evidence = evidence_spans(text, ms)
@@ -417,13 +435,13 @@ def intentions(cands: list[Candidate]) -> None:
             c.convention = f"{'conditional' if t == 'THREATEN' else was} announcement is {t}"
 
 
-def assemble(doc_id: str, text: str, dateline: date | None, cands: list[Candidate], country_counts: Counter) -> list[Event]:
+def assemble(doc_id: str, text: str, dateline: date | None, cands: list[Candidate], country_counts: Counter, context: ArticleContext | None = None) -> list[Event]:
     intentions(cands)
     resolve_relative(cands)
     for c in cands:
         default_date(c, dateline)
     salient = [c for c, _ in country_counts.most_common()]
-    fill_roles(cands, salient)
+    fill_roles(cands, salient, context)
     # An event needs someone who did it, or someone known it was done to ("X was accused of ...");
     # material events need only a victim or a place ("12 activists were arrested in Minsk").
     kept = [

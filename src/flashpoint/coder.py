@@ -15,11 +15,14 @@ from spacy.tokens import Span, Token
 
 from . import dates as dt
 from .actors import CorefState, mentions_in, resolve_phrase, sentence_of
+from .context import ArticleContext
 from .lexicon import Trigger, load_actor_dictionary, load_plover, load_triggers
 from .models import Actor, Location
 from .modality import cues
 from .modality import modality as classify_modality
 from .nlp import PLACE_NOUNS, Chunk
+from .roles import addressee_first, participant
+from .roles import select as select_role
 from .senses import not_an_event
 
 SAY_VERBS = frozenset(cues()["speech_verbs"])  # data/modality.yaml
@@ -313,8 +316,10 @@ def clause_of(tok: Token, stops: tuple[str, ...] = ("ROOT", "ccomp", "advcl", "c
 class Coder:
     """Turns the parsed chunks of one document into candidates (one per trigger and recipient)."""
 
-    def __init__(self, dateline: date | None):
+    def __init__(self, dateline: date | None, context: ArticleContext | None = None):
         self.dateline = dateline
+        self.context = context
+        self.offset = 0  # document offset of the chunk being coded
         self.coref = CorefState()
         self.country_counts: Counter = Counter()
         self.lead: Location | None = None  # the first place the article names (its dateline or lead)
@@ -323,6 +328,7 @@ class Coder:
         lex = load_triggers()
         actor_toks: list[Token] = []
         recip_toks: list[Token] = []
+        owner_toks: list[Token] = []  # "a Pakistani trade delegation was recalled": the modifier names who acts
         if tok.pos_ in ("VERB", "AUX"):
             passive = bool(children(tok, "nsubjpass", "auxpass"))
             subj = children(tok, "nsubj")
@@ -330,11 +336,12 @@ class Coder:
                 recip_toks.append(tok.head)
             elif not subj and tok.dep_ in ("xcomp", "conj", "advcl", "acl"):
                 subj = children(tok.head, "nsubj") or ([tok.head] if tok.head.pos_ in ("NOUN", "PROPN") else [])
-                if subj and subj[0].pos_ != "VERB" and not resolve_phrase(subj[0], self.coref)[0:1] and (lv := light_verb(subj[0])):
-                    subj = children(lv, "nsubj")  # "X issued a declaration demanding ...": X demands
+                if subj and subj[0].pos_ != "VERB" and not participant(subj[0], self.coref) and (lv := light_verb(subj[0])):
+                    subj = children(lv, "nsubj") or (children(lv.head, "nsubj") if lv.dep_ == "conj" else [])  # "X issued (or: stood and gave) a declaration demanding ...": X demands
             actor_toks += subj + prep_objects(tok, lex.defaults["actor_preps"] | trig.actor_preps)
-            if not trig.objects:
-                recip_toks += children(tok, "dobj", "obj") + (children(tok, "nsubjpass") if passive else [])
+            direct = children(tok, "dobj", "obj") + (children(tok, "nsubjpass") if passive else [])
+            if not trig.objects or not {lemma(o) for o in direct} & trig.objects:
+                recip_toks += direct  # "accused the regime of shelling": the thing named is after "of", the object is who
             recip_preps = lex.defaults["recipient_preps"] | trig.recipient_preps
             recip_toks += prep_objects(tok, recip_preps)
             for o in children(tok, "dobj", "obj") if trig.objects else []:  # "granted asylum to X"
@@ -369,13 +376,20 @@ class Coder:
         if trig.objects:  # the object is a thing (an ambassador, a meeting); its owner acts
             for o in children(tok, *OBJ_DEPS) + prep_objects(tok, {"of"}):
                 owners = children(o, "poss") + [c for c in o.children if c.dep_ in ("amod", "compound")]
-                if not actor_toks:
-                    actor_toks += [w for w in owners if any(a.country or a.sector for a in resolve_phrase(w, self.coref))]
+                suffered = trig.type in ("ASSAULT", "COERCE") and children(tok, "nsubjpass", "auxpass")  # "X's home was searched"
+                if not actor_toks and not suffered:
+                    owner_toks = [w for w in owners if any(a.country or a.sector for a in resolve_phrase(w, self.coref))]
+                    actor_toks += owner_toks
+                elif suffered:
+                    recip_toks += children(o, "poss")  # "the man's house was raided": the man
         if trig.speaker and not actor_toks and (sp := speaker(sentence_of(tok))) is not None:
             actor_toks.append(sp)
         recip_toks = [r for r in recip_toks if r not in actor_toks]
-        actors = [a for t in actor_toks for a in resolve_phrase(t, self.coref)]
-        recipients = [a for t in recip_toks for a in resolve_phrase(t, self.coref)]
+        actor_toks, actors = select_role(actor_toks, self.coref, self.context, self.offset, owner_toks)
+        recip_toks = [r for r in recip_toks if r not in actor_toks]
+        if trig.type not in ("ACCUSE", "REJECT"):  # "complained to the UN over Israeli raids": the accused, not the audience
+            recip_toks = addressee_first(recip_toks)
+        recip_toks, recipients = select_role(recip_toks, self.coref, self.context, self.offset)
         return actors, recipients, actor_toks, recip_toks
 
     def place(self, tok: Token, trig: Trigger, actors: list[Actor], actor_toks: list[Token]) -> Location | None:
@@ -474,6 +488,7 @@ class Coder:
 
     def sentence(self, chunk: Chunk, sent: Span, index_base: int) -> list[Candidate]:
         out: list[Candidate] = []
+        self.offset = chunk.offset
         mentions = mentions_in(list(sent))
         named = frozenset(m.entry.country for m in mentions if m.entry.country)
         self.note_lead(sent)

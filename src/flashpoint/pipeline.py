@@ -12,6 +12,7 @@ from collections.abc import Iterable, Iterator
 
 from .assemble import assemble
 from .coder import Coder
+from .context import build as build_context
 from .eventness import judge as judge_events
 from .modality import dated_background
 from .models import Document, Event
@@ -25,9 +26,11 @@ BATCH_CHARS = 400_000  # `ingest` commits a batch before it grows past this many
 
 
 def code_document(doc: Document, chunks: list[Chunk], judge: bool = True) -> list[Event]:
-    coder = Coder(doc.date)
+    """context -> code -> assemble -> dated history -> the eventness judge (`judge=False` for training it)."""
+    context = build_context(doc.text, chunks)  # once per document: dateline, countries, people
+    coder = Coder(doc.date, context)
     cands = coder.code(chunks)
-    events = dated_background(assemble(doc.id, doc.text, doc.date, cands, coder.country_counts), doc.date)
+    events = dated_background(assemble(doc.id, doc.text, doc.date, cands, coder.country_counts, context), doc.date)
     return judge_events(events, chunks, doc.date) if judge else events
 
 
