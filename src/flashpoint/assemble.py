@@ -446,7 +446,7 @@ def assemble(doc_id: str, text: str, dateline: date | None, cands: list[Candidat
     # material events need only a victim or a place ("12 activists were arrested in Minsk").
     kept = [
         c for c in cands
-        if countries(c.actors) or any(a.name for a in c.actors) or countries(c.recipients)
+        if countries(c.actors) or any(a.name for a in c.actors) or countries(c.recipients) or any(a.name for a in c.recipients)
         or (c.trig.type in VIOLENT and c.modality == "asserted" and (c.recipients or c.location))
     ]
     events = [build_event(doc_id, text, g, cands) for g in fuse(split_recipients(reciprocal(kept)))]

@@ -73,8 +73,9 @@ def participant(tok: Token, coref: CorefState | None = None, depth: int = 0) -> 
         return True
     if depth == 0 and any(c.dep_ in ("compound", "appos", "nmod") and (c.ent_type_ == "PERSON" or role_noun(c)) and participant(c, None, 1) for c in tok.children):
         return True  # "U.N. Secretary-General Ban Ki-moon" parsed with "moon" as its head
-    if depth == 0 and any(c.dep_ in ("amod", "compound", "poss", "nmod") and national(c) for c in tok.children):
-        return True  # "Russian aircraft", "Israeli helicopters and tanks", "Islamic fundamentalists": coded by whose they are
+    if depth == 0 and any(c.dep_ in ("amod", "compound", "poss", "nmod") and (national(c) or c.ent_type_ in NAMED and participant(c, None, 1))
+                          for c in tok.children):
+        return True  # "Russian aircraft", "U.N. helicopters", "Islamic fundamentalists": coded by whose they are
     if (lem(tok) in partitives or tok.pos_ == "NUM" or tok.ent_type_ == "CARDINAL") and depth < 2:
         obj = of_object(tok)
         return obj is not None and participant(obj, coref, depth + 1)

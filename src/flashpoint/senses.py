@@ -37,8 +37,9 @@ def objects(tok: Token) -> set[str]:
 
 def not_an_event(tok: Token) -> bool:
     s = senses()
-    if tok.dep_ in s["descriptive_deps"] and tok.head.pos_ in ("NOUN", "PROPN") and tok.head.i != tok.i and tok.head.lemma_.lower() not in s["event_heads"]:
-        return True
+    if (tok.dep_ in s["descriptive_deps"] and tok.head.pos_ in ("NOUN", "PROPN") and tok.head.i != tok.i
+            and tok.head.lemma_.lower() not in s["event_heads"] and not tok.tag_.startswith("VBD")):
+        return True  # a finite verb parsed as a modifier ("Yeltsin on Saturday hosted Hashimoto") still reports
     in_name = tok.ent_type_ in s["name_entities"] or any(c.dep_ == "compound" and c.pos_ == "PROPN" for c in tok.children)
     if tok.pos_ == "PROPN" and in_name and not tok.is_sent_start:
         return True
