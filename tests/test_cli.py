@@ -181,3 +181,21 @@ def test_the_events_table_is_capped_and_says_how_many_match(tmp_path):
     assert f"2 of {total} events" in r.stdout and f"showing the first 2 of {total}" in r.stderr
     full = run("events", "--db", db)
     assert f"{total} events" in full.stdout and "showing the first" not in full.stderr
+
+
+def test_bench_json_compares_the_full_ingest_with_a_bare_parse_of_the_same_documents():
+    r = run("bench", "--json", "-n", 4)
+    assert r.exit_code == 0, r.output
+    b = json.loads(r.stdout)
+    assert b["documents"] == 4 and b["tokens"] > 0 and b["events"] > 0
+    assert b["ratio_vs_bare_parse"] == pytest.approx(b["docs_per_s"] / b["bare_parse_docs_per_s"], rel=0.02)
+    assert {"tokens_per_s", "peak_rss_mb", "startup_s", "cpu_ratio_vs_bare_parse"} <= set(b)
+    assert set(b["stage_cpu_s"]) == {"parse", "code", "geo", "facts", "store"} and b["stage_cpu_s"]["parse"] > 0
+
+
+def test_bench_corpus_cycles_the_sources_with_distinct_ids():
+    from flashpoint.bench import corpus, source_documents
+
+    n = len(source_documents()) + 3
+    docs = corpus(n)
+    assert len({d.id for d in docs}) == n and docs[-1].text == docs[2].text

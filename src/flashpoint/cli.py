@@ -471,7 +471,7 @@ def train(
 
 @app.command()
 def bench(
-    n: Annotated[int, typer.Option("-n", help="documents (the demo corpus and ../shared's real articles, cycled)", min=1)] = 300,
+    n: Annotated[Optional[int], typer.Option("-n", help="documents (the demo corpus and ../shared's real articles, cycled) [default 300; with --api or --geo only when given]", min=1)] = None,
     as_json: Annotated[bool, typer.Option("--json", help="print one JSON object")] = False,
     workers: Annotated[int, typer.Option(help="ingest worker processes (the bare parse is always one process)", min=1)] = 1,
     scaling: Annotated[bool, typer.Option("--scaling", help="only: CPU us per character of parse and coding for 1k-100k-character articles")] = False,
@@ -491,7 +491,8 @@ def bench(
     report: dict = {}
     if scaling:
         report["scaling"] = b.scaling()
-    else:
+    elif n or not (api or geo):
+        n = n or 300
         report.update(b.run(n, workers))
     if fusion:
         from .eval_fusion import benchmark as fusion_benchmark
@@ -520,7 +521,7 @@ def bench(
         for row in report["scaling"]:
             t.add_row(*(str(row[c]) for c in cols))
         out.print(t)
-    else:
+    elif n:
         t = Table(title=f"flashpoint bench ({n} documents, ingest with {workers} worker(s) vs a bare nlp.pipe parse)")
         t.add_column("measure")
         t.add_column("value", justify="right")
