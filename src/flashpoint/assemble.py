@@ -447,7 +447,7 @@ def assemble(doc_id: str, text: str, dateline: date | None, cands: list[Candidat
     kept = [
         c for c in cands
         if countries(c.actors) or any(a.name for a in c.actors) or countries(c.recipients) or any(a.name for a in c.recipients)
-        or (c.trig.type in VIOLENT and c.modality == "asserted" and (c.recipients or c.location))
+        or (c.trig.type in VIOLENT and c.modality == "asserted" and (c.recipients or c.location or c.nearby))
     ]
     events = [build_event(doc_id, text, g, cands) for g in fuse(split_recipients(reciprocal(kept)))]
     for ev in events:
