@@ -26,7 +26,7 @@ from typing import Any, Callable
 from rich.console import Console
 from rich.table import Table
 
-from .evaluate import prf, read_jsonl
+from .evaluate import read_jsonl
 from .places import km
 
 # Sentence ends: . ! ? (optionally closed by a quote or bracket) before white space, and line breaks.
@@ -282,5 +282,3 @@ def write_errors(rep: RealNewsReport, path: Path) -> int:
             f.write(json.dumps(e.to_dict(), ensure_ascii=False) + "\n")
     return len(rep.errors)
 
-
-__all__ = ["run", "show", "score", "write_errors", "prf"]
