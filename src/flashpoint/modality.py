@@ -58,6 +58,11 @@ def modality(tok: Token, negation_is_trigger: bool = False, year: int | None = N
     return "asserted"
 
 
+@lru_cache(maxsize=1)
+def historical_days() -> int:
+    return int(load_yaml("modality.yaml")["historical_days"])
+
+
 def latest_day(iso: str, precision: str) -> date:
     """The last day a date of this precision may stand for ("last month" may be its 31st)."""
     d = date.fromisoformat(iso)
@@ -70,7 +75,7 @@ def latest_day(iso: str, precision: str) -> date:
 
 def dated_background(events: list[Event], dateline: date | None) -> list[Event]:
     """An asserted event that the text dates well before the dateline is reported history."""
-    days = load_yaml("modality.yaml")["historical_days"]
+    days = historical_days()
     for ev in events:
         if dateline and ev.date and ev.date_text and ev.modality == "asserted" and (dateline - latest_day(ev.date, ev.date_precision)).days >= days:
             ev.modality = "historical"

@@ -32,8 +32,14 @@ NAMED = {"PERSON", "ORG", "NORP", "GPE"}
 
 
 @lru_cache(maxsize=1)
-def participant_words() -> tuple[frozenset[str], frozenset[str]]:
+def participants_data() -> dict:
     data = load_yaml("participants.yaml")
+    return {**data, "civilian_places": frozenset(data["civilian_places"])}
+
+
+@lru_cache(maxsize=1)
+def participant_words() -> tuple[frozenset[str], frozenset[str]]:
+    data = participants_data()
     return frozenset(data["people"]), frozenset(data["partitives"])
 
 
@@ -178,7 +184,7 @@ def implicit_agent(c, ctx: ArticleContext | None) -> Actor | None:
     """The state body behind an agentless passive of coercion (participants.yaml `implicit_agents`)."""
     if c.actors or not passive(c.token) or any(ch.dep_ == "agent" for ch in c.token.children):
         return None
-    rule = next((r for r in load_yaml("participants.yaml")["implicit_agents"] if r["type"] == c.trig.type and c.trig.mode in r["modes"]), None)
+    rule = next((r for r in participants_data()["implicit_agents"] if r["type"] == c.trig.type and c.trig.mode in r["modes"]), None)
     if rule is None:
         return None
     country = (c.location.country if c.location else None) or next((r.country for r in c.recipients if r.country), None) or (ctx.main_country if ctx else None)
@@ -190,7 +196,7 @@ def civilian_target(c, ctx: ArticleContext | None) -> Actor | None:
     civilians there, of the country where it happened (participants.yaml `civilian_places`)."""
     if c.trig.type != "ASSAULT" or c.recipients:
         return None
-    places = set(load_yaml("participants.yaml")["civilian_places"])
+    places = participants_data()["civilian_places"]
     tok = c.token
     objs = [o for o in tok.children if o.dep_ in ("dobj", "nsubjpass")]
     objs += [o for p in tok.children if p.dep_ == "prep" and p.lower_ in ("on", "at", "in", "into") for o in p.children if o.dep_ == "pobj"]
