@@ -236,8 +236,7 @@ def events(
     try:
         with Store(db, read_only=True) as store:
             filters = (date_from, date_to, country, event_type, actor, modality)
-            query = store.query_fused if fused else store.query_events
-            records = query(*filters, limit or TABLE_ROWS if table else limit)
+            records = store.query_events(*filters, limit or TABLE_ROWS if table else limit, fused=fused)
             total = store.count_events(*filters, fused=fused) if table else len(records)
     except StoreError as e:
         fail(str(e))

@@ -8,8 +8,10 @@ sentence, the actor and the recipient, so every coded event can be checked again
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import date
+from functools import wraps
 
 from spacy.tokens import Span, Token
 
@@ -73,9 +75,18 @@ class Candidate:
         return self.offset + tokens[0].idx, self.offset + tokens[-1].idx + len(tokens[-1])
 
 
-def token_cache(name: str, tok: Token) -> dict:
-    """A per-chunk memo for what is computed from a token's parse alone."""
-    return tok.doc.user_data.setdefault(name, {})
+def per_token(fn: Callable[[Token], set[str]]) -> Callable[[Token], frozenset[str]]:
+    """Memoised per chunk (in the Doc's user_data): what is computed from a token's parse alone."""
+    key = f"flashpoint_{fn.__name__}"
+
+    @wraps(fn)
+    def memo(tok: Token) -> frozenset[str]:
+        seen = tok.doc.user_data.setdefault(key, {})
+        if tok.i not in seen:
+            seen[tok.i] = frozenset(fn(tok))
+        return seen[tok.i]
+
+    return memo
 
 
 def lemma(t: Token) -> str:
@@ -106,15 +117,9 @@ def light_verb(tok: Token) -> Token | None:
     return None
 
 
-def obj_lemmas(tok: Token) -> frozenset[str]:
+@per_token
+def obj_lemmas(tok: Token) -> set[str]:
     """Lemmas of what the trigger acts on (including compounds such as "trade delegation")."""
-    memo = token_cache("flashpoint_obj_lemmas", tok)
-    if tok.i not in memo:
-        memo[tok.i] = frozenset(_obj_lemmas(tok))
-    return memo[tok.i]
-
-
-def _obj_lemmas(tok: Token) -> set[str]:
     objs = children(tok, *OBJ_DEPS) + prep_objects(tok, {"of", "from"}) if tok.pos_ != "NOUN" else prep_objects(tok, {"of"})
     for x in children(tok, "xcomp", "ccomp"):
         objs += children(x, "nsubj", "dobj")
@@ -129,14 +134,8 @@ def _obj_lemmas(tok: Token) -> set[str]:
     return out
 
 
-def subject_lemmas(tok: Token) -> frozenset[str]:
-    memo = token_cache("flashpoint_subject_lemmas", tok)
-    if tok.i not in memo:
-        memo[tok.i] = frozenset(_subject_lemmas(tok))
-    return memo[tok.i]
-
-
-def _subject_lemmas(tok: Token) -> set[str]:
+@per_token
+def subject_lemmas(tok: Token) -> set[str]:
     subs = children(tok, "nsubj", "nsubjpass")
     if not subs and tok.dep_ == "conj":
         subs = children(tok.head, "nsubj", "nsubjpass")
@@ -179,14 +178,10 @@ def matches(trig: Trigger, tok: Token) -> bool:
     return True
 
 
-def near_lemmas(tok: Token) -> frozenset[str]:
+@per_token
+def near_lemmas(tok: Token) -> set[str]:
     """Lemmas around a token that complete a multiword entry ("carry out", "phone call")."""
-    memo = token_cache("flashpoint_near_lemmas", tok)
-    if tok.i not in memo:
-        memo[tok.i] = frozenset(
-            {lemma(c) for c in tok.children} | {lemma(tok.head)} | {lemma(c) for c in tok.head.children if c.dep_ in ("prt", "compound", "dobj")}
-        )
-    return memo[tok.i]
+    return {lemma(c) for c in tok.children} | {lemma(tok.head)} | {lemma(c) for c in tok.head.children if c.dep_ in ("prt", "compound", "dobj")}
 
 
 def find_triggers(sent: Span) -> list[tuple[Token, Trigger]]:

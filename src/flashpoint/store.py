@@ -293,26 +293,6 @@ class Store:
             raise StoreError(f"{self.path}: cannot write the fused events (the reports are kept; the next ingest fuses them): {e}") from None
         return len(fused_rows)
 
-    def query_fused(
-        self,
-        date_from: str | None = None,
-        date_to: str | None = None,
-        country: str | None = None,
-        event_type: str | None = None,
-        actor: str | None = None,
-        modality: str | None = None,
-        limit: int | None = None,
-    ) -> list[dict[str, Any]]:
-        """Fused event records (one per real event, with its `reports`) matching every filter."""
-        where, args = event_filters(date_from, date_to, country, actor, event_type, modality, fused=True)
-        sql = "SELECT e.record FROM fused_events e"
-        if where:
-            sql += " WHERE " + " AND ".join(where)
-        sql += " ORDER BY e.date NULLS LAST, e.event_id"
-        if limit:
-            sql += f" LIMIT {int(limit)}"
-        return [json.loads(rec) for (rec,) in self.con.execute(sql, args).fetchall()]
-
     # ------------------------------------------------------------------ reading
     def query_events(
         self,
@@ -323,10 +303,14 @@ class Store:
         actor: str | None = None,
         modality: str | None = None,
         limit: int | None = None,
+        fused: bool = False,
     ) -> list[dict[str, Any]]:
-        """Contract event records matching every filter given (country: actor, recipient or place)."""
-        where, args = event_filters(date_from, date_to, country, actor, event_type, modality)
-        sql = "SELECT e.record, d.title, d.source, d.url FROM events e JOIN documents d USING (doc_id)"
+        """Contract event records matching every filter given (country: actor, recipient or place),
+        each with its `source_document`; with `fused`, the fused records (one per real event, with
+        their `reports`)."""
+        where, args = event_filters(date_from, date_to, country, actor, event_type, modality, fused=fused)
+        sql = ("SELECT e.record, NULL, NULL, NULL FROM fused_events e" if fused else
+               "SELECT e.record, d.title, d.source, d.url FROM events e JOIN documents d USING (doc_id)")
         if where:
             sql += " WHERE " + " AND ".join(where)
         sql += " ORDER BY e.date NULLS LAST, e.event_id"
@@ -335,7 +319,8 @@ class Store:
         out = []
         for rec, title, source, url in self.con.execute(sql, args).fetchall():
             r = json.loads(rec)
-            r["source_document"] = {"title": title, "source": source, "url": url}
+            if not fused:
+                r["source_document"] = {"title": title, "source": source, "url": url}
             out.append(r)
         return out
 
@@ -349,7 +334,7 @@ class Store:
         modality: str | None = None,
         fused: bool = False,
     ) -> int:
-        """How many events (or fused events) match the filters of `query_events` (`query_fused`)."""
+        """How many events (or fused events) match the filters of `query_events`."""
         where, args = event_filters(date_from, date_to, country, actor, event_type, modality, fused=fused)
         sql = f"SELECT count(*) FROM {'fused_events' if fused else 'events'} e" + (" WHERE " + " AND ".join(where) if where else "")
         return self.con.execute(sql, args).fetchone()[0]
