@@ -60,17 +60,6 @@ def build_demo_store(base: Path) -> Path:
     return db
 
 
-@pytest.fixture(scope="session")
-def demo_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return build_demo_store(tmp_path_factory.getbasetemp() / "flashpoint-demo-store")
-
-
-@pytest.fixture(scope="module")
-def client(demo_db: Path) -> Iterator[TestClient]:
-    with TestClient(api.create_app(demo_db)) as c:
-        yield c
-
-
 @pytest.fixture(scope="module")
 def live(demo_db: Path) -> Iterator[str]:
     # read-only: the other tests of the module read the same store in this process

@@ -12,7 +12,6 @@ import io
 import json
 from datetime import date
 
-import duckdb
 from typer.testing import CliRunner
 
 from flashpoint import cli, dates, export
@@ -20,6 +19,7 @@ from flashpoint.models import Actor, Document, Event, Location, ReadIssue, Span,
 from flashpoint.pipeline import PART_CHARS, batched, extract
 from flashpoint.readers import read_paths
 from flashpoint.store import Store
+from tests.conftest import db_rows as rows
 
 runner = CliRunner()
 DEEP = "[" * 200_000 + "]" * 200_000
@@ -33,14 +33,6 @@ def run(*args, **kw):
 def split(items):
     items = list(items)
     return [i for i in items if isinstance(i, Document)], [i for i in items if isinstance(i, ReadIssue)]
-
-
-def rows(db, sql):
-    con = duckdb.connect(str(db), read_only=True)
-    try:
-        return con.execute(sql).fetchall()
-    finally:
-        con.close()
 
 
 def record(i: str, text: str = "Pakistan has recalled its ambassador from Iran.", **kw) -> str:

@@ -3,12 +3,12 @@
 import csv
 import json
 
-import duckdb
 import pyarrow.parquet as pq
 import pytest
 from typer.testing import CliRunner
 
 from flashpoint import cli, pipeline
+from tests.conftest import db_rows as table
 
 runner = CliRunner()
 
@@ -38,14 +38,6 @@ def corpus(tmp_path, bad: bool = False):
 
 def run(*args, **kw):
     return runner.invoke(cli.app, [str(a) for a in args], **kw)
-
-
-def table(db, sql):
-    con = duckdb.connect(str(db), read_only=True)
-    try:
-        return con.execute(sql).fetchall()
-    finally:
-        con.close()
 
 
 def test_extract_prints_contract_records(tmp_path):

@@ -17,6 +17,7 @@ from typer.testing import CliRunner
 from flashpoint import cli
 from flashpoint.dyads import build
 from flashpoint.fusion import Fuser, Report, cluster, fused_record, score
+from tests.conftest import db_rows as rows
 
 runner = CliRunner()
 
@@ -46,14 +47,6 @@ def fused(db):
     con = duckdb.connect(str(db), read_only=True)
     try:
         return [json.loads(r) for (r,) in con.execute("SELECT record FROM fused_events ORDER BY event_id").fetchall()]
-    finally:
-        con.close()
-
-
-def rows(db, sql):
-    con = duckdb.connect(str(db), read_only=True)
-    try:
-        return con.execute(sql).fetchall()
     finally:
         con.close()
 

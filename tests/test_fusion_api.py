@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterator
 
 import pytest
 
@@ -12,14 +11,6 @@ pytest.importorskip("fastapi")
 from fastapi.testclient import TestClient
 
 from flashpoint import api
-from tests.test_api import build_demo_store
-
-
-@pytest.fixture(scope="module")
-def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
-    db = build_demo_store(tmp_path_factory.getbasetemp() / "flashpoint-demo-store")
-    with TestClient(api.create_app(db)) as c:
-        yield c
 
 
 def test_events_fused(client: TestClient) -> None:

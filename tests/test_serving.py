@@ -14,7 +14,6 @@ import threading
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
 from email.message import Message
 from pathlib import Path
 
@@ -27,18 +26,7 @@ from typer.testing import CliRunner
 from flashpoint import api, handoff
 from flashpoint.cli import app as cli
 from flashpoint.store import Store
-from tests.test_api import build_demo_store, raw_get
-
-
-@pytest.fixture(scope="session")
-def demo_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return build_demo_store(tmp_path_factory.getbasetemp() / "flashpoint-demo-store")
-
-
-@pytest.fixture(scope="module")
-def client(demo_db: Path) -> Iterator[TestClient]:
-    with TestClient(api.create_app(demo_db)) as c:
-        yield c
+from tests.test_api import raw_get
 
 
 @pytest.fixture()

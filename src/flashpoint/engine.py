@@ -101,6 +101,28 @@ class IngestResult:
     unchanged: int = 0  # documents already stored as they are
 
 
+def unstored(batches: Iterable[list[Document]], pending: Callable[[list[Document]], list[Document]], res: IngestResult,
+             progress: Callable[[int], None] | None) -> Iterator[list[Document]]:
+    """Each batch's documents not yet stored as they are; the others are counted and reported done."""
+    for b in batches:
+        todo = pending(b)
+        res.unchanged += len(b) - len(todo)
+        if progress and len(todo) < len(b):
+            progress(len(b) - len(todo))
+        if todo:
+            yield todo
+
+
+def commit(store: Store, coded: Coded, coder_version: str, res: IngestResult, progress: Callable[[int], None] | None) -> None:
+    """One transaction of coded documents, then their fusion with the other articles' reports."""
+    with stage("store"):
+        res.events += store.write(coded, coder_version)
+        store.fuse()
+    res.coded += len(coded)
+    if progress:
+        progress(len(coded))
+
+
 def ingest(
     store: Store,
     docs: Iterable[Document],
@@ -119,23 +141,9 @@ def ingest(
     from .pipeline import BATCH_CHARS, batched
 
     res = result or IngestResult()
-
-    def todo() -> Iterator[list[Document]]:
-        for b in batched(docs, batch, BATCH_CHARS):
-            pending = store.pending(b, coder_version)
-            res.unchanged += len(b) - len(pending)
-            if progress and len(pending) < len(b):
-                progress(len(b) - len(pending))
-            if pending:
-                yield pending
-
-    for coded in code_batches(todo(), workers):
-        with stage("store"):
-            res.events += store.write(coded, coder_version)
-            store.fuse()
-        res.coded += len(coded)
-        if progress:
-            progress(len(coded))
+    todo = unstored(batched(docs, batch, BATCH_CHARS), lambda b: store.pending(b, coder_version), res, progress)  # the current store
+    for coded in code_batches(todo, workers):
+        commit(store, coded, coder_version, res, progress)
         if handover:
             store = handover(store)
     return res
@@ -236,11 +244,7 @@ def ray_ingest(
         seq = 0
         for wave_no, wave in enumerate(batched(docs, RAY_WAVE)):
             todo: list[tuple[int, Document]] = []
-            for b in batched(wave, batch):
-                pending = store.pending(b, coder_version)
-                res.unchanged += len(b) - len(pending)
-                if progress and len(pending) < len(b):
-                    progress(len(b) - len(pending))
+            for pending in unstored(batched(wave, batch), lambda b: store.pending(b, coder_version), res, progress):
                 todo += [(seq + i, d) for i, d in enumerate(pending)]
                 seq += len(pending)
             if not todo:
@@ -249,12 +253,7 @@ def ray_ingest(
                 out = os.path.join(parquet, f"wave={wave_no:05d}") if parquet else tmp
                 ray_code(todo, out, workers, batch)
                 for coded in read_coded(out, batch):
-                    with stage("store"):
-                        res.events += store.write(coded, coder_version)
-                        store.fuse()
-                    res.coded += len(coded)
-                    if progress:
-                        progress(len(coded))
+                    commit(store, coded, coder_version, res, progress)
     finally:
         if started:
             ray.shutdown()
