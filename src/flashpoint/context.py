@@ -124,7 +124,7 @@ def person_name(span: Span) -> str:
         out.pop()
     if not out:
         return span.text
-    return span.doc.text[out[0].idx : out[-1].idx + len(out[-1])]
+    return span.doc[out[0].i : out[-1].i + 1].text  # not doc.text: that rebuilds the whole chunk
 
 
 def noun_phrase_head(tok: Token) -> Token:

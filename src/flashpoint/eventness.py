@@ -69,7 +69,7 @@ def width(chunks: list[Chunk]) -> int:
 
 def token_at(chunks: list[Chunk], start: int) -> Token | None:
     for c in chunks:
-        if c.offset <= start < c.offset + len(c.doc.text):
+        if len(c.doc) and c.offset <= start < c.offset + c.doc[-1].idx + len(c.doc[-1].text_with_ws):
             span = c.doc.char_span(start - c.offset, start - c.offset + 1, alignment_mode="expand")
             return span[0] if span is not None and len(span) else None
     return None

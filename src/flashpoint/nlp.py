@@ -15,6 +15,7 @@ from functools import lru_cache
 
 import spacy
 from spacy.language import Language
+from spacy.attrs import LEMMA, MORPH, ORTH, POS
 from spacy.tokens import Doc, Span
 
 from .lexicon import load_actor_dictionary, norm
@@ -63,7 +64,50 @@ def load_nlp(model: str | None = None) -> Language:
         ruler.add_patterns(load_actor_dictionary().ruler_patterns())
     nlp.add_pipe("gazetteer_places", after="ner")
     nlp.add_pipe("paragraph_breaks", before="parser")
+    if "lemmatizer" in nlp.pipe_names and getattr(nlp.get_pipe("lemmatizer"), "mode", None) == "rule":
+        nlp.add_pipe("memo_lemmatizer", after="lemmatizer")
+        nlp.remove_pipe("lemmatizer")
     return nlp
+
+
+class MemoLemmatizer:
+    """The model's rule lemmatizer, with every (form, POS, morphology) -> lemma remembered: the same
+    lemmas, read from a numpy array per document instead of a Python call per token (spaCy's own
+    cache leaves out base forms and still builds a Token for each word). Its word lists (lemma_index,
+    tens of thousands of words per part of speech, only ever tested with `in`) become sets."""
+
+    LIMIT = 500_000  # remembered keys before the memo starts afresh: memory stays bounded
+
+    def __init__(self, inner) -> None:
+        self.inner = inner
+        self.memo: dict[tuple[int, int, int], int] = {}
+        index = inner.lookups.get_table("lemma_index", {})
+        for pos in list(index.keys()):
+            index[pos] = frozenset(index[pos])
+
+    def __call__(self, doc: Doc) -> Doc:
+        if not len(doc):
+            return doc
+        rows = doc.to_array([ORTH, POS, MORPH, LEMMA])
+        lemmas = rows[:, 3].copy()
+        if len(self.memo) > self.LIMIT:
+            self.memo.clear()
+        keep = not self.inner.overwrite
+        for i, (orth, pos, morph, lemma) in enumerate(rows.tolist()):
+            if lemma and keep:
+                continue  # set by the attribute ruler ("n't" -> "not")
+            key = (orth, pos, morph)
+            found = self.memo.get(key)
+            if found is None:
+                found = self.memo[key] = doc.vocab.strings.add(self.inner.lemmatize(doc[i])[0])
+            lemmas[i] = found
+        doc.from_array([LEMMA], lemmas)
+        return doc
+
+
+@Language.factory("memo_lemmatizer")
+def make_memo_lemmatizer(nlp: Language, name: str) -> MemoLemmatizer:
+    return MemoLemmatizer(nlp.get_pipe("lemmatizer"))
 
 
 @Language.component("paragraph_breaks")

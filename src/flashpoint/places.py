@@ -404,6 +404,12 @@ def _strip_generic(key: str) -> tuple[str, str | None] | None:
     return None
 
 
+def similar(sm: difflib.SequenceMatcher, a: str, least: float = 0.75) -> bool:
+    """ratio(a, seq2) >= least, trying difflib's cheap upper bounds first (same answer)."""
+    sm.set_seq1(a)
+    return sm.real_quick_ratio() >= least and sm.quick_ratio() >= least and sm.ratio() >= least
+
+
 @lru_cache(maxsize=65536)
 def lookup(text: str) -> Match:
     """Gazetteer entries for a toponym: exact name, then without a generic noun, then by the
@@ -430,7 +436,8 @@ def lookup(text: str) -> Match:
     v = variant_key(key)
     if len(key) >= 4 and len(v) >= 3:
         alts = [a for a in _index()["variants"].get(v, ())[:200] if abs(len(a) - len(key)) <= 3]
-        alts = [a for a in alts if difflib.SequenceMatcher(None, a, key).ratio() >= 0.75]
+        sm = difflib.SequenceMatcher(None, "", key)  # key is seq2: difflib caches what it learns of it
+        alts = [a for a in alts if similar(sm, a)]
         if alts:
             ps2 = sorted({p for a in alts for p in names[a]}, key=lambda p: -importance(p))
             return Match(tuple(ps2), "variant", None, alts[0])

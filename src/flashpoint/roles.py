@@ -161,7 +161,7 @@ def unresolved(tok: Token) -> list[Actor]:
     if tok.pos_ not in ("NOUN", "PROPN"):
         return []
     words = sorted(tok.subtree, key=lambda t: t.i)
-    text = tok.doc.text[words[0].idx : words[-1].idx + len(words[-1])]
+    text = tok.doc[words[0].i : words[-1].i + 1].text
     return [Actor(text, tok.text, None, load_actor_dictionary().role_sector([lem(tok)]))]
 
 

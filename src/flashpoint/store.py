@@ -281,9 +281,8 @@ class Store:
             self.con.execute("DELETE FROM fused_links WHERE component IN (SELECT unnest(?)) OR event_id IN (SELECT unnest(?))",
                              [sorted(touched), [r.event_id for r in new]])
             self.con.execute("DELETE FROM fused_stale")
-            for table, rows in (("fused_events", fused_rows), ("fused_links", link_rows)):
-                if rows:
-                    self.con.executemany(f"INSERT INTO {table} VALUES ({','.join('?' * len(rows[0]))})", rows)
+            self.insert("fused_events", fused_rows)
+            self.insert("fused_links", link_rows)
             self.con.execute("COMMIT")
         except (duckdb.Error, OSError) as e:
             try:
@@ -422,12 +421,16 @@ def merged(spans: Iterable[tuple[int, int] | None]) -> list[tuple[int, int]]:
     return out
 
 
+def as_date(v: str | date | None) -> date | None:
+    return date.fromisoformat(v) if isinstance(v, str) else v
+
+
 def fused_row(r: dict[str, Any], component: str) -> tuple:
     loc, fat = r.get("location") or {}, r.get("fatalities") or {}
     return (
-        r["event_id"], component, r["event_type"], r.get("date"), r.get("date_precision"), loc.get("country"),
+        r["event_id"], component, r["event_type"], as_date(r.get("date")), r.get("date_precision"), loc.get("country"),
         loc.get("lat"), loc.get("lon"), fat.get("best"), fat.get("low"), fat.get("high"), r.get("contested"),
-        r.get("modality"), r.get("goldstein"), r["n_reports"], r["n_sources"], r.get("first_reported"),
+        r.get("modality"), r.get("goldstein"), r["n_reports"], r["n_sources"], as_date(r.get("first_reported")),
         sorted({a["country"] for a in r.get("actor") or [] if a.get("country")}),
         sorted({a["country"] for a in r.get("recipient") or [] if a.get("country")}),
         json.dumps(r, ensure_ascii=False),
@@ -439,7 +442,7 @@ def event_row(e: Event) -> tuple:
     return (
         e.event_id, e.doc_id, e.event_type, e.mode, e.context, e.cameo, e.goldstein, e.plover_score,
         e.acled["event_type"] if e.acled else None, e.acled["sub_event_type"] if e.acled else None,
-        date.fromisoformat(e.date) if e.date else None, e.date_precision, e.date_text,
+        as_date(e.date or None), e.date_precision, e.date_text,
         loc.name if loc else None, loc.country if loc else None, loc.admin1 if loc else None,
         loc.admin2 if loc else None, loc.lat if loc else None, loc.lon if loc else None,
         loc.geonameid if loc else None, loc.precision if loc else None,
