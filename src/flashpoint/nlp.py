@@ -15,7 +15,8 @@ from functools import lru_cache
 
 import spacy
 from spacy.language import Language
-from spacy.attrs import LEMMA, MORPH, ORTH, POS
+import numpy
+from spacy.attrs import DEP, IS_SPACE, LEMMA, LOWER, MORPH, ORTH, POS, TAG
 from spacy.tokens import Doc, Span
 
 from .lexicon import load_actor_dictionary, norm
@@ -64,6 +65,9 @@ def load_nlp(model: str | None = None) -> Language:
         ruler.add_patterns(load_actor_dictionary().ruler_patterns())
     nlp.add_pipe("gazetteer_places", after="ner")
     nlp.add_pipe("paragraph_breaks", before="parser")
+    if "attribute_ruler" in nlp.pipe_names and MemoAttributeRuler.memoisable(nlp.get_pipe("attribute_ruler")):
+        nlp.add_pipe("memo_attribute_ruler", after="attribute_ruler")
+        nlp.remove_pipe("attribute_ruler")
     if "lemmatizer" in nlp.pipe_names and getattr(nlp.get_pipe("lemmatizer"), "mode", None) == "rule":
         nlp.add_pipe("memo_lemmatizer", after="lemmatizer")
         nlp.remove_pipe("lemmatizer")
@@ -103,6 +107,109 @@ class MemoLemmatizer:
             lemmas[i] = found
         doc.from_array([LEMMA], lemmas)
         return doc
+
+
+class MemoAttributeRuler:
+    """The model's attribute ruler (tag -> POS and morphology, "n't" -> "not" ...) without its Matcher:
+    the same attributes, worked out once per token key and remembered.
+
+    Its patterns test only LOWER, TAG, DEP and IS_SPACE of one or two tokens, so what it sets on a
+    token is fixed by the token's tag, dependency and space flag, its lower-case form when a
+    pattern names that form, and, for a form a two-token pattern names, the same of its two
+    neighbours. `memoisable` checks that a model's patterns are of that kind (else the real ruler runs)."""
+
+    TESTED = ("LOWER", "TAG", "DEP", "IS_SPACE")
+    SET = (POS, MORPH, LEMMA)
+    LIMIT = 200_000
+
+    def __init__(self, inner) -> None:
+        self.memo: dict[tuple, tuple[int | None, ...]] = {}
+        # (order, pattern tokens, index of the token that gets the attributes, its attributes)
+        rules = [(n, pattern, index % len(pattern), attrs)
+                 for n, (p, attrs, index) in enumerate(zip(inner.patterns, inner.attrs, inner.indices)) for pattern in p["patterns"]]
+        self.named, self.paired = self.forms(r[1] for r in rules), self.forms(r[1] for r in rules if len(r[1]) > 1)
+        self.by_tag: dict[str | None, list] = {None: []}  # the rules a token of this tag can meet (None: any tag)
+        for rule in rules:
+            want = rule[1][rule[2]].get("TAG")
+            tags = [want] if isinstance(want, str) else want.get("IN") if isinstance(want, dict) and "IN" in want else [None]
+            for tag in tags:
+                self.by_tag.setdefault(tag, []).append(rule)
+
+    @staticmethod
+    def forms(patterns) -> tuple[set[str], list[re.Pattern]]:
+        names: set[str] = set()
+        regexes: list[re.Pattern] = []
+        for pattern in patterns:
+            for tok in pattern:
+                lower = tok.get("LOWER")
+                if isinstance(lower, str):
+                    names.add(lower)
+                elif isinstance(lower, dict):
+                    names.update(lower.get("IN", ()))
+                    if "REGEX" in lower:
+                        regexes.append(re.compile(lower["REGEX"]))
+        return names, regexes
+
+    @classmethod
+    def memoisable(cls, ruler) -> bool:
+        def simple(attr: str, v) -> bool:
+            ops = {"IN", "REGEX"} if attr == "LOWER" else {"IN", "NOT_IN", "REGEX"}
+            return isinstance(v, (str, bool)) or isinstance(v, dict) and set(v) <= ops
+
+        return len(ruler.patterns) == len(ruler.attrs) and all(
+            set(tok) <= set(cls.TESTED) and all(simple(a, v) for a, v in tok.items())
+            for p in ruler.patterns for pattern in p["patterns"] for tok in pattern) and all(
+            "LOWER" in pattern[p["index"]] for p in ruler.patterns for pattern in p["patterns"] if len(pattern) > 1)  # the key's neighbours
+
+    @staticmethod
+    def form(lower: str, forms: tuple[set[str], list[re.Pattern]]) -> str | None:
+        names, regexes = forms
+        return lower if lower in names or any(r.search(lower) for r in regexes) else None
+
+    @staticmethod
+    def fits(want, have) -> bool:
+        if isinstance(want, dict):
+            return have is not None and ("IN" not in want or have in want["IN"]) and have not in want.get("NOT_IN", ()) and (
+                "REGEX" not in want or bool(re.search(want["REGEX"], have)))
+        return want == have
+
+    def outcome(self, key: tuple, strings) -> tuple[int | None, ...]:
+        """What the ruler sets on a token of this key: (POS, MORPH, LEMMA), None where it sets nothing."""
+        own, prev, nxt = key if isinstance(key[0], tuple) else (key, None, None)
+        decoded = [None if t is None else dict(zip(self.TESTED, (t[0], strings[t[1]], strings[t[2]], bool(t[3])))) for t in (prev, own, nxt)]
+        out: dict[int, int] = {}
+        for _, pattern, index, attrs in sorted(self.by_tag.get(strings[own[1]], []) + self.by_tag[None], key=lambda r: r[0]):
+            window = decoded[1 - index : 1 - index + len(pattern)]
+            if len(window) == len(pattern) and all(
+                t is not None and all(self.fits(want, t[attr]) for attr, want in tok.items()) for tok, t in zip(pattern, window)
+            ):
+                out.update(attrs)
+        return tuple(out.get(a) for a in self.SET)
+
+    def __call__(self, doc: Doc) -> Doc:
+        if not len(doc):
+            return doc
+        strings = doc.vocab.strings
+        rows = doc.to_array([LOWER, TAG, DEP, IS_SPACE]).tolist()
+        own = [(self.form(strings[lower], self.named), tag, dep, space) for lower, tag, dep, space in rows]
+        if len(self.memo) > self.LIMIT:
+            self.memo.clear()
+        values = doc.to_array(list(self.SET))
+        for i, k in enumerate(own):
+            key = (k, own[i - 1] if i else None, own[i + 1] if i + 1 < len(own) else None) if k[0] is not None and self.form(k[0], self.paired) else k
+            found = self.memo.get(key)
+            if found is None:
+                found = self.memo[key] = self.outcome(key, strings)
+            for j, v in enumerate(found):
+                if v is not None:
+                    values[i, j] = v
+        doc.from_array(list(self.SET), values)
+        return doc
+
+
+@Language.factory("memo_attribute_ruler")
+def make_memo_attribute_ruler(nlp: Language, name: str) -> MemoAttributeRuler:
+    return MemoAttributeRuler(nlp.get_pipe("attribute_ruler"))  # type: ignore[arg-type]
 
 
 @Language.factory("memo_lemmatizer")

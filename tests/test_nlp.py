@@ -1,0 +1,53 @@
+"""The NLP stage's memoised stand-ins for the model's attribute ruler and lemmatizer must set exactly
+what the model's own components set, on real text (the demo corpus and the real-news articles)."""
+
+from __future__ import annotations
+
+import json
+from importlib import resources
+
+import pytest
+
+from flashpoint.bench import bare_model
+from flashpoint.nlp import MemoAttributeRuler, MemoLemmatizer, load_nlp
+from flashpoint.readers import read_paths
+
+from .conftest import SHARED
+
+
+@pytest.fixture(scope="module")
+def texts() -> list[str]:
+    docs = [d.text for d in read_paths([resources.files("flashpoint").joinpath("data", "demo")]) if hasattr(d, "text")]
+    realnews = SHARED / "gold" / "realnews" / "docs.jsonl"
+    if realnews.exists():
+        docs += [json.loads(line)["text"] for line in realnews.open()]
+    return docs
+
+
+def annotations(doc) -> list[tuple[str, str, str]]:
+    return [(t.pos_, str(t.morph), t.lemma_) for t in doc]
+
+
+def test_memoised_ruler_and_lemmatizer_set_what_the_models_components_set(texts):
+    model = bare_model()
+    assert MemoAttributeRuler.memoisable(model.get_pipe("attribute_ruler"))
+    before = ("tok2vec", "tagger", "parser")
+    ruler, lemmatizer = model.get_pipe("attribute_ruler"), model.get_pipe("lemmatizer")
+    memo_ruler, memo_lemmatizer = MemoAttributeRuler(ruler), MemoLemmatizer(lemmatizer)
+    with model.select_pipes(enable=list(before)):
+        parsed = list(model.pipe(texts))
+    tokens = 0
+    for _ in range(2):  # a cold memo, then a warm one
+        for doc in parsed:
+            ours = memo_lemmatizer(memo_ruler(doc.copy()))
+            theirs = lemmatizer(ruler(doc.copy()))
+            assert annotations(ours) == annotations(theirs)
+            tokens += len(doc)
+    assert tokens > 20_000 and memo_ruler.memo and memo_lemmatizer.memo
+    assert {"n't", "'s"} <= memo_ruler.named[0]
+
+
+def test_the_pipeline_uses_the_memoised_components():
+    names = load_nlp().pipe_names
+    assert "memo_attribute_ruler" in names and "attribute_ruler" not in names
+    assert names.index("memo_lemmatizer") == names.index("memo_attribute_ruler") + 1
