@@ -75,8 +75,12 @@ def load_contexts() -> dict[str, re.Pattern]:
 
 def contexts(text: str, lemmas: str) -> list[str]:
     """The PLOVER contexts whose cue words the event's sentences contain (data/contexts.yaml)."""
-    haystack = f"{text.lower()} \n {lemmas.lower()}"
-    return [name for name, pattern in load_contexts().items() if pattern.search(haystack)]
+    return list(_contexts(f"{text.lower()} \n {lemmas.lower()}"))
+
+
+@lru_cache(maxsize=4096)
+def _contexts(haystack: str) -> tuple[str, ...]:  # the events of one sentence share it
+    return tuple(name for name, pattern in load_contexts().items() if pattern.search(haystack))
 
 
 def classify(

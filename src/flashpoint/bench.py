@@ -81,17 +81,15 @@ def run(n: int = 300, workers: int = 1, batch: int = 32) -> dict[str, Any]:
     documents; throughput, their ratio, peak memory and CPU seconds per stage."""
     from . import timing
     from .engine import ingest
-    from .lexicon import load_actor_dictionary, load_triggers
     from .pipeline import CODER_VERSION
     from .store import Store
 
     docs = corpus(n)
     t0 = time.perf_counter()
     if workers <= 1:  # with workers the pipeline is loaded in each of them, within the timed run
-        from .nlp import load_nlp
-        from .places import gazetteer
+        from .pipeline import warm_up
 
-        load_nlp(), gazetteer(), load_triggers(), load_actor_dictionary()
+        warm_up()
     startup = time.perf_counter() - t0
 
     bare = bare_model()

@@ -17,9 +17,12 @@
 from __future__ import annotations
 
 import re
+from bisect import bisect_left, bisect_right
 from collections import Counter
 from dataclasses import dataclass, field
 
+from spacy.attrs import LEMMA, POS
+from spacy.symbols import NOUN
 from spacy.tokens import Span, Token
 
 from .lexicon import load_actor_dictionary
@@ -214,16 +217,28 @@ def build(text: str, chunks: list[Chunk]) -> ArticleContext:
     if ctx.dateline and ctx.dateline.country:
         ctx.countries[ctx.dateline.country] += DATELINE_WEIGHT
     first = True
+    role_lemmas: dict[int, bool] = {}
     for chunk in chunks:
-        for sent in chunk.doc.sents:
+        doc = chunk.doc
+        strings = doc.vocab.strings
+        nouns = [i for i, (pos, lemma) in enumerate(doc.to_array([POS, LEMMA]).tolist())
+                 if pos == NOUN and role_lemmas.setdefault(lemma, strings[lemma].lower() in d.roles)]
+        sents = list(doc.sents)
+        ents_of: list[list[Span]] = [[] for _ in sents]  # Span.ents, without a pass over all entities per sentence
+        starts = [s.start for s in sents]
+        for ent in doc.ents:
+            k = bisect_right(starts, ent.start) - 1
+            if k >= 0 and ent.end <= sents[k].end:
+                ents_of[k].append(ent)
+        for sent, sent_ents in zip(sents, ents_of):
             weight = LEAD_WEIGHT if first else 1.0
             if sent.text.strip():
                 first = False
-            for tok in sent:
-                if tok.pos_ == "NOUN" and tok.lemma_.lower() in d.roles and (iso := modifier_country(tok)):
-                    ctx.role_mentions.append((chunk.offset + tok.idx, tok.lemma_.lower(), iso))
+            for i in nouns[bisect_left(nouns, sent.start) : bisect_left(nouns, sent.end)]:
+                if iso := modifier_country(doc[i]):
+                    ctx.role_mentions.append((chunk.offset + doc[i].idx, doc[i].lemma_.lower(), iso))
             named: set[str] = set()
-            for ent in sent.ents:
+            for ent in sent_ents:
                 if ent.label_ == "PERSON":
                     continue
                 e = d.lookup(ent.text)
@@ -235,7 +250,7 @@ def build(text: str, chunks: list[Chunk]) -> ArticleContext:
                     ctx.countries[p.country] += weight * PLACE_WEIGHT
                     named.add(p.country)
             ctx.sentences.update(named)
-            for ent in sent.ents:
+            for ent in sent_ents:
                 if ent.label_ != "PERSON":
                     continue
                 name = person_name(ent)

@@ -124,6 +124,7 @@ class MemoAttributeRuler:
 
     def __init__(self, inner) -> None:
         self.memo: dict[tuple, tuple[int | None, ...]] = {}
+        self.forms_of: dict[int, str | None] = {}  # lower-case form (hash) -> itself if a pattern names it
         # (order, pattern tokens, index of the token that gets the attributes, its attributes)
         rules = [(n, pattern, index % len(pattern), attrs)
                  for n, (p, attrs, index) in enumerate(zip(inner.patterns, inner.attrs, inner.indices)) for pattern in p["patterns"]]
@@ -191,9 +192,12 @@ class MemoAttributeRuler:
             return doc
         strings = doc.vocab.strings
         rows = doc.to_array([LOWER, TAG, DEP, IS_SPACE]).tolist()
-        own = [(self.form(strings[lower], self.named), tag, dep, space) for lower, tag, dep, space in rows]
-        if len(self.memo) > self.LIMIT:
+        forms = self.forms_of
+        own = [(forms[lower] if lower in forms else forms.setdefault(lower, self.form(strings[lower], self.named)), tag, dep, space)
+               for lower, tag, dep, space in rows]
+        if len(self.memo) + len(forms) > self.LIMIT:
             self.memo.clear()
+            forms.clear()
         values = doc.to_array(list(self.SET))
         for i, k in enumerate(own):
             key = (k, own[i - 1] if i else None, own[i + 1] if i + 1 < len(own) else None) if k[0] is not None and self.form(k[0], self.paired) else k
