@@ -182,6 +182,7 @@ def test_the_date_of_a_news_dateline_is_not_a_mention():
     # a lead cut before the dateline's date by the sentence splitter, and a title line above it
     assert dt.find_mentions(", Jan 17 (Indus Chronicle) — Two children were killed") == []
     assert dt.find_mentions("Erbil buries strike victims\nERBIL, Iraq, Jan 17 (Tigris Herald) — Mourners gathered.") == []
+    assert dt.find_mentions("Erbil buries strike victims\nERBIL, Iraq, Jan 17 (Tigris Herald) —") == []  # the sentence ends at the dash
     # a date in running text stays one, dash or not
     kerman = "The Guards linked the Idlib strike to the bombings in Kerman on Jan. 3 - the deadliest attack in years."
     assert [m.text for m in dt.find_mentions(kerman)] == ["Jan. 3"]

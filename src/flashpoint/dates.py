@@ -72,7 +72,7 @@ ADVERBIAL = re.compile(r"\b(later|earlier|next|following)\b", re.IGNORECASE)
 # only place names and commas before the date on its line, an optional outlet in brackets and a
 # dash after it. That date is the report's, not the event's.
 DATELINE_START = re.compile(r"(?:^|\n)[^\S\n]*,?[^\S\n]*(?:[A-Z][\w.'-]*(?:[^\S\n]+[A-Z][\w.'-]*)*[^\S\n]*,[^\S\n]*){0,3}$")
-DATELINE_END = re.compile(r"[^\S\n]*(?:\([^()\n]{1,60}\)[^\S\n]*)?(?:—|–|--|-)\s")
+DATELINE_END = re.compile(r"[^\S\n]*(?:\([^()\n]{1,60}\)[^\S\n]*)?(?:—|–|--|-)(?:\s|$)")
 
 
 # Dates an event can have: outside them a resolved date is dropped (unknown). Relations between
