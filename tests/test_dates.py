@@ -170,3 +170,26 @@ def test_no_dateline_no_date():
 def test_stated_weekday_wins_over_the_dateline():
     e = one(events_of("Pakistan recalled its ambassador from Iran on Tuesday."), "SANCTION", "PAK")
     assert (e.date, e.date_precision, e.date_text) == ("2023-06-06", "day", "on Tuesday")
+
+
+# --- a news dateline dates the report, not the event (demo corpus leads) ----------------------------
+
+
+def test_the_date_of_a_news_dateline_is_not_a_mention():
+    lead = ("ERBIL, Iraq, Jan 17 (Tigris Herald) — Hundreds of mourners gathered in Erbil on Tuesday for the "
+            "funerals of the civilians killed when Iranian ballistic missiles struck the city late on Monday.")
+    assert [m.text for m in dt.find_mentions(lead)] == ["on Tuesday", "late on Monday"]
+    # a lead cut before the dateline's date by the sentence splitter, and a title line above it
+    assert dt.find_mentions(", Jan 17 (Indus Chronicle) — Two children were killed") == []
+    assert dt.find_mentions("Erbil buries strike victims\nERBIL, Iraq, Jan 17 (Tigris Herald) — Mourners gathered.") == []
+    assert dt.find_mentions("Erbil buries strike victims\nERBIL, Iraq, Jan 17 (Tigris Herald) —") == []  # the sentence ends at the dash
+    # a date in running text stays one, dash or not
+    kerman = "The Guards linked the Idlib strike to the bombings in Kerman on Jan. 3 - the deadliest attack in years."
+    assert [m.text for m in dt.find_mentions(kerman)] == ["Jan. 3"]
+
+
+def test_an_event_with_only_the_dateline_falls_back_on_the_articles_date():
+    text = ("ISLAMABAD, Jan 16 (Gulf Wire) — Pakistan condemned what it called an unprovoked violation of its "
+            "airspace by Iran, saying an Iranian strike in Balochistan province had killed two children.")
+    evs = events_of(text, date(2024, 1, 16))
+    assert evs and all(e.date_text != "Jan 16" for e in evs)

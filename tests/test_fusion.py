@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 import json
 from datetime import date, timedelta
@@ -16,7 +17,9 @@ from typer.testing import CliRunner
 
 from flashpoint import cli
 from flashpoint.dyads import build
-from flashpoint.fusion import Fuser, Report, cluster, fused_record, score
+from flashpoint.fusion import Fuser, Report, cluster, conflict, content_words, fused_record, score
+from flashpoint.models import Document
+from flashpoint.pipeline import extract
 from tests.conftest import db_rows as rows
 
 runner = CliRunner()
@@ -148,6 +151,51 @@ def test_hard_constraints_keep_a_strike_and_its_retaliation_apart():
     other_toll = report(4, actor="IRN", recipient="PAK", day=16, fat=9, words="strike panjgur children killed")
     assert score(strike, retaliation) is None and score(strike, two_days_later) is None and score(strike, other_toll) is None
     assert score(strike, report(5, actor="IRN", recipient=None, day=16, fat=3, words="strike panjgur killed")) > 0.5
+
+
+def test_a_date_the_text_does_not_state_reaches_back_from_the_article():
+    # the Gulf Wire desk report of 16 Jan dates the strike by nothing but its article
+    text = ("ISLAMABAD, Jan 16 (Gulf Wire) — Pakistan condemned on Tuesday what it called an unprovoked violation of its "
+            "airspace by Iran, saying an Iranian strike in Balochistan province had killed two children and injured three girls.")
+    recs = [e.to_dict() for e in next(extract([Document("desk", text, date(2024, 1, 16))]))[1]]
+    (strike,) = [Report.from_record(r, "Gulf Wire", date(2024, 1, 16)) for r in recs if r["event_type"] == "ASSAULT"]
+    assert not strike.stated and strike.span == (date(2024, 1, 9).toordinal(), date(2024, 1, 16).toordinal())
+    # an undated report published four days after the strike can still be that strike; one published
+    # before it cannot; an asserted event dated after its own article is undated too
+    on_16 = report(1, day=16)
+    later = dataclasses.replace(report(2, day=20), stated=False)
+    earlier = dataclasses.replace(report(3, day=14), stated=False)
+    impossible = dataclasses.replace(report(4, day=20), doc_date=date(2024, 3, 17))
+    assert score(on_16, later) is not None and conflict(on_16, earlier) == "date"
+    assert impossible.span == (date(2024, 3, 10).toordinal(), date(2024, 3, 17).toordinal())
+
+
+def located(r: Report, lat: float, lon: float, gid: int, precision: int = 1, capital: bool = False, country: str = "PAK") -> Report:
+    return dataclasses.replace(r, lat=lat, lon=lon, geonameid=gid, geo_precision=precision, capital=capital, place_country=country)
+
+
+def test_a_capital_counts_as_its_country_and_other_places_keep_their_distance():
+    tehran, islamabad = (35.69, 51.42, 112931), (33.72, 73.04, 1176615)
+    panjgur, quetta = (26.97, 64.09, 1168226), (30.19, 67.01, 1167528)
+    recall = [report(i, etype="SANCTION", actor="PAK", recipient="IRN", day=17, words="recalled ambassador") for i in (1, 2)]
+    a, b = located(recall[0], *tehran, capital=True, country="IRN"), located(recall[1], *islamabad, capital=True)
+    assert conflict(a, b) is None and score(a, b) > 0.5  # "recalled its ambassador from Tehran" / "... to Islamabad"
+    strike = [report(i, actor="IRN", recipient="PAK", day=16, words="strike drones killed") for i in (3, 4)]
+    assert conflict(located(strike[0], *panjgur), located(strike[1], *quetta)) == "distance"  # 390 km apart
+
+
+def test_country_names_are_left_to_the_dyad_part_of_the_score():
+    assert content_words("Pakistan recalls ambassador from Iran, Iranian envoy told not to return to Islamabad") == {
+        "recalls", "ambassador", "envoy", "return"}
+
+
+def test_a_different_actor_lowers_the_score_a_reversed_dyad_on_another_day_forbids_the_link():
+    strike = report(1, actor="IRN", recipient="PAK", day=16, fat=2, words="strike panjgur children killed")
+    miscoded = report(2, actor="PAK", recipient="PAK", day=16, fat=2, words="strike panjgur children killed")
+    same_day_reversed = report(3, actor="PAK", recipient="IRN", day=16, fat=2, words="strike panjgur children killed")
+    agreeing = report(4, actor="IRN", recipient="PAK", day=16, fat=2, words="strike panjgur children killed")
+    assert score(strike, agreeing) > score(strike, miscoded) > score(strike, same_day_reversed) > 0
+    assert conflict(strike, report(5, actor="PAK", recipient="IRN", day=17, fat=2, words="strike panjgur")) == "dyad reversed"
 
 
 def test_dyad_escalation_rule():

@@ -3,7 +3,8 @@
 A `DateMention` is found by pattern in the text and resolved against the dateline:
 
 - explicit dates ("Jan. 17", "17 January", "January 17, 2024", "1/17", "2024-01-17") through
-  dateparser; a date without its year is the one nearest the dateline;
+  dateparser; a date without its year is the one nearest the dateline; the date of a news
+  dateline in the text ("ERBIL, Iraq, Jan 17 (Tigris Herald) — ...") is the report's: not a mention;
 - weekdays go back to the most recent such day ("on Tuesday" in a report dated Wednesday
   2024-01-17 is 2024-01-16; "last Wednesday" then is a week back); times of day that cross
   midnight keep the day the text states ("late on Monday", "early on Tuesday", "in the early hours
@@ -67,6 +68,11 @@ COMPILED = [(kind, re.compile(p, re.IGNORECASE)) for kind, p in PATTERNS]
 SPECIFICITY = {"iso": 0, "mdy": 0, "dmy": 0, "range": 1, "slash": 1, "weekday": 1, "yesterday": 1, "today": 1,
                "ago": 1, "relative": 2, "last_week": 3, "month": 4, "month_name": 4, "year": 5}
 ADVERBIAL = re.compile(r"\b(later|earlier|next|following)\b", re.IGNORECASE)
+# A news dateline ("ERBIL, Iraq, Jan 17 (Tigris Herald) — ...", "KABUL, Jan. 3 (Reuters) - ..."):
+# only place names and commas before the date on its line, an optional outlet in brackets and a
+# dash after it. That date is the report's, not the event's.
+DATELINE_START = re.compile(r"(?:^|\n)[^\S\n]*,?[^\S\n]*(?:[A-Z][\w.'-]*(?:[^\S\n]+[A-Z][\w.'-]*)*[^\S\n]*,[^\S\n]*){0,3}$")
+DATELINE_END = re.compile(r"[^\S\n]*(?:\([^()\n]{1,60}\)[^\S\n]*)?(?:—|–|--|-)(?:\s|$)")
 
 
 # Dates an event can have: outside them a resolved date is dropped (unknown). Relations between
@@ -112,8 +118,15 @@ def find_mentions(text: str) -> list[DateMention]:
                 continue
             if kind == "mdy" and m.group(0).lower().startswith("may") and not re.search(r"\d", m.group(0)):
                 continue
+            if kind in ("iso", "mdy", "dmy", "slash") and is_dateline(text, m):
+                continue
             found.append(DateMention(kind, m.group(0), m.start(), m.end()))
     return sorted(found, key=lambda f: f.start)
+
+
+def is_dateline(text: str, m: re.Match) -> bool:
+    """Is this date the one of a news dateline opening a line of the text?"""
+    return bool(DATELINE_END.match(text, m.end()) and DATELINE_START.search(text[: m.start()]))
 
 
 @lru_cache(maxsize=4096)

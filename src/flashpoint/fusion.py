@@ -2,10 +2,13 @@
 
 Two reports are *compatible* unless a hard constraint rules it out (different modality, types
 that are neither equal nor a listed pair, date intervals that cannot overlap, no country in
-common, disagreeing actor or recipient countries, places too far apart for their precision,
-casualty figures that cannot be the same). Compatible reports get a similarity score (text,
-dyad, place, date, casualties, type; weights in `data/fusion.yaml`); pairs scoring at least
-`link` are *linked*.
+common, the dyad reversed on another day, places too far apart for their precision, casualty
+figures that cannot be the same). A date the text does not state is only an upper bound (the
+event happened in the days before its article); a capital counts as its country (it names a
+government as often as a place). Actors and recipients that differ only lower the score, since
+one report may code a role another leaves out or names differently. Compatible reports get a
+similarity score (text without country names, dyad, place, date, casualties, type; weights in
+`data/fusion.yaml`); pairs scoring at least `link` are *linked*.
 
 Clustering is order-independent by construction: the links form a graph, and each connected
 component of it is clustered on its own by average linkage in a canonical order (members sorted
@@ -47,6 +50,7 @@ class Rules:
     groups: dict[str, str]  # event type -> its blocking group (types linked by compatible pairs)
     pairs: frozenset[frozenset[str]]
     tolerance: int
+    undated_days: int
     max_km: dict[int, float | None]
     ratio: float
     slack: float
@@ -74,6 +78,7 @@ def rules() -> Rules:
         parent[max(ra, rb)] = min(ra, rb)
     return Rules(
         groups={t: find(t) for t in parent}, pairs=pairs, tolerance=int(y["date_tolerance_days"]),
+        undated_days=int(y["undated_days"]),
         max_km={int(k): v for k, v in y["max_km"].items()}, ratio=float(y["casualties"]["ratio"]),
         slack=float(y["casualties"]["slack"]), weights={k: float(v) for k, v in y["weights"].items()},
         link=float(y["link"]), join=float(y["join"]), stopwords=frozenset(y["stopwords"]), escalation=y["escalation"],
@@ -95,10 +100,12 @@ class Report:
     recipients: frozenset[str]
     date: date | None
     precision: str
+    stated: bool = True  # the text dates the event; False: the coder fell back on the article's date
     lat: float | None = None
     lon: float | None = None
     geo_precision: int | None = None
     geonameid: int | None = None
+    capital: bool = False  # the place is a country's capital (a government's metonym as often as a place)
     place_country: str | None = None
     fatalities: tuple[int, int, int] | None = None  # best, low, high
     injuries: tuple[int, int, int] | None = None
@@ -121,7 +128,9 @@ class Report:
             actors=frozenset(a["country"] for a in r.get("actor") or [] if a.get("country")),
             recipients=frozenset(a["country"] for a in r.get("recipient") or [] if a.get("country")),
             date=date.fromisoformat(d) if isinstance(d, str) else d, precision=r.get("date_precision") or "unknown",
+            stated=bool(r.get("date_text")),
             lat=loc.get("lat"), lon=loc.get("lon"), geo_precision=loc.get("precision"), geonameid=loc.get("geonameid"),
+            capital=loc.get("feature_code") == "PPLC",
             place_country=loc.get("country"), fatalities=count(r.get("fatalities")), injuries=count(r.get("injuries")),
             words=content_words(sentence), confidence=float(r.get("confidence") or 0.5), record=r if keep else None,
         )
@@ -132,10 +141,14 @@ class Report:
 
     @cached_property
     def span(self) -> tuple[int, int] | None:
-        """The days (ordinals) the event may have happened in, by its date precision."""
-        d = self.date
+        """The days (ordinals) the event may have happened in, by its date precision. A date the text
+        does not state (the coder's fallback on the article's date), or an asserted event dated after
+        its article, says only that the event happened before the article: the `undated_days` up to it."""
+        d, pub = self.date, self.doc_date
         if d is None or self.precision not in ("day", "week", "month", "year"):
             return None
+        if pub is not None and (not self.stated or self.modality == "asserted" and d > pub + timedelta(days=rules().tolerance)):
+            return pub.toordinal() - rules().undated_days, pub.toordinal()
         if self.precision == "day":
             end = d
         elif self.precision == "week":
@@ -145,6 +158,11 @@ class Report:
         else:
             end = d.replace(month=12, day=31)
         return d.toordinal(), end.toordinal()
+
+    @property
+    def exact(self) -> bool:
+        """Dated to one day by the text."""
+        return self.span is not None and self.span[0] == self.span[1]
 
     @cached_property
     def blocks(self) -> tuple[tuple[str, int, str], ...]:
@@ -160,8 +178,17 @@ class Report:
         return tuple((group, w, c) for w in weeks for c in sorted(self.countries))
 
 
+@lru_cache(maxsize=1)
+def country_words() -> frozenset[str]:
+    """The words of country names, demonyms and capitals (countries.csv): the dyad and place parts
+    of the score already compare them."""
+    from .lexicon import load_csv
+
+    return frozenset(w for r in load_csv("countries.csv") for w in WORD.findall(r["alias"].lower()))
+
+
 def content_words(text: str) -> frozenset[str]:
-    stop = rules().stopwords
+    stop = rules().stopwords | country_words()
     return frozenset(w for w in WORD.findall(text.lower()) if w not in stop)
 
 
@@ -171,6 +198,14 @@ def km(a: Report, b: Report) -> float:
     dp, dl = p2 - p1, math.radians(b.lon - a.lon)  # type: ignore[operator]
     h = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
     return 2 * 6371.0 * math.asin(min(1.0, math.sqrt(h)))
+
+
+def max_km(a: Report, b: Report) -> float | None:
+    """The largest distance between two located reports of one event, by the coarser precision; a
+    capital counts as its country (news names it for its government: "recalled its envoy from Tehran")."""
+    R = rules()
+    prec = [3 if r.capital else r.geo_precision or 3 for r in (a, b)]
+    return R.max_km.get(max(prec))
 
 
 def counts_agree(a: tuple[int, int, int] | None, b: tuple[int, int, int] | None, R: Rules) -> bool | None:
@@ -192,15 +227,23 @@ def conflict(a: Report, b: Report) -> str | None:
         return "date"
     if not (a.countries & b.countries):
         return "no country in common"
-    if a.actors and b.actors and not a.actors & b.actors and a.recipients and b.recipients and not a.recipients & b.recipients:
-        return "dyad"  # no role in common: another dyad, or the dyad reversed (a strike and the retaliation)
+    if a.exact and b.exact and ia != ib and a.actors & b.recipients and a.recipients & b.actors and not (
+            a.actors & b.actors or a.recipients & b.recipients):
+        return "dyad reversed"  # on another day, the other way round: a strike and the retaliation
     if counts_agree(a.fatalities, b.fatalities, R) is False or counts_agree(a.injuries, b.injuries, R) is False:
         return "casualties"
     if a.lat is not None and b.lat is not None and a.geonameid != b.geonameid:
-        limit = R.max_km.get(max(a.geo_precision or 3, b.geo_precision or 3))
+        limit = max_km(a, b)
         if limit is not None and km(a, b) > limit:
             return "distance"
     return None
+
+
+def role_agreement(a: Report, b: Report) -> float | None:
+    """The share of the roles both reports fill (actor, recipient) that name a country in common;
+    None when no role is filled in both."""
+    known = [bool(x & y) for x, y in ((a.actors, b.actors), (a.recipients, b.recipients)) if x and y]
+    return sum(known) / len(known) if known else None
 
 
 def score(a: Report, b: Report) -> float | None:
@@ -211,7 +254,7 @@ def score(a: Report, b: Report) -> float | None:
     fat, inj = counts_agree(a.fatalities, b.fatalities, R), counts_agree(a.injuries, b.injuries, R)
     place = 0.0
     if a.lat is not None and b.lat is not None:
-        limit = R.max_km.get(max(a.geo_precision or 3, b.geo_precision or 3))
+        limit = max_km(a, b)
         if a.geonameid is not None and a.geonameid == b.geonameid:
             place = 1.0
         elif limit is not None:
@@ -221,9 +264,9 @@ def score(a: Report, b: Report) -> float | None:
     shorter = min(len(a.words), len(b.words))
     parts = {  # each part in 0..1, or None when neither report can tell (it is then left out)
         "text": len(a.words & b.words) / shorter if shorter else 0.0,
-        "dyad": 0.5 * bool(a.actors & b.actors) + 0.5 * bool(a.recipients & b.recipients),
+        "dyad": role_agreement(a, b),
         "place": place if a.lat is not None and b.lat is not None else None,
-        "date": (1.0 if a.date == b.date else 0.0) if a.precision == b.precision == "day" else None,
+        "date": (1.0 if a.span == b.span else 0.0) if a.exact and b.exact else None,
         "casualties": (1.0 if fat or inj else 0.0) if fat is not None or inj is not None else None,
         "type": 1.0 if a.event_type == b.event_type else 0.5,
     }

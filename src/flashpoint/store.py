@@ -248,12 +248,14 @@ class Store:
         spans = merged(r.span for r in new if r.blocks)
         if spans:
             # the fused reports whose interval can meet a new one: a week, month or year interval
-            # starts on its stored date, up to a year before the window it reaches into
-            tol, cond, args = rules().tolerance, [], []
+            # starts on its stored date, up to a year before the window it reaches into; an undated
+            # report's ends on its article's date, `undated_days` after the window's start
+            tol, back, cond, args = rules().tolerance, rules().undated_days, [], []
             for a, b in spans:
                 lo, hi = date.fromordinal(a - tol), date.fromordinal(b + tol)
-                cond.append("(e.date BETWEEN ? AND ? OR e.date_precision IN ('week', 'month', 'year') AND e.date BETWEEN ? AND ?)")
-                args += [lo, hi, lo - timedelta(days=366), hi]
+                cond.append("(e.date BETWEEN ? AND ? OR e.date_precision IN ('week', 'month', 'year') AND e.date BETWEEN ? AND ?"
+                            " OR d.date BETWEEN ? AND ?)")
+                args += [lo, hi, lo - timedelta(days=366), hi, lo, hi + timedelta(days=back)]
             pool = self.reports(f"l.event_id IS NOT NULL AND ({' OR '.join(cond)})", args)
             idx, by_id = Index(), {}
             for r, comp in pool:
