@@ -186,7 +186,7 @@ def test_bench_json_compares_the_full_ingest_with_a_bare_parse_of_the_same_docum
 
 
 def test_bench_corpus_cycles_the_sources_with_distinct_ids():
-    from flashpoint.bench import corpus, source_documents
+    from flashpoint.evaluation.bench import corpus, source_documents
 
     n = len(source_documents()) + 3
     docs = corpus(n)

@@ -7,7 +7,7 @@ import pytest
 from typer.testing import CliRunner
 
 from flashpoint import cli
-from flashpoint import evaluate as ev
+from flashpoint.evaluation import scoring as ev
 from flashpoint.lexicon import load_yaml
 from flashpoint.models import Actor, Event, Span
 

@@ -186,7 +186,7 @@ def test_article_end_to_end_collects_later_sentences():
 
 
 def test_eval_facts_on_the_seed(shared):
-    from flashpoint import eval_facts
+    from flashpoint.evaluation import facts as eval_facts
 
     rep = eval_facts.run(shared)
     assert rep.tally("date_ok") == (12, 12)

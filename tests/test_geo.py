@@ -5,8 +5,10 @@ from datetime import date
 
 import pytest
 
-from flashpoint import eval_geo, places
-from flashpoint.geoparse import benchmark, geoparse_texts
+from flashpoint import places
+from flashpoint.evaluation import geo as eval_geo
+from flashpoint.evaluation.bench import geo_benchmark
+from flashpoint.geoparse import geoparse_texts
 from flashpoint.models import Document
 from flashpoint.pipeline import extract
 
@@ -229,7 +231,7 @@ def test_small_homonym_far_from_every_country_named_is_dropped():
 
 
 def test_acled_notes_scoring(tmp_path):
-    from flashpoint import eval_acled
+    from flashpoint.evaluation import acled_notes as eval_acled
 
     (tmp_path / "eval").mkdir()
     (tmp_path / "eval" / "acled_notes_dev.csv").write_text(
@@ -267,5 +269,5 @@ def test_eval_geo_on_a_few_articles(shared):
 
 
 def test_benchmark_counts_documents():
-    result = benchmark(["Officials in Peshawar said a bomb exploded near a market in Khyber district."], n=3)
+    result = geo_benchmark(["Officials in Peshawar said a bomb exploded near a market in Khyber district."], n=3)
     assert result["documents"] == 3 and result["toponyms"] >= 3 and result["seconds"] > 0

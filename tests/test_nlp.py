@@ -8,7 +8,7 @@ from importlib import resources
 
 import pytest
 
-from flashpoint.bench import bare_model
+from flashpoint.evaluation.bench import bare_model
 from flashpoint.nlp import MemoAttributeRuler, MemoLemmatizer, load_nlp
 from flashpoint.readers import read_paths
 

@@ -3,7 +3,7 @@ regression check (floors a little under the numbers measured when the change lan
 
 import pytest
 
-from flashpoint import eval_realnews as rn
+from flashpoint.evaluation import realnews as rn
 
 TEXT = "Police arrested three men on Monday. The arrest came after a bomb blast. Officials may talk later.\nA storm hit the coast."
 

@@ -419,8 +419,12 @@ def evaluate(
     errors: Annotated[Optional[Path], typer.Option(help="write misclassified items to this JSONL file (plover-gsr, case2021, realnews, acled-notes)")] = None,
 ) -> None:
     """Scores on the shared evaluation sets."""
-    from . import eval_acled, eval_facts, eval_fusion, eval_geo, eval_realnews
-    from . import evaluate as ev
+    from .evaluation import acled_notes as eval_acled
+    from .evaluation import facts as eval_facts
+    from .evaluation import fusion as eval_fusion
+    from .evaluation import geo as eval_geo
+    from .evaluation import realnews as eval_realnews
+    from .evaluation import scoring as ev
 
     runs = {
         "seed": (lambda s, _limit: ev.seed(s), ev.print_seed),
@@ -459,7 +463,7 @@ def train(
     """Rebuild a trained component from its labels (eventness: which coded events are real)."""
     if name != "eventness":
         fail(f"unknown component {name!r}; available: eventness")
-    from .train_eventness import train as run
+    from .evaluation.train_eventness import train as run
 
     try:
         report = run(shared, c, output)
@@ -485,7 +489,7 @@ def bench(
     in one run: docs/s, tokens/s, their ratio, peak RSS, start-up and CPU per stage. With --scaling,
     the cost per character by article length; with --api, API latency; with --geo, geoparsing speed;
     with --fusion, cross-document fusion at 10k and 100k reports."""
-    from . import bench as b
+    from .evaluation import bench as b
 
     report: dict = {}
     if scaling:
@@ -494,13 +498,11 @@ def bench(
         n = n or 300
         report.update(b.run(n, workers))
     if fusion:
-        from .eval_fusion import benchmark as fusion_benchmark
+        from .evaluation.fusion import benchmark as fusion_benchmark
 
         report["fusion"] = fusion_benchmark()
     if geo:
-        from .geoparse import benchmark
-
-        report["geo"] = benchmark()
+        report["geo"] = b.geo_benchmark()
     if api:
         from .api import bench_api
         from .store import StoreError
@@ -529,11 +531,11 @@ def bench(
                 t.add_row(k, ", ".join(f"{s} {x}" for s, x in v.items()) if isinstance(v, dict) else str(v))
         out.print(t)
     if geo:
-        from .eval_geo import show_benchmark
+        from .evaluation.geo import show_benchmark
 
         show_benchmark(report["geo"], out)
     if fusion:
-        from .eval_fusion import show_benchmark as show_fusion
+        from .evaluation.fusion import show_benchmark as show_fusion
 
         show_fusion(report["fusion"], out)
     if api:

@@ -16,7 +16,6 @@ resolved places of a parsed chunk by token span, for the event coder.
 from __future__ import annotations
 
 import re
-import time
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -535,44 +534,3 @@ def geoparse_documents(texts: Iterable[str], batch_size: int = 64) -> Iterator[d
             batch = []
     if batch:
         yield from geoparse_texts(batch, batch_size)
-
-
-def benchmark(texts: list[str] | None = None, n: int = 1000) -> dict[str, float]:
-    """Time to geoparse n articles (default: the shared TR-News and LGL articles, cycled to n; else
-    the bundled demo corpus). Model and gazetteer loading are timed apart as start-up."""
-    from .nlp import load_nlp
-    from .places import gazetteer
-
-    t0 = time.perf_counter()
-    load_nlp()
-    gazetteer()
-    startup = time.perf_counter() - t0
-    if texts is None:
-        texts = _bench_texts()
-    texts = [texts[i % len(texts)] for i in range(n)] if texts else []
-    geoparse_texts(texts[:8])  # warm up
-    t1 = time.perf_counter()
-    res = list(geoparse_documents(texts))
-    dt = time.perf_counter() - t1
-    return {
-        "documents": len(texts), "toponyms": sum(len(r["toponyms"]) for r in res), "seconds": dt,
-        "docs_per_s": len(texts) / dt if dt else 0.0, "chars_per_s": sum(map(len, texts)) / dt if dt else 0.0,
-        "startup_s": startup,
-    }
-
-
-def _bench_texts() -> list[str]:
-    from pathlib import Path
-
-    from .eval_geo import read_corpus
-
-    for shared in (Path("../shared"), Path(__file__).resolve().parents[3] / "shared"):
-        geo = shared / "eval" / "geo"
-        if geo.is_dir():
-            return [a.text for f in ("tr_news.xml", "lgl.xml") if (geo / f).exists() for a in read_corpus(geo / f)]
-    from importlib import resources
-
-    from .models import Document
-    from .readers import read_paths
-
-    return [d.text for d in read_paths([resources.files("flashpoint").joinpath("data", "demo")]) if isinstance(d, Document)]

@@ -27,9 +27,9 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-from .dyads import Point, build
-from .fusion import Cluster, Report, cluster, conflict, fused_record, rules
-from .fusion import score as fusion_score
+from ..dyads import Point, build
+from ..fusion import Cluster, Report, cluster, conflict, fused_record, rules
+from ..fusion import score as fusion_score
 
 TRUTH = "fusion_truth.tsv"  # not .csv: `ingest` of the demo folder would read it as articles
 SEPARATE = ("panjgur-strike", "pakistan-strike-saravan")  # 16 Jan and the 18 Jan retaliation
@@ -190,9 +190,9 @@ def score(docs: list[Any], events: dict[str, list[dict[str, Any]]], truth: list[
 
 def run(shared: Path | None = None, limit: int | None = None) -> FusionReport:
     """Extract the demo corpus (the first `limit` documents) and score its fusion."""
-    from .models import Document
-    from .pipeline import extract
-    from .readers import read_paths
+    from ..models import Document
+    from ..pipeline import extract
+    from ..readers import read_paths
 
     docs = [d for d in read_paths([str(resources.files("flashpoint").joinpath("data", "demo"))]) if isinstance(d, Document)]
     docs = docs[:limit] if limit else docs
@@ -281,7 +281,7 @@ def bench_one(n: int, days: int = 365, batch: int = 500) -> dict[str, Any]:
     fused events and B-cubed against the generator's truth. Run it in a fresh process for the RSS."""
     import time
 
-    from .fusion import Fuser
+    from ..fusion import Fuser
 
     reports, truth = synthetic(n, days)
     rss0 = peak_rss_kb()

@@ -19,11 +19,11 @@ from pathlib import Path
 
 import numpy as np
 
-from .eventness import DROP_THRESHOLD, LABELS, MODEL_FILE, Model, article, features, token_at
-from .models import Document
-from .nlp import load_nlp, parse
-from .pipeline import code_document
-from .readers import parse_date
+from ..eventness import DROP_THRESHOLD, LABELS, MODEL_FILE, Model, article, features, token_at
+from ..models import Document
+from ..nlp import load_nlp, parse
+from ..pipeline import code_document
+from ..readers import parse_date
 
 CORPORA = {"trn": "tr_news.xml", "lgl": "lgl.xml"}
 DENSE_SCALE = 0.5  # the vectors' weight beside the named features

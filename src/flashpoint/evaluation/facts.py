@@ -139,7 +139,7 @@ def run(shared: Path, limit: int | None = None) -> Report:
     """Score the seed article's dates and facts; `limit`: only the first N matched gold records."""
     import json
 
-    from .evaluate import SEED, seed
+    from .scoring import SEED, seed
 
     gold = {g["gold_id"]: g for g in map(json.loads, (shared / "gold" / f"{SEED}.gold.jsonl").read_text().splitlines()) if g}
     rep = seed(shared)

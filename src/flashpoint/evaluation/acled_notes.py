@@ -26,7 +26,7 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-from .places import km
+from ..places import km
 
 WITHIN_KM = 50.0
 FILE = Path("eval") / "acled_notes_dev.csv"
@@ -94,7 +94,7 @@ def first_asserted(events: list[Any]) -> Any | None:
 
 
 def check(row: dict[str, str], events: list[Any]) -> NoteCheck:
-    from .evaluate import summary
+    from .scoring import summary
 
     ev = first_asserted(events)
     loc = ev.location if ev else None
@@ -115,9 +115,9 @@ def check(row: dict[str, str], events: list[Any]) -> NoteCheck:
 def run(shared: Path, limit: int | None = None, offset: int = 0) -> AcledReport:
     import time
 
-    from .models import Document
-    from .nlp import load_nlp
-    from .pipeline import extract
+    from ..models import Document
+    from ..nlp import load_nlp
+    from ..pipeline import extract
 
     rows = read_notes(shared / FILE, limit, offset)
     load_nlp()

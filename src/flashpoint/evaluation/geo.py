@@ -27,8 +27,8 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-from .evaluate import prf
-from .places import km
+from .scoring import prf
+from ..places import km
 
 CORPORA = {"tr-news": "tr_news.xml", "lgl": "lgl.xml"}
 MAX_KM = 20039.0
@@ -197,7 +197,7 @@ def score_document(rep: CorpusReport, art: Article, preds: list[dict[str, Any]])
 
 
 def run_corpus(name: str, path: Path, limit: int | None = None) -> CorpusReport:
-    from .geoparse import geoparse_documents
+    from ..geoparse import geoparse_documents
 
     arts = read_corpus(path, limit)
     rep = CorpusReport(name)

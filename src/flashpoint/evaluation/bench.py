@@ -16,13 +16,13 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from .models import Document
+from ..models import Document
 
 STAGE_NAMES = ("parse", "code", "geo", "facts", "store")
 
 
 def shared_dir() -> Path | None:
-    for p in (Path("../shared"), Path(__file__).resolve().parents[3] / "shared"):
+    for p in (Path("../shared"), Path(__file__).resolve().parents[4] / "shared"):
         if p.is_dir():
             return p
     return None
@@ -30,7 +30,7 @@ def shared_dir() -> Path | None:
 
 def source_documents(shared: Path | None = None) -> list[Document]:
     """The demo corpus, then (when ../shared is there) the real-news gold articles, TR-News and LGL."""
-    from .readers import read_paths
+    from ..readers import read_paths
 
     paths: list[Any] = [resources.files("flashpoint").joinpath("data", "demo")]
     shared = shared or shared_dir()
@@ -38,7 +38,7 @@ def source_documents(shared: Path | None = None) -> list[Document]:
         paths.append(shared / "gold" / "realnews" / "docs.jsonl")
     docs = [d for d in read_paths(paths) if isinstance(d, Document)]
     if shared:
-        from .eval_geo import read_corpus
+        from .geo import read_corpus
 
         for name in ("tr_news.xml", "lgl.xml"):
             if (shared / "eval" / "geo" / name).exists():
@@ -57,7 +57,7 @@ def bare_model():
     """The same spaCy model the pipeline loads (nlp.load_nlp), without flashpoint's components."""
     import spacy
 
-    from .nlp import MODEL_PACKAGES, model_path
+    from ..nlp import MODEL_PACKAGES, model_path
 
     wanted = os.environ.get("FLASHPOINT_MODEL")
     for name in [wanted] if wanted else MODEL_PACKAGES:
@@ -79,15 +79,15 @@ def rss_mb(who: int = resource.RUSAGE_SELF) -> float:
 def run(n: int = 300, workers: int = 1, batch: int = 32) -> dict[str, Any]:
     """Start-up, the bare parse and the full ingest (into a fresh DuckDB file) of the same N
     documents; throughput, their ratio, peak memory and CPU seconds per stage."""
-    from . import timing
-    from .engine import ingest
-    from .pipeline import CODER_VERSION
-    from .store import Store
+    from .. import timing
+    from ..engine import ingest
+    from ..pipeline import CODER_VERSION
+    from ..store import Store
 
     docs = corpus(n)
     t0 = time.perf_counter()
     if workers <= 1:  # with workers the pipeline is loaded in each of them, within the timed run
-        from .pipeline import warm_up
+        from ..pipeline import warm_up
 
         warm_up()
     startup = time.perf_counter() - t0
@@ -152,9 +152,9 @@ def long_texts(size: int, count: int, src: list[str]) -> list[str]:
 def scaling(chars: int = 200_000, sizes: tuple[int, ...] = SIZES) -> list[dict[str, Any]]:
     """CPU microseconds per character of the parse and of the coding stages (code, geo, facts:
     everything after the parse) for articles of each size, about `chars` characters per size."""
-    from . import timing
-    from .nlp import load_nlp
-    from .pipeline import extract
+    from .. import timing
+    from ..nlp import load_nlp
+    from ..pipeline import extract
 
     load_nlp()
     src = [d.text for d in source_documents()]
@@ -179,3 +179,39 @@ def scaling(chars: int = 200_000, sizes: tuple[int, ...] = SIZES) -> list[dict[s
     for r in rows:
         r["code_vs_smallest"] = round(r["code_us_per_char"] / base, 2)
     return rows
+
+
+def geo_benchmark(texts: list[str] | None = None, n: int = 1000) -> dict[str, float]:
+    """Time to geoparse n articles (default: the shared TR-News and LGL articles, cycled to n; else
+    the bundled demo corpus). Model and gazetteer loading are timed apart as start-up."""
+    from ..geoparse import geoparse_documents, geoparse_texts
+    from ..nlp import load_nlp
+    from ..places import gazetteer
+
+    t0 = time.perf_counter()
+    load_nlp()
+    gazetteer()
+    startup = time.perf_counter() - t0
+    if texts is None:
+        texts = geo_texts()
+    texts = [texts[i % len(texts)] for i in range(n)] if texts else []
+    geoparse_texts(texts[:8])  # warm up
+    t1 = time.perf_counter()
+    res = list(geoparse_documents(texts))
+    dt = time.perf_counter() - t1
+    return {
+        "documents": len(texts), "toponyms": sum(len(r["toponyms"]) for r in res), "seconds": dt,
+        "docs_per_s": len(texts) / dt if dt else 0.0, "chars_per_s": sum(map(len, texts)) / dt if dt else 0.0,
+        "startup_s": startup,
+    }
+
+
+def geo_texts() -> list[str]:
+    """The shared TR-News and LGL articles, else the bundled demo corpus."""
+    from .geo import read_corpus
+
+    shared = shared_dir()
+    geo = shared / "eval" / "geo" if shared else None
+    if geo and geo.is_dir():
+        return [a.text for f in ("tr_news.xml", "lgl.xml") if (geo / f).exists() for a in read_corpus(geo / f)]
+    return [d.text for d in source_documents(None)]

@@ -26,8 +26,8 @@ from typing import Any, Callable
 from rich.console import Console
 from rich.table import Table
 
-from .evaluate import read_jsonl
-from .places import km
+from .scoring import read_jsonl
+from ..places import km
 
 # Sentence ends: . ! ? (optionally closed by a quote or bracket) before white space, and line breaks.
 SENTENCE_END = re.compile(r"(?<=[.!?])[\"'”’)\]]*\s+|\n+")
@@ -242,9 +242,9 @@ def load(shared: Path) -> tuple[list[dict], list[dict]]:
 
 
 def predict(docs: list[dict]) -> dict[str, list[dict]]:
-    from .models import Document
-    from .pipeline import extract
-    from .readers import parse_date
+    from ..models import Document
+    from ..pipeline import extract
+    from ..readers import parse_date
 
     documents = [Document(id=d["id"], text=d["text"], date=parse_date(d.get("date"))) for d in docs]
     return {doc.id: [e.to_dict() for e in evs] for doc, evs in extract(documents)}

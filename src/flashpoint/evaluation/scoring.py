@@ -25,7 +25,7 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-from .places import km
+from ..places import km
 
 SEED = "iran_pakistan_2024-01-17"
 
@@ -136,9 +136,9 @@ def score(gold: list[dict[str, Any]], preds: list[dict[str, Any]]) -> SeedReport
 
 
 def seed(shared: Path) -> SeedReport:
-    from .readers import read_paths
-    from .models import Document
-    from .pipeline import extract
+    from ..readers import read_paths
+    from ..models import Document
+    from ..pipeline import extract
 
     gold = [json.loads(line) for line in (shared / "gold" / f"{SEED}.gold.jsonl").read_text().splitlines() if line.strip()]
     path = shared / "seed" / f"{SEED}.txt"
@@ -270,9 +270,9 @@ class SentenceReport:
 
 def run_extract(texts: list[tuple[str, str]]) -> tuple[list[list[Any]], float]:
     """(id, text) pairs -> the events of each (in input order) and the extraction time in seconds."""
-    from .models import Document
-    from .nlp import load_nlp
-    from .pipeline import extract
+    from ..models import Document
+    from ..nlp import load_nlp
+    from ..pipeline import extract
 
     load_nlp()  # model start-up is not part of the measured time
     docs = [Document(id=i, text=t) for i, t in texts]
