@@ -47,7 +47,7 @@ RELATIVE = re.compile(
 )
 # The NER has its own token-to-vector layer: geoparsing needs neither the shared one nor the
 # tagger, parser and lemmatizer it feeds (about three times faster than the full pipeline).
-GEO_DISABLE = ("tok2vec", "tagger", "parser", "attribute_ruler", "lemmatizer")
+GEO_DISABLE = ("tok2vec", "tagger", "parser", "attribute_ruler", "lemmatizer", "memo_attribute_ruler", "memo_lemmatizer")
 
 
 @dataclass
