@@ -271,3 +271,21 @@ def test_eval_geo_on_a_few_articles(shared):
 def test_benchmark_counts_documents():
     result = geo_benchmark(["Officials in Peshawar said a bomb exploded near a market in Khyber district."], n=3)
     assert result["documents"] == 3 and result["toponyms"] >= 3 and result["seconds"] > 0
+
+
+def test_the_index_reads_the_same_from_sqlite_and_from_memory(tmp_path):
+    data = {
+        "names": {"panjgur": (1, 0), "kech": (0,)},
+        "places": [(1, "Kech", "PAK", "Balochistan", 26.0, 63.0, 0, "ADM2", "Kech"), (2, "Panjgur", "PAK", "Balochistan", 26.97, 64.09, 0, "PPL", None)],
+        "variants": {"pnjgr": ("panjgur",)},
+        "countries": {"PAK": 0},
+    }
+    places.Index.write(tmp_path / "g.sqlite", data)
+    for index in (places.Index(tmp_path / "g.sqlite"), places.MemoryIndex(data)):
+        assert index.valid()
+        names = places.Names(index)
+        assert [p.name for p in names.get("panjgur")] == ["Panjgur", "Kech"] and "kech" in names and "quetta" not in names
+        assert names.get("quetta") == [] and index.variants("pnjgr") == ("panjgur",) and index.country("PAK") == 0
+        with pytest.raises(KeyError):
+            names["quetta"]
+    assert not places.Index(tmp_path / "missing.sqlite").valid()

