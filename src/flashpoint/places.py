@@ -27,6 +27,7 @@ import math
 import os
 import re
 import sqlite3
+import threading
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
@@ -312,7 +313,7 @@ def importance(p: Place) -> float:
 class Index:
     """The built index in a SQLite file of the cache directory, read on demand: opening it costs
     milliseconds (the whole index would take most of a second to unpickle), and each name, place
-    or variant key is read once and then kept. Read-only, shared by threads; a forked process
+    or variant key is read once and then kept. Read-only; each thread and each forked process
     opens its own connection."""
 
     SCHEMA = """
@@ -327,21 +328,21 @@ class Index:
 
     def __init__(self, path: Path):
         self.path = path
-        self._con: sqlite3.Connection | None = None
-        self._pid = 0
+        self._local = threading.local()  # one connection per thread (and per process)
 
     @property
     def con(self) -> sqlite3.Connection:
-        if self._con is None or self._pid != os.getpid():
-            self._con = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, check_same_thread=False)
-            self._pid = os.getpid()
-        return self._con
+        local = self._local
+        if getattr(local, "pid", None) != os.getpid():
+            local.con = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True)
+            local.pid = os.getpid()
+        return local.con
 
     def valid(self) -> bool:
         try:
             return self.con.execute("SELECT version FROM meta").fetchone() == (INDEX_VERSION,)
         except sqlite3.Error:
-            self._con = None
+            self._local.pid = None
             return False
 
     def one(self, sql: str, key: str | int) -> Any:
