@@ -193,7 +193,8 @@ def find_triggers(sent: Span) -> list[tuple[Token, Trigger]]:
             continue
         if tok.lower_ == "according" and any(c.lower_ == "to" for c in tok.children):  # "according to": attribution
             continue
-        cands = lex.by_word.get(lemma(tok), []) + (lex.by_word.get(tok.lower_, []) if tok.lower_ != lemma(tok) else [])
+        pos = tok.pos_
+        cands = lex.candidates(lemma(tok), pos) + (lex.candidates(tok.lower_, pos) if tok.lower_ != lemma(tok) else [])
         fired = [t for t in cands if matches(t, tok)]
         if fired:
             fired.sort(key=lambda t: (-len(t.words), -len(t.objects), t.negated is False))

@@ -168,6 +168,16 @@ class Trigger:
 class TriggerLexicon:
     by_word: dict[str, list[Trigger]]
     defaults: dict[str, frozenset[str]]
+    _by_pos: dict[tuple[str, str], list[Trigger]] = field(default_factory=dict)
+
+    def candidates(self, word: str, pos: str) -> list[Trigger]:
+        """The entries of a word a token of this part of speech can fire, in lexicon order (a
+        proper noun may still be a capitalised common noun: coder.matches decides)."""
+        key = (word, pos)
+        found = self._by_pos.get(key)
+        if found is None:
+            found = self._by_pos[key] = [t for t in self.by_word.get(word, ()) if pos in t.pos or pos == "PROPN" and "NOUN" in t.pos]
+        return found
 
 
 @lru_cache(maxsize=1)
