@@ -13,10 +13,10 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 
-import spacy
-from spacy.language import Language
 import numpy
+import spacy
 from spacy.attrs import DEP, IS_SPACE, LEMMA, LOWER, MORPH, ORTH, POS, TAG
+from spacy.language import Language
 from spacy.tokens import Doc, Span
 
 from .lexicon import load_actor_dictionary, norm
@@ -162,7 +162,8 @@ class MemoAttributeRuler:
         return len(ruler.patterns) == len(ruler.attrs) and all(
             set(tok) <= set(cls.TESTED) and all(simple(a, v) for a, v in tok.items())
             for p in ruler.patterns for pattern in p["patterns"] for tok in pattern) and all(
-            "LOWER" in pattern[p["index"]] for p in ruler.patterns for pattern in p["patterns"] if len(pattern) > 1)  # the key's neighbours
+            len(pattern) == 1 or len(pattern) == 2 and "LOWER" in pattern[p["index"]]  # the key holds one neighbour each side
+            for p in ruler.patterns for pattern in p["patterns"])
 
     @staticmethod
     def form(lower: str, forms: tuple[set[str], list[re.Pattern]]) -> str | None:
@@ -215,7 +216,7 @@ class MemoAttributeRuler:
 
 @Language.factory("memo_attribute_ruler")
 def make_memo_attribute_ruler(nlp: Language, name: str) -> MemoAttributeRuler:
-    return MemoAttributeRuler(nlp.get_pipe("attribute_ruler"))  # type: ignore[arg-type]
+    return MemoAttributeRuler(nlp.get_pipe("attribute_ruler"))
 
 
 @Language.factory("memo_lemmatizer")
