@@ -435,6 +435,12 @@ def intentions(cands: list[Candidate]) -> None:
             c.convention = f"{'conditional' if t == 'THREATEN' else was} announcement is {t}"
 
 
+def names_a_place(c: Candidate) -> bool:
+    """Does the event's sentence name a place, even one the gazetteer does not know ("clashed in Al
+    Zayaynya")? A material event is real with a place as with a victim."""
+    return any(e.label_ in ("GPE", "LOC", "FAC") for e in c.sentence.ents)
+
+
 def assemble(doc_id: str, text: str, dateline: date | None, cands: list[Candidate], country_counts: Counter, context: ArticleContext | None = None) -> list[Event]:
     intentions(cands)
     resolve_relative(cands)
@@ -447,7 +453,7 @@ def assemble(doc_id: str, text: str, dateline: date | None, cands: list[Candidat
     kept = [
         c for c in cands
         if countries(c.actors) or any(a.name for a in c.actors) or countries(c.recipients) or any(a.name for a in c.recipients)
-        or (c.trig.type in VIOLENT and c.modality == "asserted" and (c.recipients or c.location or c.nearby))
+        or (c.trig.type in VIOLENT and c.modality == "asserted" and (c.recipients or c.location or c.nearby or names_a_place(c)))
     ]
     events = [build_event(doc_id, text, g, cands) for g in fuse(split_recipients(reciprocal(kept)))]
     for ev in events:
