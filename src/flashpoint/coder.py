@@ -246,6 +246,17 @@ def threat_of_willingness(tok: Token, trig: Trigger) -> Trigger:
     return trig
 
 
+def governing_verb(tok: Token) -> Token | None:
+    """The verb whose subject also does a subjectless verbal complement: a gerund after a
+    preposition of that verb ("resorted to throwing stones", "after shooting the ambassador, the
+    gunman ...") or a participle after a copula ("Vietnam is committed to ...")."""
+    if tok.dep_ == "pcomp" and tok.head.dep_ == "prep" and tok.head.head.pos_ in ("VERB", "AUX"):
+        return tok.head.head
+    if tok.dep_ == "acomp" and tok.head.pos_ in ("VERB", "AUX"):
+        return tok.head
+    return None
+
+
 def demand_speaker(tok: Token) -> Token | None:
     """The subject of the verb of saying whose "that" clause says someone must or should do the
     trigger's action ("Britain said Libya must hand over the suspects")."""
@@ -329,6 +340,8 @@ class Coder:
             subj = children(tok, "nsubj")
             if tok.dep_ == "acl" and tok.tag_ == "VBN":  # "the two children killed": the noun suffered it
                 recip_toks.append(tok.head)
+            elif not subj and (gov := governing_verb(tok)) is not None:  # "resorted to throwing stones", "is committed to"
+                subj = children(gov, "nsubj")
             elif not subj and tok.dep_ in ("xcomp", "conj", "advcl", "acl"):
                 subj = children(tok.head, "nsubj") or ([tok.head] if tok.head.pos_ in ("NOUN", "PROPN") else [])
                 if subj and subj[0].pos_ != "VERB" and not participant(subj[0], self.coref) and (lv := light_verb(subj[0])):
@@ -418,11 +431,13 @@ class Coder:
             span = doc[s:e]
             if top.label == EMBEDDED or dateline(top.span) or not all(t.i in region for t in span):
                 continue
-            root = span.root
-            head = root.head
-            prep = head.lower_ if root.dep_ == "pobj" else None
+            root = first = span.root
+            while first.dep_ == "conj" and first.head.i != first.i:  # "in Iraq and Syria", but not "Bosnia and Slovenia agreed"
+                first = first.head
+            head = first.head
+            prep = head.lower_ if first.dep_ == "pobj" else None
             via_noun = prep == "of" and head.head.lemma_.lower() in PLACE_NOUNS  # "the village of X"
-            if not (prep in PLACE_PREPS or via_noun or root.dep_ in ("compound", "appos", "conj", "dobj", "nsubjpass", "npadvmod")):
+            if not (prep in PLACE_PREPS or via_noun or first.dep_ in ("compound", "appos", "dobj", "nsubjpass", "npadvmod")):
                 continue
             if prep == "from":
                 if loc.country in own:
