@@ -56,3 +56,24 @@ def test_dated_background_uses_the_latest_day_of_the_precision():
     undated = Event("g", "d", "SUPPORT", date="2008-12-01", date_precision="day")  # the dateline's own default
     dated_background([last_month, long_ago, undated], date(2009, 3, 21))
     assert [e.modality for e in (last_month, long_ago, undated)] == ["asserted", "historical", "asserted"]
+
+
+@pytest.mark.parametrize("text,kind", [
+    # LGL / TR-News sentences of the eventness labels, each labelled not_event
+    ("Shannon and Julie Ward, visiting from Los Angeles, said the exhibition showcased the ties between Russian and American art.", "CONSULT"),
+    ("For more information, call the Bob Wills Museum at 806-423-1253 or the City of Turkey at 806-423-1033 during weekday business hours.", "REQUEST"),
+    ("This is partly because disgruntled elements of the ethnic Tamil minority have many grievances.", "ACCUSE"),
+    ("Deputy David Robinson and his canine partner, Browning, were on patrol on Thursday night.", "MOBILIZE"),
+    ("President Barack Obama has said that he ordered Russia's Vladimir Putin to cut it out in a conversation about email hacking ahead of the US election.", "COERCE"),
+])
+def test_participles_orders_states_topics_and_units_are_not_events(text, kind):
+    assert kind not in {k for k, _ in asserted(text)}
+
+
+@pytest.mark.parametrize("text,kind", [
+    ("Israeli troops remained on alert in the occupied West Bank today to forestall more violence.", "MOBILIZE"),  # PLOVER GSR
+    ("A delegation visited Tehran on Monday and met the foreign minister.", "CONSULT"),
+    ("Iran and Pakistan reached an agreement on Monday, officials said.", "AGREE"),
+])
+def test_carried_nouns_and_finite_visits_stay(text, kind):
+    assert kind in {k for k, _ in asserted(text)}

@@ -201,7 +201,7 @@ def find_triggers(sent: Span) -> list[tuple[Token, Trigger]]:
     # A word that is part of another trigger's multiword lemma ("phone" in "phone call") is not its own event.
     taken = {c.i for tok, t in out if len(t.words) > 1 for c in tok.children if lemma(c) in t.words}
     fired = {tok.i: t for tok, t in out}
-    return [(tok, t) for tok, t in out if tok.i not in taken and not subsumed(tok, fired) and not generic(tok) and not not_an_event(tok)]
+    return [(tok, t) for tok, t in out if tok.i not in taken and not subsumed(tok, fired) and not generic(tok) and not not_an_event(tok, t.type)]
 
 
 def generic(tok: Token) -> bool:

@@ -35,8 +35,35 @@ def objects(tok: Token) -> set[str]:
     return out
 
 
-def not_an_event(tok: Token) -> bool:
+def imperative(tok: Token) -> bool:
+    """ "Please oppose it.", "For details, call ...": an order to the reader, not a report."""
+    return tok.pos_ == "VERB" and tok.dep_ == "ROOT" and tok.tag_ == "VB" and not any(c.dep_ in ("nsubj", "aux") for c in tok.children)
+
+
+def state(tok: Token, s: dict[str, frozenset[str]]) -> bool:
+    """A noun held in the present ("Canada has only one trade agreement"): a state of affairs."""
+    return tok.pos_ == "NOUN" and tok.dep_ == "dobj" and tok.head.lemma_.lower() in s["stative_verbs"] and tok.head.tag_ in ("VBZ", "VBP")
+
+
+def carried(tok: Token) -> bool:
+    """A noun some verb reports: its subject or object ("ordered the deployment"), or after on/in
+    ("troops remained on alert")."""
+    if tok.dep_ in ("dobj", "nsubj", "nsubjpass", "attr"):
+        return tok.head.pos_ in ("VERB", "AUX")
+    return tok.dep_ == "pobj" and tok.head.lower_ in ("on", "in") and tok.head.head.pos_ == "VERB"
+
+
+def not_an_event(tok: Token, kind: str | None = None) -> bool:
+    """`kind`: the PLOVER type the trigger entry gives the word."""
     s = senses()
+    if imperative(tok) or state(tok, s):
+        return True
+    if tok.dep_ in ("pobj", "pcomp") and tok.head.lower_ in s["topic_preps"]:
+        return True  # "a conversation about email hacking": what is talked about
+    if kind in s["participle_types"] and tok.pos_ == "VERB" and tok.dep_ == "acl" and tok.tag_ == "VBG":
+        return True  # "soldiers visiting a local market", "a woman visiting from Canada": who they are
+    if kind in s["governed_noun_types"] and tok.pos_ == "NOUN" and not carried(tok):
+        return True  # "a member of the riot police squad", "were on patrol": a unit named, not one sent
     if (tok.dep_ in s["descriptive_deps"] and tok.head.pos_ in ("NOUN", "PROPN") and tok.head.i != tok.i
             and tok.head.lemma_.lower() not in s["event_heads"] and not tok.tag_.startswith("VBD")):
         return True  # a finite verb parsed as a modifier ("Yeltsin on Saturday hosted Hashimoto") still reports
