@@ -15,7 +15,8 @@ from .facts import casualty_facts
 from .lexicon import goldstein, load_actor_dictionary, load_plover, plover_score
 from .models import Actor, Event, Location, Span, stable_id
 from .places import country_place
-from .roles import article_country, civilian_target, counterpart, event_roles, implicit_agent
+from .modality import planned_in_the_past
+from .roles import article_country, civilian_target, counterpart, event_roles, implicit_agent, passive
 
 VIOLENT = {"ASSAULT", "COERCE", "PROTEST", "MOBILIZE"}
 DOMESTIC = {"COP", "JUD"}  # police and courts act in their own country
@@ -422,6 +423,9 @@ def intentions(cands: list[Candidate]) -> None:
     table = load_plover()
     for c in cands:
         new, was = None, c.modality
+        if not c.actors or planned_in_the_past(c.token) or passive(c.token):
+            continue  # "the ceasefire was aimed at evacuating", "prosecutors said he planned to murder ...",
+            # "will need to be approved by the Senate": no one announces an intention of their own
         if c.modality in ("future", "hypothetical") and conditional(c.token):
             new = {"type": "THREATEN", "mode": table["future_as"].get(c.trig.type, {}).get("mode")}
         elif c.modality == "future":
