@@ -260,11 +260,18 @@ def merge_key_ok(a: "Group", c: Candidate) -> bool:
     cr = countries(c.recipients) - ca  # a group hit by its own country's forces abroad says nothing of the dyad
     if ca and a.actor_c and not (ca & a.actor_c):
         return False
+    if c.trig.type in VERBAL and (names := actor_names(c)) and a.actor_n and not (names & a.actor_n):
+        return False  # "Sisi condemned the attack", "the Grand Mufti condemned the attack": two statements
     if cr and a.recip_c and not (cr & a.recip_c):
         return False
     if not (ca or cr) or not (a.actor_c or a.recip_c):
         return sentence_key(c) in a.sentences
     return not (stated_day(c) and a.day and stated_day(c) != a.day)
+
+
+def actor_names(c: Candidate) -> set[str]:
+    """The named actors of a mention (people, organisations), not role nouns or whole countries."""
+    return {a.name for a in c.actors if a.name and a.sector != "GOV" and a.name != a.country and (a.text or "")[:1].isupper()}
 
 
 def stated_day(c: Candidate) -> date | None:
@@ -287,6 +294,7 @@ class Group:
         self.objects = c.objects
         self.sentences = {sentence_key(c)}
         self.actor_c = countries(c.actors)
+        self.actor_n = actor_names(c)
         self.recip_c = countries(c.recipients) - self.actor_c
         self.day = stated_day(c)
 
@@ -294,6 +302,7 @@ class Group:
         self.members.append(c)
         self.sentences.add(sentence_key(c))
         self.actor_c |= countries(c.actors)
+        self.actor_n |= actor_names(c)
         self.recip_c |= countries(c.recipients) - self.actor_c
         self.day = self.day or stated_day(c)
 

@@ -28,7 +28,7 @@ def agents(tok: Token) -> set[str]:
 
 def objects(tok: Token) -> set[str]:
     """What it is done to or for: objects and prepositional objects of the trigger."""
-    out = lemmas(c for c in tok.children if c.dep_ in ("dobj", "obj", "nsubjpass", "attr") or (c.dep_ == "xcomp" and c.pos_ == "NOUN"))
+    out = lemmas(c for c in tok.children if c.dep_ in ("dobj", "obj", "nsubjpass", "attr", "acomp") or (c.dep_ == "xcomp" and c.pos_ == "NOUN"))
     for p in (c for c in tok.children if c.dep_ == "prep"):  # "to victory", "of freezing drizzle"
         out |= lemmas(g for g in p.children if g.dep_ == "pobj")
         out |= lemmas(o for g in p.children if g.dep_ == "pcomp" for o in g.children if o.dep_ in ("dobj", "obj"))
