@@ -270,8 +270,19 @@ def merge_key_ok(a: "Group", c: Candidate) -> bool:
 
 
 def actor_names(c: Candidate) -> set[str]:
-    """The named actors of a mention (people, organisations), not role nouns or whole countries."""
-    return {a.name for a in c.actors if a.name and a.sector != "GOV" and a.name != a.country and (a.text or "")[:1].isupper()}
+    """Who speaks in a mention: its named actors (people, organisations), or the capitalised phrase
+    that only resolved to a country ("The Grand Mufti, the highest official of religious law in
+    Egypt"); not role nouns ("the police") nor a country named as such."""
+    d = load_actor_dictionary()
+    out = set()
+    for a in c.actors:
+        country = d.country_name(a.country) if a.country else None
+        text = a.text[4:] if a.text.lower().startswith("the ") else a.text
+        if a.name[:1].isupper() and a.name != country:
+            out.add(a.name)
+        elif text[:1].isupper() and text != country:
+            out.add(text)
+    return out
 
 
 def stated_day(c: Candidate) -> date | None:
