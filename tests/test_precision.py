@@ -77,3 +77,16 @@ def test_participles_orders_states_topics_and_units_are_not_events(text, kind):
 ])
 def test_carried_nouns_and_finite_visits_stay(text, kind):
     assert kind in {k for k, _ in asserted(text)}
+
+
+@pytest.mark.parametrize("text,kind", [
+    ("Firefighters gave the dogs oxygen once they had cleared the house.", "AID"),  # LGL, labelled not_event
+    ("The president pardoned a turkey named Tater at the White House on Wednesday.", "SUPPORT"),
+    ("The governor warned residents to stay away from the coast because of the risk of a tsunami.", "THREATEN"),
+])
+def test_animals_and_hazard_warnings_are_not_political_events(text, kind):
+    assert kind not in {k for k, _ in asserted(text)}
+
+
+def test_turkey_the_country_is_still_a_target():
+    assert "ASSAULT" in {k for k, _ in asserted("Syrian rebels attacked Turkey's border posts on Monday, killing two soldiers.")}

@@ -62,6 +62,10 @@ def not_an_event(tok: Token, kind: str | None = None) -> bool:
         return True  # "a conversation about email hacking": what is talked about
     if kind in s["participle_types"] and tok.pos_ == "VERB" and tok.dep_ == "acl" and tok.tag_ == "VBG":
         return True  # "soldiers visiting a local market", "a woman visiting from Canada": who they are
+    if kind in s["warning_types"] and any(t.lemma_.lower() in s["hazards"] for t in tok.subtree):
+        return True  # "warned people to stay outdoors because of the risk of aftershocks": a safety warning
+    if any(t.pos_ == "NOUN" and t.lemma_.lower() in s["animals"] for t in tok.children if t.dep_ in ("dobj", "nsubjpass", "dative")):
+        return True  # "pardoned his last turkey" (a common noun; the country is a proper one)
     if kind in s["governed_noun_types"] and tok.pos_ == "NOUN" and not carried(tok):
         return True  # "a member of the riot police squad", "were on patrol": a unit named, not one sent
     if (tok.dep_ in s["descriptive_deps"] and tok.head.pos_ in ("NOUN", "PROPN") and tok.head.i != tok.i
