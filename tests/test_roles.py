@@ -168,3 +168,19 @@ def test_weapons_being_made_are_no_attack():
     assert not [e for e in evs if e.event_type == "ASSAULT"]
     evs = events_of("Iraq said it would allow the return of U.N. weapons inspectors to remove any doubts Iraq still possesses weapons of mass destruction.")
     assert not [e for e in evs if e.event_type == "ASSAULT"]
+
+
+def test_a_condemnation_of_an_attack_is_addressed_to_its_perpetrators_not_done_by_them():
+    text = ("A bomb killed 25 people at a church in Cairo on Sunday. President Abdel Fattah El Sisi condemned the attack "
+            "and declared a three-day period of national mourning.")
+    evs = events_of(text, "2016-12-11")
+    accuse = next(e for e in evs if e.event_type == "ACCUSE")
+    assert countries(accuse.actor) == {"EGY"}
+    assert [r.name for r in accuse.recipient] == ["perpetrators"]  # not Egypt, the condemner's own country
+    assert all("Sisi" not in a.name for e in evs if e.event_type == "ASSAULT" for a in e.actor)
+
+
+def test_a_condemned_attack_by_a_named_group_is_addressed_to_the_group():
+    evs = events_of("Turkey condemned the PKK's attack on a police station in Diyarbakir on Sunday.", "2016-12-11")
+    accuse = next(e for e in evs if e.event_type == "ACCUSE")
+    assert any("PKK" in (r.name or "") or "Kurdistan" in (r.name or "") for r in accuse.recipient), [(r.name, r.country) for r in accuse.recipient]

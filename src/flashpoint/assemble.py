@@ -16,7 +16,7 @@ from .lexicon import goldstein, load_actor_dictionary, load_plover, plover_score
 from .models import Actor, Event, Location, Span, stable_id
 from .places import country_place
 from .modality import planned_in_the_past
-from .roles import article_country, civilian_target, counterpart, event_roles, implicit_agent, passive
+from .roles import article_country, civilian_target, counterpart, event_roles, implicit_agent, passive, perpetrators
 
 VIOLENT = {"ASSAULT", "COERCE", "PROTEST", "MOBILIZE"}
 DOMESTIC = {"COP", "JUD"}  # police and courts act in their own country
@@ -152,6 +152,8 @@ def fill_roles(cands: list[Candidate], salient: list[str], context: ArticleConte
             c.spans["actor_inferred"] = c.spans["sentence"]
         if (target := civilian_target(c, context)) is not None:  # "blew up a market": the civilians there
             c.recipients = [target]
+        if (accused := perpetrators(c, peers)) is not None:  # "Sisi condemned the attack": its perpetrators
+            c.recipients = accused
         if c.trig.type == "PROTEST":
             protest_roles(c, peers)
         if c.location and c.location.country:  # "police arrested ... in Conakry", "ethnic Albanians demonstrated in Serbia"
@@ -321,8 +323,8 @@ class Group:
 def anaphoric(c: Candidate) -> bool:
     """A mention with no side of its own that tells again of an event told before: a definite noun
     ("damaged in the attack") or an agentless report ("six people were killed")."""
-    if countries(c.actors) or countries(c.recipients):
-        return False
+    if countries(c.actors) or countries(c.recipients) and "recipient" in c.spans:
+        return False  # a recipient only inferred from a place ("condemned the assassination") is no side of its own
     definite = c.token.pos_ == "NOUN" and any(d.lower_ in ("the", "this", "that") for d in c.token.children if d.dep_ == "det")
     return definite or not c.actors
 

@@ -23,7 +23,7 @@ from .models import Actor, Location
 from .modality import cues
 from .modality import modality as classify_modality
 from .nlp import PLACE_NOUNS, Chunk
-from .roles import addressee_first, participant
+from .roles import addressee_first, judged_violence, participant
 from .roles import select as select_role
 from .senses import not_an_event
 
@@ -246,6 +246,13 @@ def threat_of_willingness(tok: Token, trig: Trigger) -> Trigger:
     return trig
 
 
+def judges(verb: Token, trig: Trigger) -> bool:
+    """ "Sisi condemned the attack": the verb judges the violence its object names (participants.yaml
+    `judged_violence`), so its subject did not do it."""
+    rule = judged_violence()
+    return trig.type in rule["violent"] and any(t.type in rule["types"] and matches(t, verb) for t in load_triggers().by_word.get(lemma(verb), []))
+
+
 def governing_verb(tok: Token) -> Token | None:
     """The verb whose subject also does a subjectless verbal complement: a gerund after a
     preposition of that verb ("resorted to throwing stones", "after shooting the ambassador, the
@@ -376,7 +383,7 @@ class Coder:
             recip_toks += prep_objects(tok, lex.defaults["noun_recipient_preps"] | trig.recipient_preps)
             lv = light_verb(tok)
             if lv is not None:
-                if tok.dep_ in ("dobj", "obj", "attr", "pobj"):
+                if tok.dep_ in ("dobj", "obj", "attr", "pobj") and not judges(lv, trig):
                     actor_toks += children(lv, "nsubj")
                 elif tok.dep_ == "nsubjpass":
                     actor_toks += prep_objects(lv, {"by"})

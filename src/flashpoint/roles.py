@@ -207,6 +207,25 @@ def civilian_target(c, ctx: ArticleContext | None) -> Actor | None:
     return Actor(hit.text, "civilians", country, "CVL")
 
 
+def judged_violence() -> dict:
+    return participants_data()["judged_violence"]
+
+
+def perpetrators(c, peers: list) -> list[Actor] | None:
+    """Who a condemnation of an attack is addressed to (participants.yaml `judged_violence`): the
+    actors of the attack its object names ("condemned the PKK's attack"), else its unnamed
+    perpetrators. `peers`: the candidates of c's sentence. None when c judges no attack."""
+    rule = judged_violence()
+    if c.trig.type not in rule["types"] or c.recipients:
+        return None
+    objs = {o.i for o in c.token.children if o.dep_ in ("dobj", "obj")}
+    attack = next((o for o in peers if o is not c and o.token.i in objs and o.token.doc is c.token.doc and o.trig.type in rule["violent"]), None)
+    if attack is None:
+        return None
+    known = [a for a in attack.actors if a.country or a.name]
+    return known or [Actor(attack.token.text, rule["unknown"], None, None)]
+
+
 def event_roles(members: list) -> tuple[list[Actor], list[Actor]]:
     """The roles of a fused event: the actor phrase of its first mention that names one (a mention
     with a country first), and the recipient of that mention when it has a country, else of the
