@@ -90,3 +90,9 @@ def test_animals_and_hazard_warnings_are_not_political_events(text, kind):
 
 def test_turkey_the_country_is_still_a_target():
     assert "ASSAULT" in {k for k, _ in asserted("Syrian rebels attacked Turkey's border posts on Monday, killing two soldiers.")}
+
+
+def test_words_inside_an_attribution_are_sources_not_events():
+    # the investigations are one event; "the inquiries" only names the sources' knowledge
+    kinds = asserted("The FBI opened investigations into the company's dealings with Russia, according to people familiar with the inquiries.")
+    assert [t for k, t in kinds if k == "ACCUSE"] == ["opened"]

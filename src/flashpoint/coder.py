@@ -193,6 +193,8 @@ def find_triggers(sent: Span) -> list[tuple[Token, Trigger]]:
             continue
         if tok.lower_ == "according" and any(c.lower_ == "to" for c in tok.children):  # "according to": attribution
             continue
+        if any(a.lower_ == "according" for a in tok.ancestors):  # "according to people familiar with the inquiries": a source
+            continue
         cands = lex.by_word.get(lemma(tok), []) + (lex.by_word.get(tok.lower_, []) if tok.lower_ != lemma(tok) else [])
         fired = [t for t in cands if matches(t, tok)]
         if fired:
