@@ -96,3 +96,16 @@ def test_words_inside_an_attribution_are_sources_not_events():
     # the investigations are one event; "the inquiries" only names the sources' knowledge
     kinds = asserted("The FBI opened investigations into the company's dealings with Russia, according to people familiar with the inquiries.")
     assert [t for k, t in kinds if k == "ACCUSE"] == ["opened"]
+
+
+@pytest.mark.parametrize("text,kind", [
+    ("But Hansen told CTV Winnipeg that they are restricted by their financial situation.", "COERCE"),  # TR-News, labelled not_event
+    ("Attacking churches is prohibited in Islamic law, the cleric said.", "COERCE"),
+    ("Christians facing persecution have fled the region.", "COERCE"),
+])
+def test_standing_rules_and_conditions_are_not_acts(text, kind):
+    assert kind not in {k for k, _ in asserted(text)}
+
+
+def test_a_ban_imposed_is_still_an_act():
+    assert "COERCE" in {k for k, _ in asserted("The government banned all protests in the capital on Monday.")}

@@ -53,10 +53,16 @@ def carried(tok: Token) -> bool:
     return tok.dep_ == "pobj" and tok.head.lower_ in ("on", "in") and tok.head.head.pos_ == "VERB"
 
 
+def standing(tok: Token, s: dict[str, frozenset[str]]) -> bool:
+    """A restriction stated in the present passive is a standing rule ("attacking churches is
+    prohibited in Islamic law", "they are restricted by their finances"), not a new act."""
+    return tok.lemma_.lower() in s["standing_verbs"] and tok.tag_ == "VBN" and any(c.dep_ == "auxpass" and c.tag_ in ("VBZ", "VBP") for c in tok.children)
+
+
 def not_an_event(tok: Token, kind: str | None = None) -> bool:
     """`kind`: the PLOVER type the trigger entry gives the word."""
     s = senses()
-    if imperative(tok) or state(tok, s):
+    if imperative(tok) or state(tok, s) or standing(tok, s):
         return True
     if tok.dep_ in ("pobj", "pcomp") and tok.head.lower_ in s["topic_preps"]:
         return True  # "a conversation about email hacking": what is talked about
