@@ -109,3 +109,8 @@ def test_standing_rules_and_conditions_are_not_acts(text, kind):
 
 def test_a_ban_imposed_is_still_an_act():
     assert "COERCE" in {k for k, _ in asserted("The government banned all protests in the capital on Monday.")}
+
+
+def test_inspecting_the_scene_of_an_attack_is_no_investigation_of_anyone():
+    kinds = asserted("Security forces inspect the scene of a bomb explosion at a church in Cairo on Sunday.")
+    assert "ACCUSE" not in {k for k, _ in kinds}
