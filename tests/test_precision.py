@@ -114,3 +114,12 @@ def test_a_ban_imposed_is_still_an_act():
 def test_inspecting_the_scene_of_an_attack_is_no_investigation_of_anyone():
     kinds = asserted("Security forces inspect the scene of a bomb explosion at a church in Cairo on Sunday.")
     assert "ACCUSE" not in {k for k, _ in kinds}
+
+
+@pytest.mark.parametrize("text,kind,expected", [
+    ("Jansen then sat down while the rest of the members applauded.", "CONSULT", False),
+    ("Government negotiators sat down with the rebels in Havana on Monday.", "CONSULT", True),
+    ("Hundreds of teachers staged a sit-in outside the ministry on Monday.", "PROTEST", True),
+])
+def test_sitting_down_is_a_meeting_only_with_someone(text, kind, expected):
+    assert (kind in {k for k, _ in asserted(text)}) is expected

@@ -64,6 +64,8 @@ def not_an_event(tok: Token, kind: str | None = None) -> bool:
     s = senses()
     if imperative(tok) or state(tok, s) or standing(tok, s):
         return True
+    if tok.pos_ == "VERB" and tok.lemma_.lower() in s["meeting_with"] and not any(c.dep_ == "prep" and c.lower_ in ("with", "for", "to") for c in tok.children):
+        return True  # "Jansen then sat down": a meeting only "with" someone or "for talks"
     if tok.dep_ in ("pobj", "pcomp") and tok.head.lower_ in s["topic_preps"]:
         return True  # "a conversation about email hacking": what is talked about
     if kind in s["participle_types"] and tok.pos_ == "VERB" and tok.dep_ == "acl" and tok.tag_ == "VBG":
