@@ -184,3 +184,9 @@ def test_a_condemned_attack_by_a_named_group_is_addressed_to_the_group():
     evs = events_of("Turkey condemned the PKK's attack on a police station in Diyarbakir on Sunday.", "2016-12-11")
     accuse = next(e for e in evs if e.event_type == "ACCUSE")
     assert any("PKK" in (r.name or "") or "Kurdistan" in (r.name or "") for r in accuse.recipient), [(r.name, r.country) for r in accuse.recipient]
+
+
+def test_an_investigated_attack_is_addressed_to_its_unknown_perpetrators():
+    evs = events_of("Police in Cairo probed the deadly bomb blast that ripped through a church on Sunday.", "2016-12-12")
+    accuse = next(e for e in evs if e.event_type == "ACCUSE")
+    assert [(r.name, r.country) for r in accuse.recipient] == [("perpetrators", None)]

@@ -22,7 +22,7 @@ from spacy.tokens import Token
 
 from .actors import PRONOUNS, CorefState, definite_reference, entity_entry, resolve_phrase
 from .context import ArticleContext
-from .lexicon import load_actor_dictionary, load_yaml
+from .lexicon import load_actor_dictionary, load_triggers, load_yaml
 from .models import Actor
 
 PERSONAL = {"he", "she", "him", "her", "his"}
@@ -218,12 +218,14 @@ def perpetrators(c, peers: list) -> list[Actor] | None:
     rule = judged_violence()
     if c.trig.type not in rule["types"] or c.recipients:
         return None
-    objs = {o.i for o in c.token.children if o.dep_ in ("dobj", "obj")}
-    attack = next((o for o in peers if o is not c and o.token.i in objs and o.token.doc is c.token.doc and o.trig.type in rule["violent"]), None)
-    if attack is None:
-        return None
-    known = [a for a in attack.actors if a.country or a.name]
-    return known or [Actor(attack.token.text, rule["unknown"], None, None)]
+    objs = [o for o in c.token.children if o.dep_ in ("dobj", "obj")]
+    attack = next((o for o in peers if o is not c and o.token in objs and o.trig.type in rule["violent"]), None)
+    from .coder import matches  # the coder imports this module
+
+    if attack is None and not any(t.type in rule["violent"] and matches(t, o) for o in objs for t in load_triggers().by_word.get(lem(o), [])):
+        return None  # "police probed the bomb blast": the blast is the investigation's object, not an event of its own
+    known = [a for a in attack.actors if a.country or a.name] if attack else []
+    return known or [Actor("", rule["unknown"], None, None)]  # no country: the article's is a guess
 
 
 def event_roles(members: list) -> tuple[list[Actor], list[Actor]]:
