@@ -135,3 +135,15 @@ def test_definite_references_to_the_two_countries_and_the_group():
     assert exchange == {("IRN", "PAK"), ("PAK", "IRN")}  # reciprocal: one event each way
     attack = next(e for e in events if e.event_type == "ASSAULT" and e.trigger.text == "attacked")
     assert countries(attack.actor) == {"PAK"} and any(a.name == "Jaish al-Adl" for a in attack.recipient)
+
+
+def test_two_people_condemning_one_attack_are_two_statements():
+    text = ("A bomb killed 25 people at a church in Cairo on Sunday. Egyptian President Abdel Fattah al-Sisi condemned the attack "
+            "and declared three days of mourning. Egypt's Grand Mufti Shawki Allam also condemned the attack.")
+    accuse = [e for e in events_of(text, "2016-12-11") if e.event_type == "ACCUSE" and e.modality == "asserted"]
+    assert len(accuse) == 2, [(e.trigger.text, [a.name for a in e.actor]) for e in accuse]
+
+
+def test_a_court_plea_is_no_request():
+    evs = events_of("The man pleaded guilty in May to attempting to provide material support to a terrorist group.", "2016-11-23")
+    assert not [e for e in evs if e.event_type == "REQUEST"]

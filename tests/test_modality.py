@@ -63,3 +63,33 @@ def test_a_month_named_may_is_not_a_modal():
     doc = Document("m", "On 4 May 2020, police arrested three protesters in Lagos.", date(2020, 5, 5))
     [arrest] = [e for e in next(extract([doc]))[1] if e.event_type == "COERCE"]
     assert (arrest.modality, arrest.date) == ("asserted", "2020-05-04")
+
+
+@pytest.mark.parametrize(
+    "text, event_type, modality",
+    [
+        ("Castro defied the United States for decades.", "REJECT", "historical"),
+        ("Residents fear the militants are attacking the town.", "ASSAULT", "hypothetical"),
+        ("Pakistani officials said a meeting with Iran to be held in Geneva would settle the dispute.", "CONSULT", "future"),
+    ],
+)
+def test_habits_fears_and_scheduled_meetings(text, event_type, modality):
+    test_modality(text, event_type, modality)
+
+
+@pytest.mark.parametrize(
+    "text, event_type",
+    [
+        ("Prosecutors said the man planned to murder a police officer at his home.", "THREATEN"),  # a plot, not a threat made
+        ("The appointments will need to be approved by the Senate.", "AGREE"),  # passive: no one announced it
+        ("The ceasefire was aimed at evacuating both rebels and civilians.", "AGREE"),  # no one intends it
+    ],
+)
+def test_only_an_actor_announcing_its_own_intention_makes_a_convention(text, event_type):
+    events = events_of(text, "2024-01-17")
+    assert not [e for e in events if e.modality == "asserted" and e.event_type in (event_type, "ASSAULT", "AID")], [(e.event_type, e.modality) for e in events]
+
+
+def test_an_announced_intention_is_still_asserted():
+    events = events_of("Pakistan will send aid to the flood victims, the foreign minister said.", "2024-01-17")
+    assert any(e.event_type == "AGREE" and e.modality == "asserted" for e in events), [(e.event_type, e.modality) for e in events]

@@ -56,3 +56,70 @@ def test_dated_background_uses_the_latest_day_of_the_precision():
     undated = Event("g", "d", "SUPPORT", date="2008-12-01", date_precision="day")  # the dateline's own default
     dated_background([last_month, long_ago, undated], date(2009, 3, 21))
     assert [e.modality for e in (last_month, long_ago, undated)] == ["asserted", "historical", "asserted"]
+
+
+@pytest.mark.parametrize("text,kind", [
+    # LGL / TR-News sentences of the eventness labels, each labelled not_event
+    ("Shannon and Julie Ward, visiting from Los Angeles, said the exhibition showcased the ties between Russian and American art.", "CONSULT"),
+    ("For more information, call the Bob Wills Museum at 806-423-1253 or the City of Turkey at 806-423-1033 during weekday business hours.", "REQUEST"),
+    ("This is partly because disgruntled elements of the ethnic Tamil minority have many grievances.", "ACCUSE"),
+    ("Deputy David Robinson and his canine partner, Browning, were on patrol on Thursday night.", "MOBILIZE"),
+    ("President Barack Obama has said that he ordered Russia's Vladimir Putin to cut it out in a conversation about email hacking ahead of the US election.", "COERCE"),
+])
+def test_participles_orders_states_topics_and_units_are_not_events(text, kind):
+    assert kind not in {k for k, _ in asserted(text)}
+
+
+@pytest.mark.parametrize("text,kind", [
+    ("Israeli troops remained on alert in the occupied West Bank today to forestall more violence.", "MOBILIZE"),  # PLOVER GSR
+    ("A delegation visited Tehran on Monday and met the foreign minister.", "CONSULT"),
+    ("Iran and Pakistan reached an agreement on Monday, officials said.", "AGREE"),
+])
+def test_carried_nouns_and_finite_visits_stay(text, kind):
+    assert kind in {k for k, _ in asserted(text)}
+
+
+@pytest.mark.parametrize("text,kind", [
+    ("Firefighters gave the dogs oxygen once they had cleared the house.", "AID"),  # LGL, labelled not_event
+    ("The president pardoned a turkey named Tater at the White House on Wednesday.", "SUPPORT"),
+    ("The governor warned residents to stay away from the coast because of the risk of a tsunami.", "THREATEN"),
+])
+def test_animals_and_hazard_warnings_are_not_political_events(text, kind):
+    assert kind not in {k for k, _ in asserted(text)}
+
+
+def test_turkey_the_country_is_still_a_target():
+    assert "ASSAULT" in {k for k, _ in asserted("Syrian rebels attacked Turkey's border posts on Monday, killing two soldiers.")}
+
+
+def test_words_inside_an_attribution_are_sources_not_events():
+    # the investigations are one event; "the inquiries" only names the sources' knowledge
+    kinds = asserted("The FBI opened investigations into the company's dealings with Russia, according to people familiar with the inquiries.")
+    assert [t for k, t in kinds if k == "ACCUSE"] == ["opened"]
+
+
+@pytest.mark.parametrize("text,kind", [
+    ("But Hansen told CTV Winnipeg that they are restricted by their financial situation.", "COERCE"),  # TR-News, labelled not_event
+    ("Attacking churches is prohibited in Islamic law, the cleric said.", "COERCE"),
+    ("Christians facing persecution have fled the region.", "COERCE"),
+])
+def test_standing_rules_and_conditions_are_not_acts(text, kind):
+    assert kind not in {k for k, _ in asserted(text)}
+
+
+def test_a_ban_imposed_is_still_an_act():
+    assert "COERCE" in {k for k, _ in asserted("The government banned all protests in the capital on Monday.")}
+
+
+def test_inspecting_the_scene_of_an_attack_is_no_investigation_of_anyone():
+    kinds = asserted("Security forces inspect the scene of a bomb explosion at a church in Cairo on Sunday.")
+    assert "ACCUSE" not in {k for k, _ in kinds}
+
+
+@pytest.mark.parametrize("text,kind,expected", [
+    ("Jansen then sat down while the rest of the members applauded.", "CONSULT", False),
+    ("Government negotiators sat down with the rebels in Havana on Monday.", "CONSULT", True),
+    ("Hundreds of teachers staged a sit-in outside the ministry on Monday.", "PROTEST", True),
+])
+def test_sitting_down_is_a_meeting_only_with_someone(text, kind, expected):
+    assert (kind in {k for k, _ in asserted(text)}) is expected

@@ -15,7 +15,8 @@ from .facts import casualty_facts
 from .lexicon import goldstein, load_actor_dictionary, load_plover, plover_score
 from .models import Actor, Event, Location, Span, stable_id
 from .places import country_place
-from .roles import article_country, civilian_target, counterpart, event_roles, implicit_agent
+from .modality import planned_in_the_past
+from .roles import article_country, civilian_target, counterpart, event_roles, implicit_agent, passive, perpetrators
 
 VIOLENT = {"ASSAULT", "COERCE", "PROTEST", "MOBILIZE"}
 DOMESTIC = {"COP", "JUD"}  # police and courts act in their own country
@@ -151,6 +152,8 @@ def fill_roles(cands: list[Candidate], salient: list[str], context: ArticleConte
             c.spans["actor_inferred"] = c.spans["sentence"]
         if (target := civilian_target(c, context)) is not None:  # "blew up a market": the civilians there
             c.recipients = [target]
+        if (accused := perpetrators(c, peers)) is not None:  # "Sisi condemned the attack": its perpetrators
+            c.recipients = accused
         if c.trig.type == "PROTEST":
             protest_roles(c, peers)
         if c.location and c.location.country:  # "police arrested ... in Conakry", "ethnic Albanians demonstrated in Serbia"
@@ -259,11 +262,29 @@ def merge_key_ok(a: "Group", c: Candidate) -> bool:
     cr = countries(c.recipients) - ca  # a group hit by its own country's forces abroad says nothing of the dyad
     if ca and a.actor_c and not (ca & a.actor_c):
         return False
+    if c.trig.type in VERBAL and (names := actor_names(c)) and a.actor_n and not (names & a.actor_n):
+        return False  # "Sisi condemned the attack", "the Grand Mufti condemned the attack": two statements
     if cr and a.recip_c and not (cr & a.recip_c):
         return False
     if not (ca or cr) or not (a.actor_c or a.recip_c):
         return sentence_key(c) in a.sentences
     return not (stated_day(c) and a.day and stated_day(c) != a.day)
+
+
+def actor_names(c: Candidate) -> set[str]:
+    """Who speaks in a mention: its named actors (people, organisations), or the capitalised phrase
+    that only resolved to a country ("The Grand Mufti, the highest official of religious law in
+    Egypt"); not role nouns ("the police") nor a country named as such."""
+    d = load_actor_dictionary()
+    out = set()
+    for a in c.actors:
+        country = d.country_name(a.country) if a.country else None
+        text = a.text[4:] if a.text.lower().startswith("the ") else a.text
+        if a.name[:1].isupper() and a.name != country:
+            out.add(a.name)
+        elif text[:1].isupper() and text != country:
+            out.add(text)
+    return out
 
 
 def stated_day(c: Candidate) -> date | None:
@@ -286,6 +307,7 @@ class Group:
         self.objects = c.objects
         self.sentences = {sentence_key(c)}
         self.actor_c = countries(c.actors)
+        self.actor_n = actor_names(c)
         self.recip_c = countries(c.recipients) - self.actor_c
         self.day = stated_day(c)
 
@@ -293,6 +315,7 @@ class Group:
         self.members.append(c)
         self.sentences.add(sentence_key(c))
         self.actor_c |= countries(c.actors)
+        self.actor_n |= actor_names(c)
         self.recip_c |= countries(c.recipients) - self.actor_c
         self.day = self.day or stated_day(c)
 
@@ -300,8 +323,8 @@ class Group:
 def anaphoric(c: Candidate) -> bool:
     """A mention with no side of its own that tells again of an event told before: a definite noun
     ("damaged in the attack") or an agentless report ("six people were killed")."""
-    if countries(c.actors) or countries(c.recipients):
-        return False
+    if countries(c.actors) or countries(c.recipients) and "recipient" in c.spans:
+        return False  # a recipient only inferred from a place ("condemned the assassination") is no side of its own
     definite = c.token.pos_ == "NOUN" and any(d.lower_ in ("the", "this", "that") for d in c.token.children if d.dep_ == "det")
     return definite or not c.actors
 
@@ -422,6 +445,9 @@ def intentions(cands: list[Candidate]) -> None:
     table = load_plover()
     for c in cands:
         new, was = None, c.modality
+        if not c.actors or planned_in_the_past(c.token) or passive(c.token):
+            continue  # "the ceasefire was aimed at evacuating", "prosecutors said he planned to murder ...",
+            # "will need to be approved by the Senate": no one announces an intention of their own
         if c.modality in ("future", "hypothetical") and conditional(c.token):
             new = {"type": "THREATEN", "mode": table["future_as"].get(c.trig.type, {}).get("mode")}
         elif c.modality == "future":

@@ -23,7 +23,7 @@ from .models import Actor, Location
 from .modality import cues
 from .modality import modality as classify_modality
 from .nlp import PLACE_NOUNS, Chunk
-from .roles import addressee_first, participant
+from .roles import addressee_first, judged_violence, participant
 from .roles import select as select_role
 from .senses import not_an_event
 
@@ -195,6 +195,8 @@ def find_triggers(sent: Span) -> list[tuple[Token, Trigger]]:
             continue
         pos = tok.pos_
         cands = lex.candidates(lemma(tok), pos) + (lex.candidates(tok.lower_, pos) if tok.lower_ != lemma(tok) else [])
+        if not cands or any(a.lower_ == "according" for a in tok.ancestors):  # "according to people familiar with the inquiries": a source
+            continue
         fired = [t for t in cands if matches(t, tok)]
         if fired:
             fired.sort(key=lambda t: (-len(t.words), -len(t.objects), t.negated is False))
@@ -202,7 +204,7 @@ def find_triggers(sent: Span) -> list[tuple[Token, Trigger]]:
     # A word that is part of another trigger's multiword lemma ("phone" in "phone call") is not its own event.
     taken = {c.i for tok, t in out if len(t.words) > 1 for c in tok.children if lemma(c) in t.words}
     fired = {tok.i: t for tok, t in out}
-    return [(tok, t) for tok, t in out if tok.i not in taken and not subsumed(tok, fired) and not generic(tok) and not not_an_event(tok)]
+    return [(tok, t) for tok, t in out if tok.i not in taken and not subsumed(tok, fired) and not generic(tok) and not not_an_event(tok, t.type)]
 
 
 def generic(tok: Token) -> bool:
@@ -245,6 +247,24 @@ def threat_of_willingness(tok: Token, trig: Trigger) -> Trigger:
             plover = load_plover()
             return replace(trig, type="THREATEN", mode=None, cameo=plover["types"]["THREATEN"]["cameo"], acled=None, objects=frozenset())
     return trig
+
+
+def judges(verb: Token, trig: Trigger) -> bool:
+    """ "Sisi condemned the attack": the verb judges the violence its object names (participants.yaml
+    `judged_violence`), so its subject did not do it."""
+    rule = judged_violence()
+    return trig.type in rule["violent"] and any(t.type in rule["types"] and matches(t, verb) for t in load_triggers().by_word.get(lemma(verb), []))
+
+
+def governing_verb(tok: Token) -> Token | None:
+    """The verb whose subject also does a subjectless verbal complement: a gerund after a
+    preposition of that verb ("resorted to throwing stones", "after shooting the ambassador, the
+    gunman ...") or a participle after a copula ("Vietnam is committed to ...")."""
+    if tok.dep_ == "pcomp" and tok.head.dep_ == "prep" and tok.head.head.pos_ in ("VERB", "AUX"):
+        return tok.head.head
+    if tok.dep_ == "acomp" and tok.head.pos_ in ("VERB", "AUX"):
+        return tok.head
+    return None
 
 
 def demand_speaker(tok: Token) -> Token | None:
@@ -330,6 +350,8 @@ class Coder:
             subj = children(tok, "nsubj")
             if tok.dep_ == "acl" and tok.tag_ == "VBN":  # "the two children killed": the noun suffered it
                 recip_toks.append(tok.head)
+            elif not subj and (gov := governing_verb(tok)) is not None:  # "resorted to throwing stones", "is committed to"
+                subj = children(gov, "nsubj")
             elif not subj and tok.dep_ in ("xcomp", "conj", "advcl", "acl"):
                 subj = children(tok.head, "nsubj") or ([tok.head] if tok.head.pos_ in ("NOUN", "PROPN") else [])
                 if subj and subj[0].pos_ != "VERB" and not participant(subj[0], self.coref) and (lv := light_verb(subj[0])):
@@ -364,7 +386,7 @@ class Coder:
             recip_toks += prep_objects(tok, lex.defaults["noun_recipient_preps"] | trig.recipient_preps)
             lv = light_verb(tok)
             if lv is not None:
-                if tok.dep_ in ("dobj", "obj", "attr", "pobj"):
+                if tok.dep_ in ("dobj", "obj", "attr", "pobj") and not judges(lv, trig):
                     actor_toks += children(lv, "nsubj")
                 elif tok.dep_ == "nsubjpass":
                     actor_toks += prep_objects(lv, {"by"})
@@ -419,11 +441,13 @@ class Coder:
             span = doc[s:e]
             if top.label == EMBEDDED or dateline(top.span) or not all(t.i in region for t in span):
                 continue
-            root = span.root
-            head = root.head
-            prep = head.lower_ if root.dep_ == "pobj" else None
+            root = first = span.root
+            while first.dep_ == "conj" and first.head.i != first.i:  # "in Iraq and Syria", but not "Bosnia and Slovenia agreed"
+                first = first.head
+            head = first.head
+            prep = head.lower_ if first.dep_ == "pobj" else None
             via_noun = prep == "of" and head.head.lemma_.lower() in PLACE_NOUNS  # "the village of X"
-            if not (prep in PLACE_PREPS or via_noun or root.dep_ in ("compound", "appos", "conj", "dobj", "nsubjpass", "npadvmod")):
+            if not (prep in PLACE_PREPS or via_noun or first.dep_ in ("compound", "appos", "dobj", "nsubjpass", "npadvmod")):
                 continue
             if prep == "from":
                 if loc.country in own:

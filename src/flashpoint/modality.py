@@ -14,7 +14,7 @@ from spacy.tokens import Token
 from .lexicon import load_yaml
 from .models import Event
 
-CHAIN_DEPS = {"xcomp", "conj", "dobj", "nsubjpass", "pobj", "prep", "nsubj", "acomp", "attr"}
+CHAIN_DEPS = {"xcomp", "conj", "dobj", "nsubjpass", "pobj", "pcomp", "prep", "nsubj", "acomp", "attr"}  # pcomp: "aimed at evacuating"
 
 
 @lru_cache(maxsize=1)
@@ -53,9 +53,24 @@ def modality(tok: Token, negation_is_trigger: bool = False, year: int | None = N
         return "hypothetical" if conditional else "future"  # "Pakistan would retaliate if ..." 
     if any(t.lemma_ in c["future_verbs"] and t.i != tok.i for t in chain[1:]):
         return "future"
+    if tok.pos_ == "NOUN" and any(a.dep_ in ("acl", "relcl") and any(x.tag_ == "TO" for x in a.children) and any(x.dep_ == "auxpass" for x in a.children)
+                                  for a in tok.children):
+        return "future"  # "a key meeting about Syria to be held in Moscow" (but "an attempt to assassinate" was made)
+    if feared(clause, c):
+        return "hypothetical"
     if any(ch.lower_ == "going" and any(g.lower_ == "to" for g in ch.children) for ch in children):
         return "future"
     return "asserted"
+
+
+def feared(clause: Token, c: dict[str, set[str]]) -> bool:
+    """The clause is what someone fears ("fears Russia is hacking the election")."""
+    return clause.dep_ == "ccomp" and clause.head.lemma_.lower() in c["fear_verbs"]
+
+
+def planned_in_the_past(tok: Token) -> bool:
+    """ "planned to murder", "had plotted to attack": a plan reported as past, not an intention announced."""
+    return any(t.lemma_.lower() in cues()["planning_verbs"] and t.tag_ in ("VBD", "VBN") for t in verb_chain(tok)[1:])
 
 
 @lru_cache(maxsize=1)

@@ -22,7 +22,7 @@ from spacy.tokens import Token
 
 from .actors import PRONOUNS, CorefState, definite_reference, entity_entry, resolve_phrase
 from .context import ArticleContext
-from .lexicon import load_actor_dictionary, load_yaml
+from .lexicon import load_actor_dictionary, load_triggers, load_yaml
 from .models import Actor
 
 PERSONAL = {"he", "she", "him", "her", "his"}
@@ -205,6 +205,27 @@ def civilian_target(c, ctx: ArticleContext | None) -> Actor | None:
         return None
     country = (c.location.country if c.location else None) or (ctx.main_country if ctx else None)
     return Actor(hit.text, "civilians", country, "CVL")
+
+
+def judged_violence() -> dict:
+    return participants_data()["judged_violence"]
+
+
+def perpetrators(c, peers: list) -> list[Actor] | None:
+    """Who a condemnation of an attack is addressed to (participants.yaml `judged_violence`): the
+    actors of the attack its object names ("condemned the PKK's attack"), else its unnamed
+    perpetrators. `peers`: the candidates of c's sentence. None when c judges no attack."""
+    rule = judged_violence()
+    if c.trig.type not in rule["types"] or c.recipients:
+        return None
+    objs = [o for o in c.token.children if o.dep_ in ("dobj", "obj")]
+    attack = next((o for o in peers if o is not c and o.token in objs and o.trig.type in rule["violent"]), None)
+    from .coder import matches  # the coder imports this module
+
+    if attack is None and not any(t.type in rule["violent"] and matches(t, o) for o in objs for t in load_triggers().by_word.get(lem(o), [])):
+        return None  # "police probed the bomb blast": the blast is the investigation's object, not an event of its own
+    known = [a for a in attack.actors if a.country or a.name] if attack else []
+    return known or [Actor("", rule["unknown"], None, None)]  # no country: the article's is a guess
 
 
 def event_roles(members: list) -> tuple[list[Actor], list[Actor]]:

@@ -28,15 +28,54 @@ def agents(tok: Token) -> set[str]:
 
 def objects(tok: Token) -> set[str]:
     """What it is done to or for: objects and prepositional objects of the trigger."""
-    out = lemmas(c for c in tok.children if c.dep_ in ("dobj", "obj", "nsubjpass", "attr") or (c.dep_ == "xcomp" and c.pos_ == "NOUN"))
+    out = lemmas(c for c in tok.children if c.dep_ in ("dobj", "obj", "nsubjpass", "attr", "acomp") or (c.dep_ == "xcomp" and c.pos_ == "NOUN"))
     for p in (c for c in tok.children if c.dep_ == "prep"):  # "to victory", "of freezing drizzle"
         out |= lemmas(g for g in p.children if g.dep_ == "pobj")
         out |= lemmas(o for g in p.children if g.dep_ == "pcomp" for o in g.children if o.dep_ in ("dobj", "obj"))
     return out
 
 
-def not_an_event(tok: Token) -> bool:
+def imperative(tok: Token) -> bool:
+    """ "Please oppose it.", "For details, call ...": an order to the reader, not a report."""
+    return tok.pos_ == "VERB" and tok.dep_ == "ROOT" and tok.tag_ == "VB" and not any(c.dep_ in ("nsubj", "aux") for c in tok.children)
+
+
+def state(tok: Token, s: dict[str, frozenset[str]]) -> bool:
+    """A noun held in the present ("Canada has only one trade agreement"): a state of affairs."""
+    return tok.pos_ == "NOUN" and tok.dep_ == "dobj" and tok.head.lemma_.lower() in s["stative_verbs"] and tok.head.tag_ in ("VBZ", "VBP")
+
+
+def carried(tok: Token) -> bool:
+    """A noun some verb reports: its subject or object ("ordered the deployment"), or after on/in
+    ("troops remained on alert")."""
+    if tok.dep_ in ("dobj", "nsubj", "nsubjpass", "attr"):
+        return tok.head.pos_ in ("VERB", "AUX")
+    return tok.dep_ == "pobj" and tok.head.lower_ in ("on", "in") and tok.head.head.pos_ == "VERB"
+
+
+def standing(tok: Token, s: dict[str, frozenset[str]]) -> bool:
+    """A restriction stated in the present passive is a standing rule ("attacking churches is
+    prohibited in Islamic law", "they are restricted by their finances"), not a new act."""
+    return tok.lemma_.lower() in s["standing_verbs"] and tok.tag_ == "VBN" and any(c.dep_ == "auxpass" and c.tag_ in ("VBZ", "VBP") for c in tok.children)
+
+
+def not_an_event(tok: Token, kind: str | None = None) -> bool:
+    """`kind`: the PLOVER type the trigger entry gives the word."""
     s = senses()
+    if imperative(tok) or state(tok, s) or standing(tok, s):
+        return True
+    if tok.pos_ == "VERB" and tok.lemma_.lower() in s["meeting_with"] and not any(c.dep_ == "prep" and c.lower_ in ("with", "for", "to") for c in tok.children):
+        return True  # "Jansen then sat down": a meeting only "with" someone or "for talks"
+    if tok.dep_ in ("pobj", "pcomp") and tok.head.lower_ in s["topic_preps"]:
+        return True  # "a conversation about email hacking": what is talked about
+    if kind in s["participle_types"] and tok.pos_ == "VERB" and tok.dep_ == "acl" and tok.tag_ == "VBG":
+        return True  # "soldiers visiting a local market", "a woman visiting from Canada": who they are
+    if kind in s["warning_types"] and any(t.lemma_.lower() in s["hazards"] for t in tok.subtree):
+        return True  # "warned people to stay outdoors because of the risk of aftershocks": a safety warning
+    if any(t.pos_ == "NOUN" and t.lemma_.lower() in s["animals"] for t in tok.children if t.dep_ in ("dobj", "nsubjpass", "dative")):
+        return True  # "pardoned his last turkey" (a common noun; the country is a proper one)
+    if kind in s["governed_noun_types"] and tok.pos_ == "NOUN" and not carried(tok):
+        return True  # "a member of the riot police squad", "were on patrol": a unit named, not one sent
     if (tok.dep_ in s["descriptive_deps"] and tok.head.pos_ in ("NOUN", "PROPN") and tok.head.i != tok.i
             and tok.head.lemma_.lower() not in s["event_heads"] and not tok.tag_.startswith("VBD")):
         return True  # a finite verb parsed as a modifier ("Yeltsin on Saturday hosted Hashimoto") still reports
