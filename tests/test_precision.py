@@ -123,3 +123,29 @@ def test_inspecting_the_scene_of_an_attack_is_no_investigation_of_anyone():
 ])
 def test_sitting_down_is_a_meeting_only_with_someone(text, kind, expected):
     assert (kind in {k for k, _ in asserted(text)}) is expected
+
+
+@pytest.mark.parametrize("text,kind", [
+    ("Riot police fired shots into the air to disperse the crowd outside parliament on Friday.", "ASSAULT"),
+    ("The attacker also fired his pistol in the air before he was overpowered, witnesses said.", "ASSAULT"),
+    ("Protesters tore down the banners hung outside the embassy for the national day.", "ASSAULT"),
+])
+def test_shots_into_the_air_and_things_hung_are_no_attacks(text, kind):
+    assert kind not in {k for k, _ in asserted(text)}
+
+
+@pytest.mark.parametrize("text", [
+    "Gunmen fired on worshippers leaving the mosque on Friday, killing four.",
+    "Iran hanged two men convicted of drug trafficking on Sunday, rights groups said.",
+])
+def test_shootings_and_hangings_of_people_stay(text):
+    assert "ASSAULT" in {k for k, _ in asserted(text)}
+
+
+def test_what_someone_is_hoping_to_do_is_not_done():
+    assert asserted("At the time, Egypt was hoping to host the talks between the two factions in Cairo.") == []
+
+
+def test_a_meeting_still_to_be_held_is_not_asserted():
+    kinds = asserted("The ministers met on Monday, a day before a summit to be held in Astana.")
+    assert ("CONSULT", "met") in kinds and ("CONSULT", "summit") not in kinds

@@ -51,16 +51,31 @@ def modality(tok: Token, negation_is_trigger: bool = False, year: int | None = N
     if words & c["future_aux"] and not negation_is_trigger:
         conditional = any(ch.dep_ == "advcl" and any(m.lower_ in c["conditions"] for m in ch.children) for ch in children)
         return "hypothetical" if conditional else "future"  # "Pakistan would retaliate if ..." 
-    if any(t.lemma_ in c["future_verbs"] and t.i != tok.i for t in chain[1:]):
+    if any(lemma(t) in c["future_verbs"] and t.i != tok.i for t in chain[1:]):
         return "future"
-    if tok.pos_ == "NOUN" and any(a.dep_ in ("acl", "relcl") and any(x.tag_ == "TO" for x in a.children) and any(x.dep_ == "auxpass" for x in a.children)
-                                  for a in tok.children):
+    if tok.pos_ == "NOUN" and (any(a.dep_ in ("acl", "relcl") and passive_infinitive(a) for a in tok.children)
+                               or (tok.dep_ == "nsubjpass" and passive_infinitive(tok.head))):
         return "future"  # "a key meeting about Syria to be held in Moscow" (but "an attempt to assassinate" was made)
     if feared(clause, c):
         return "hypothetical"
     if any(ch.lower_ == "going" and any(g.lower_ == "to" for g in ch.children) for ch in children):
         return "future"
     return "asserted"
+
+
+def lemma(tok: Token) -> str:
+    """The token's lemma, righted where the model's lemmatizer errs on a cue verb ("hoping" -> "hop")."""
+    return mislemmatised().get(tok.lower_, tok.lemma_)
+
+
+@lru_cache(maxsize=1)
+def mislemmatised() -> dict[str, str]:
+    return dict(load_yaml("modality.yaml")["mislemmatised"])
+
+
+def passive_infinitive(verb: Token) -> bool:
+    """ "to be held", "to be signed": what is still to be done."""
+    return any(x.tag_ == "TO" for x in verb.children) and any(x.dep_ == "auxpass" for x in verb.children)
 
 
 def feared(clause: Token, c: dict[str, set[str]]) -> bool:

@@ -82,4 +82,15 @@ def not_an_event(tok: Token, kind: str | None = None) -> bool:
     in_name = tok.ent_type_ in s["name_entities"] or any(c.dep_ == "compound" and c.pos_ == "PROPN" for c in tok.children)
     if tok.pos_ == "PROPN" and in_name and not tok.is_sent_start:
         return True
+    if tok.lower_ in s["thing_forms"]:
+        return True  # "photos hung for the exhibition": people are hanged, things hung
+    if tok.lemma_.lower() in s["shooting_verbs"] and aimed_at_nothing(tok, s):
+        return True  # "fired shots in the air": a warning, no one is attacked
     return bool(agents(tok) & s["non_agents"]) or bool(objects(tok) & s["non_objects"])
+
+
+def aimed_at_nothing(tok: Token, s: dict[str, frozenset[str]]) -> bool:
+    """Shots fired "in/into the air" or "skyward" (on the verb or on its object "shots")."""
+    heads = [tok] + [c for c in tok.children if c.dep_ in ("dobj", "obj")]
+    return any(p.dep_ in ("prep", "advmod") and (p.lower_ in s["aimless"] or any(g.dep_ == "pobj" and g.lemma_.lower() in s["aimless"] for g in p.children))
+               for h in heads for p in h.children)
