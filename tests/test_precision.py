@@ -149,3 +149,13 @@ def test_what_someone_is_hoping_to_do_is_not_done():
 def test_a_meeting_still_to_be_held_is_not_asserted():
     kinds = asserted("The ministers met on Monday, a day before a summit to be held in Astana.")
     assert ("CONSULT", "met") in kinds and ("CONSULT", "summit") not in kinds
+
+
+def test_earlier_attacks_with_their_own_month_stay_apart_from_the_news():
+    text = ("Three people were killed in a knife attack at a market in Kunming on Sunday, police said. "
+            "In March, a man stabbed four people to death at a bus station in Yunnan province.")
+    doc = Document("t", text, date(2017, 7, 17))
+    events = [e for e in next(extract([doc]))[1] if e.event_type == "ASSAULT"]
+    sunday = [e for e in events if e.date == "2017-07-16"]
+    assert len(sunday) == 1 and all("March" not in s.text for s in sunday[0].evidence)
+    assert any(e.date == "2017-03-01" for e in events)

@@ -15,7 +15,7 @@ from .facts import casualty_facts
 from .lexicon import goldstein, load_actor_dictionary, load_plover, plover_score
 from .models import Actor, Event, Location, Span, stable_id
 from .places import country_place
-from .modality import planned_in_the_past
+from .modality import latest_day, planned_in_the_past
 from .roles import article_country, civilian_target, counterpart, event_roles, implicit_agent, passive, perpetrators
 
 VIOLENT = {"ASSAULT", "COERCE", "PROTEST", "MOBILIZE"}
@@ -268,7 +268,7 @@ def merge_key_ok(a: "Group", c: Candidate) -> bool:
         return False
     if not (ca or cr) or not (a.actor_c or a.recip_c):
         return sentence_key(c) in a.sentences
-    return not (stated_day(c) and a.day and stated_day(c) != a.day)
+    return not apart(stated_period(c), a.period)
 
 
 def actor_names(c: Candidate) -> set[str]:
@@ -287,9 +287,16 @@ def actor_names(c: Candidate) -> set[str]:
     return out
 
 
-def stated_day(c: Candidate) -> date | None:
-    """The day the text itself gives the event (not a default from the dateline)."""
-    return c.date if c.date_precision == "day" and c.date_text else None
+def stated_period(c: Candidate) -> tuple[date, date] | None:
+    """The days the text itself gives the event ("on Sunday", "In May", "in 2015"; not a default from the dateline)."""
+    if not (c.date and c.date_text) or c.date_precision not in ("day", "week", "month", "year"):
+        return None
+    return c.date, latest_day(c.date.isoformat(), c.date_precision)
+
+
+def apart(a: tuple[date, date] | None, b: tuple[date, date] | None) -> bool:
+    """Two stated periods that do not overlap: two events ("Sunday's attack" and "In May, a stabbing spree")."""
+    return bool(a and b and (a[1] < b[0] or b[1] < a[0]))
 
 
 def sentence_key(c: Candidate) -> int:
@@ -309,7 +316,7 @@ class Group:
         self.actor_c = countries(c.actors)
         self.actor_n = actor_names(c)
         self.recip_c = countries(c.recipients) - self.actor_c
-        self.day = stated_day(c)
+        self.period = stated_period(c)
 
     def add(self, c: Candidate) -> None:
         self.members.append(c)
@@ -317,7 +324,7 @@ class Group:
         self.actor_c |= countries(c.actors)
         self.actor_n |= actor_names(c)
         self.recip_c |= countries(c.recipients) - self.actor_c
-        self.day = self.day or stated_day(c)
+        self.period = self.period or stated_period(c)
 
 
 def anaphoric(c: Candidate) -> bool:
@@ -335,7 +342,7 @@ def fuse(cands: list[Candidate]) -> list[Group]:
         g = next((g for g in groups if merge_key_ok(g, c)), None)
         if g is None and anaphoric(c):
             g = next((g for g in reversed(groups) if g.type == c.trig.type and g.modality == c.modality), None)
-            if g is not None and stated_day(c) and g.day and stated_day(c) != g.day:
+            if g is not None and apart(stated_period(c), g.period):
                 g = None
         if g:
             g.add(c)
