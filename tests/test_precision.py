@@ -159,3 +159,13 @@ def test_earlier_attacks_with_their_own_month_stay_apart_from_the_news():
     sunday = [e for e in events if e.date == "2017-07-16"]
     assert len(sunday) == 1 and all("March" not in s.text for s in sunday[0].evidence)
     assert any(e.date == "2017-03-01" for e in events)
+
+
+def test_an_earlier_attack_a_week_before_the_news_keeps_its_own_date():
+    text = ("A suicide car bomb killed 13 soldiers aboard a bus in Kayseri, officials said. "
+            "It comes a week after 44 people were killed in a PKK attack in Istanbul.")
+    doc = Document("t", text, date(2016, 12, 17))
+    events = [e for e in next(extract([doc]))[1] if e.event_type == "ASSAULT" and e.modality == "asserted"]
+    earlier = [e for e in events if any("44 people" in s.text for s in e.evidence if s.role == "recipient")]
+    assert len(events) == 2 and len(earlier) == 1
+    assert earlier[0].date == "2016-12-10"
