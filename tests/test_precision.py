@@ -169,3 +169,19 @@ def test_an_earlier_attack_a_week_before_the_news_keeps_its_own_date():
     earlier = [e for e in events if any("44 people" in s.text for s in e.evidence if s.role == "recipient")]
     assert len(events) == 2 and len(earlier) == 1
     assert earlier[0].date == "2016-12-10"
+
+
+@pytest.mark.parametrize("text,kind", [
+    ("Analysts say that Pakistan's weak courts and police corruption contribute to the rise in vigilante killings.", "AID"),
+    ("A blast at a restaurant in Tehran injured 12 people and was probably caused by a gas cylinder, firefighters said.", "ASSAULT"),
+])
+def test_causes_and_accidents_are_not_events(text, kind):
+    assert kind not in {k for k, _ in asserted(text)}
+
+
+@pytest.mark.parametrize("text,kind", [
+    ("Japan contributed to the relief fund for the flood victims on Monday.", "AID"),
+    ("A bomb explosion in a market in Quetta killed 12 people on Saturday, police said.", "ASSAULT"),
+])
+def test_contributions_and_bombings_stay(text, kind):
+    assert kind in {k for k, _ in asserted(text)}

@@ -82,11 +82,23 @@ def not_an_event(tok: Token, kind: str | None = None) -> bool:
     in_name = tok.ent_type_ in s["name_entities"] or any(c.dep_ == "compound" and c.pos_ == "PROPN" for c in tok.children)
     if tok.pos_ == "PROPN" and in_name and not tok.is_sent_start:
         return True
+    if tok.pos_ == "VERB" and tok.lemma_.lower() in s["causal_verbs"] and caused(tok, s):
+        return True  # "taboos contribute to such incidents": a cause, not a gift
+    if (tok.lemma_.lower() in s["explosions"] or agents(tok) & s["explosions"]) and any(t.lemma_.lower() in s["accidental_causes"] for t in tok.sent):
+        return True  # "an explosion in a supermarket ... may have been caused by a gas leak": an accident
     if tok.lower_ in s["thing_forms"]:
         return True  # "photos hung for the exhibition": people are hanged, things hung
     if tok.lemma_.lower() in s["shooting_verbs"] and aimed_at_nothing(tok, s):
         return True  # "fired shots in the air": a warning, no one is attacked
     return bool(agents(tok) & s["non_agents"]) or bool(objects(tok) & s["non_objects"])
+
+
+def caused(tok: Token, s: dict[str, frozenset[str]]) -> bool:
+    """ "X contributes to Y" with nothing given and Y no fund or effort: X is a cause of Y."""
+    if any(c.dep_ in ("dobj", "obj") for c in tok.children):
+        return False
+    to = [g for p in tok.children if p.dep_ == "prep" and p.lower_ == "to" for g in p.children if g.dep_ in ("pobj", "pcomp")]
+    return bool(to) and not any(g.lemma_.lower() in s["contribution_targets"] for g in to)
 
 
 def aimed_at_nothing(tok: Token, s: dict[str, frozenset[str]]) -> bool:
