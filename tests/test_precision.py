@@ -185,3 +185,8 @@ def test_causes_and_accidents_are_not_events(text, kind):
 ])
 def test_contributions_and_bombings_stay(text, kind):
     assert kind in {k for k, _ in asserted(text)}
+
+
+def test_what_an_accusation_says_is_not_asserted_by_the_report():
+    kinds = asserted("Rebels in Idlib accused the Syrian army and allied militias of heavy shelling of the city on Tuesday.")
+    assert "ACCUSE" in {k for k, _ in kinds} and "ASSAULT" not in {k for k, _ in kinds}

@@ -66,6 +66,8 @@ def not_an_event(tok: Token, kind: str | None = None) -> bool:
         return True
     if tok.pos_ == "VERB" and tok.lemma_.lower() in s["meeting_with"] and not any(c.dep_ == "prep" and c.lower_ in ("with", "for", "to") for c in tok.children):
         return True  # "Jansen then sat down": a meeting only "with" someone or "for talks"
+    if accused_of(tok, s):
+        return True  # "accused the regime of heavy shelling": what the accusation says, the ACCUSE is the event
     if tok.dep_ in ("pobj", "pcomp") and tok.head.lower_ in s["topic_preps"]:
         return True  # "a conversation about email hacking": what is talked about
     if kind in s["participle_types"] and tok.pos_ == "VERB" and tok.dep_ == "acl" and tok.tag_ == "VBG":
@@ -91,6 +93,19 @@ def not_an_event(tok: Token, kind: str | None = None) -> bool:
     if tok.lemma_.lower() in s["shooting_verbs"] and aimed_at_nothing(tok, s):
         return True  # "fired shots in the air": a warning, no one is attacked
     return bool(agents(tok) & s["non_agents"]) or bool(objects(tok) & s["non_objects"])
+
+
+def accused_of(tok: Token, s: dict[str, frozenset[str]]) -> bool:
+    """The act after "of"/"for" of an accusing verb or of its object ("accused the regime and other forces of shelling")."""
+    t = tok
+    while t.dep_ == "conj" and t.head.i != t.i:
+        t = t.head
+    if t.dep_ not in ("pobj", "pcomp") or t.head.lower_ not in ("of", "for"):
+        return False
+    h = t.head.head
+    while h.dep_ in ("conj", "dobj") and h.pos_ in ("NOUN", "PROPN", "PRON") and h.head.i != h.i:
+        h = h.head
+    return h.pos_ == "VERB" and h.lemma_.lower() in s["accusing_verbs"]
 
 
 def caused(tok: Token, s: dict[str, frozenset[str]]) -> bool:
