@@ -63,7 +63,8 @@ PATTERNS: list[tuple[str, str]] = [
     ("last_week", r"\b(last week|earlier this week|this week|past week|next week)\b"),
     ("month", r"\b(earlier this month|this month|last month|earlier in the month|next month)\b"),
     ("month_name", rf"\b(?:in|since|during|early|late|mid-?)\s+((?:{MONTHS})(?:\s+\d{{4}})?)\b"),
-    ("year", r"\b(?:in|since|during)\s+((?:19|20)\d{2})\b|\b(last year|this year|earlier this year)\b"),
+    ("year", r"\b(?:in|since|during)\s+(?:(?:the\s+)?(?:summer|spring|autumn|fall|winter|beginning|start|middle|end|course|first\s+half|second\s+half)\s+of\s+)?((?:19|20)\d{2})\b"
+             r"|\b(last year|this year|earlier this year)\b"),  # "in the summer of 2010"
 ]
 COMPILED = [(kind, re.compile(p, re.IGNORECASE)) for kind, p in PATTERNS]
 SPECIFICITY = {"iso": 0, "mdy": 0, "dmy": 0, "range": 1, "slash": 1, "weekday": 1, "yesterday": 1, "today": 1,
