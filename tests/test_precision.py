@@ -190,3 +190,8 @@ def test_contributions_and_bombings_stay(text, kind):
 def test_what_an_accusation_says_is_not_asserted_by_the_report():
     kinds = asserted("Rebels in Idlib accused the Syrian army and allied militias of heavy shelling of the city on Tuesday.")
     assert "ACCUSE" in {k for k, _ in kinds} and "ASSAULT" not in {k for k, _ in kinds}
+
+
+def test_a_vague_tally_of_attacks_is_no_event_but_a_counted_one_is():
+    assert "ASSAULT" not in {k for k, _ in asserted("The Iraqi general survived many assassination attempts in Baghdad.")}
+    assert "ASSAULT" in {k for k, _ in asserted("Three rocket attacks hit Baghdad on Monday, police said.")}
