@@ -195,3 +195,9 @@ def test_what_an_accusation_says_is_not_asserted_by_the_report():
 def test_a_vague_tally_of_attacks_is_no_event_but_a_counted_one_is():
     assert "ASSAULT" not in {k for k, _ in asserted("The Iraqi general survived many assassination attempts in Baghdad.")}
     assert "ASSAULT" in {k for k, _ in asserted("Three rocket attacks hit Baghdad on Monday, police said.")}
+
+
+def test_a_second_plotted_act_parsed_off_its_infinitive_is_not_asserted():
+    text = ("A Leeds man who admitted to having plotted to execute a British army recruiter and then attack a local "
+            "police station in support of al-Qaeda was sentenced on Tuesday to 18 years in prison.")
+    assert "ASSAULT" not in {k for k, _ in asserted(text)}

@@ -37,6 +37,8 @@ def verb_chain(tok: Token) -> list[Token]:
 def modality(tok: Token, negation_is_trigger: bool = False, year: int | None = None, dateline: date | None = None) -> str:
     """Classify the event whose trigger is `tok`. `year`: a year the sentence dates it to, if any."""
     c = cues()
+    if (inf := infinitive_partner(tok)) is not None:
+        tok = inf  # "plotted to execute an employee and then attack a police station": attack is planned too
     chain = verb_chain(tok)
     clause = chain[-1]
     children = [ch for t in chain for ch in t.children if ch.ent_type_ not in ("DATE", "TIME")]  # "on 4 May": a month
@@ -63,6 +65,16 @@ def modality(tok: Token, negation_is_trigger: bool = False, year: int | None = N
     return "asserted"
 
 
+def infinitive_partner(tok: Token) -> Token | None:
+    """A bare infinitive parsed as the conjunct of a finite verb ("admitted to having plotted to execute X
+    and then attack Y": "attack" hangs from "admitted") belongs with the "to"-infinitive before it."""
+    if tok.tag_ != "VB" or tok.dep_ != "conj" or tok.head.tag_ not in ("VBD", "VBZ", "VBP", "VBN"):
+        return None
+    if any(c.dep_ in ("nsubj", "aux", "nsubjpass") for c in tok.children):
+        return None
+    return next((t for t in reversed(tok.doc[tok.head.i + 1 : tok.i]) if t.tag_ == "VB" and any(x.tag_ == "TO" for x in t.children)), None)
+
+
 def lemma(tok: Token) -> str:
     """The token's lemma, righted where the model's lemmatizer errs on a cue verb ("hoping" -> "hop")."""
     return mislemmatised().get(tok.lower_, tok.lemma_)
@@ -85,6 +97,7 @@ def feared(clause: Token, c: dict[str, set[str]]) -> bool:
 
 def planned_in_the_past(tok: Token) -> bool:
     """ "planned to murder", "had plotted to attack": a plan reported as past, not an intention announced."""
+    tok = infinitive_partner(tok) or tok
     return any(t.lemma_.lower() in cues()["planning_verbs"] and t.tag_ in ("VBD", "VBN") for t in verb_chain(tok)[1:])
 
 
