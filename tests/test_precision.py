@@ -201,3 +201,8 @@ def test_a_second_plotted_act_parsed_off_its_infinitive_is_not_asserted():
     text = ("A Leeds man who admitted to having plotted to execute a British army recruiter and then attack a local "
             "police station in support of al-Qaeda was sentenced on Tuesday to 18 years in prison.")
     assert "ASSAULT" not in {k for k, _ in asserted(text)}
+
+
+def test_a_relative_clause_on_a_generic_pronoun_is_no_event():
+    text = "The preacher told the crowd in Kano on Friday that God rewards those who supported the Sultan of Sokoto."
+    assert "SUPPORT" not in {k for k, _ in asserted(text)}

@@ -68,6 +68,8 @@ def not_an_event(tok: Token, kind: str | None = None) -> bool:
         return True  # "Jansen then sat down": a meeting only "with" someone or "for talks"
     if tok.pos_ == "NOUN" and tok.tag_ == "NNS" and any(c.lower_ in s["generic_quantifiers"] for c in tok.children if c.dep_ in ("amod", "det")):
         return True  # "surviving many assassination plots", "numerous attacks": a tally, no one event
+    if tok.dep_ == "relcl" and tok.head.lower_ in s["generic_antecedents"]:
+        return True  # "the descendants of those who supported the Prophet": who they are, not what they did that day
     if accused_of(tok, s):
         return True  # "accused the regime of heavy shelling": what the accusation says, the ACCUSE is the event
     if tok.dep_ in ("pobj", "pcomp") and tok.head.lower_ in s["topic_preps"]:
