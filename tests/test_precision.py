@@ -206,3 +206,9 @@ def test_a_second_plotted_act_parsed_off_its_infinitive_is_not_asserted():
 def test_a_relative_clause_on_a_generic_pronoun_is_no_event():
     text = "The preacher told the crowd in Kano on Friday that God rewards those who supported the Sultan of Sokoto."
     assert "SUPPORT" not in {k for k, _ in asserted(text)}
+
+
+def test_the_blast_after_an_accident_is_the_accident():
+    text = ("A gas cylinder explosion at a restaurant in Mashhad injured 14 people on Friday, firefighters said. "
+            "The blast occurred near the Imam Reza shrine in central Mashhad, local media reported.")
+    assert "ASSAULT" not in {k for k, _ in asserted(text)}

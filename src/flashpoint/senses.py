@@ -90,8 +90,11 @@ def not_an_event(tok: Token, kind: str | None = None) -> bool:
         return True
     if tok.pos_ == "VERB" and tok.lemma_.lower() in s["causal_verbs"] and caused(tok, s):
         return True  # "taboos contribute to such incidents": a cause, not a gift
-    if (tok.lemma_.lower() in s["explosions"] or agents(tok) & s["explosions"]) and any(t.lemma_.lower() in s["accidental_causes"] for t in tok.sent):
+    if (tok.lemma_.lower() in s["explosions"] or agents(tok) & s["explosions"]) and accidental(tok.sent, s):
         return True  # "an explosion in a supermarket ... may have been caused by a gas leak": an accident
+    if tok.lemma_.lower() in s["explosions"] and any(d.dep_ == "det" and d.lower_ == "the" for d in tok.children) and any(
+            accidental(sent, s) for sent in tok.doc.sents if sent.end <= tok.sent.start):
+        return True  # "The blast occurred at 12.45 a.m.": the accident told before
     if tok.lower_ in s["thing_forms"]:
         return True  # "photos hung for the exhibition": people are hanged, things hung
     if tok.lemma_.lower() in s["shooting_verbs"] and aimed_at_nothing(tok, s):
@@ -110,6 +113,12 @@ def accused_of(tok: Token, s: dict[str, frozenset[str]]) -> bool:
     while h.dep_ in ("conj", "dobj") and h.pos_ in ("NOUN", "PROPN", "PRON") and h.head.i != h.i:
         h = h.head
     return h.pos_ == "VERB" and h.lemma_.lower() in s["accusing_verbs"]
+
+
+def accidental(sent, s: dict[str, frozenset[str]]) -> bool:
+    """The sentence tells of an explosion with an accidental cause."""
+    lemmas_ = {t.lemma_.lower() for t in sent}
+    return bool(lemmas_ & s["explosions"]) and bool(lemmas_ & s["accidental_causes"])
 
 
 def caused(tok: Token, s: dict[str, frozenset[str]]) -> bool:
