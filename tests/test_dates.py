@@ -27,6 +27,10 @@ def best_mention(sentence: str, dateline: date | None = THURSDAY) -> dt.DateMent
         ("Gunmen attacked a police checkpoint on Tuesday.", "2023-06-06", "day", "on Tuesday"),
         ("Protesters gathered outside parliament on Thursday.", "2023-06-08", "day", "on Thursday"),
         ("Talks between the two parties collapsed last Thursday.", "2023-06-01", "day", "last Thursday"),
+        ("Police arrested two teenagers last Wednesday.", "2023-05-31", "day", "last Wednesday"),  # not yesterday
+        ("Police arrested two teenagers on Wednesday.", "2023-06-07", "day", "on Wednesday"),
+        ("The minister resigned last Monday.", "2023-06-05", "day", "last Monday"),
+        ("In the summer of 2010, investigators met the informant in London.", "2010-01-01", "year", "In the summer of 2010"),
         ("The strike on Saturday hit a fuel depot.", "2023-06-03", "day", "on Saturday"),
         # times of day that cross midnight keep the stated day
         ("The convoy was ambushed late on Monday near the border.", "2023-06-05", "day", "late on Monday"),

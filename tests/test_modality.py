@@ -18,6 +18,7 @@ from tests.test_coder import events_of
         ("In recent years, Jaish al-Adl has attacked Iranian border guards.", "ASSAULT", "historical"),
         ("In 2019, militants killed 27 Revolutionary Guards in Sistan-Baluchestan.", "ASSAULT", "historical"),
         ("Iran struck militant bases in Pakistan on Tuesday.", "ASSAULT", "asserted"),
+        ("A recruiter encouraged him to carry out a bombing in Lahore, police said.", "ASSAULT", "future"),
         ("Pakistan has threatened to expel Iranian diplomats.", "THREATEN", "asserted"),
     ],
 )

@@ -15,7 +15,7 @@ from .facts import casualty_facts
 from .lexicon import goldstein, load_actor_dictionary, load_plover, plover_score
 from .models import Actor, Event, Location, Span, stable_id
 from .places import country_place
-from .modality import planned_in_the_past
+from .modality import latest_day, planned_in_the_past
 from .roles import article_country, civilian_target, counterpart, event_roles, implicit_agent, passive, perpetrators
 
 VIOLENT = {"ASSAULT", "COERCE", "PROTEST", "MOBILIZE"}
@@ -42,7 +42,7 @@ def sentence_id(c: Candidate) -> tuple[int, int]:
     return id(c.token.doc), c.sentence.start
 
 
-def resolve_relative(cands: list[Candidate]) -> None:
+def resolve_relative(cands: list[Candidate], dateline: date | None = None) -> None:
     """Dates given relative to another event (dates.py: `offset_days` = before-phrase event minus
     after-phrase event).
 
@@ -52,7 +52,9 @@ def resolve_relative(cands: list[Candidate]) -> None:
       definite one ("Pakistan struck a day after the Iranian attack"), X = Y's earlier date + 1.
       Phrase first ("A day after the attack, X") turns the link round.
     - "two days later", "the next day", "a day earlier" date the event of their own clause against
-      the last dated event before it; so does "X a day after <something not coded>".
+      the last dated event before it; so does "X a day after <something not coded>";
+    - "It comes a week after 44 people were killed": with no coded event governing the phrase, the
+      event inside it is dated against the last dated event, or else the dateline (the news).
     A link that resolves to nothing leaves no date_text."""
     from . import dates as dt
 
@@ -78,6 +80,9 @@ def resolve_relative(cands: list[Candidate]) -> None:
             m = next((m for m in reversed(rels) if m.end <= pos), None)
             if m is None or m.offset_days is None:
                 continue
+            if x.date and dt.in_phrase_object(sent, m, c.token) and dt.in_phrase_object(sent, m, x.token):
+                put(c, x.date, m, x)  # "a week after 44 people were killed in a PKK attack": both told at once
+                continue
             if m.adverbial:  # "X, and two days later Y": Y's own clause, against the last dated event
                 ref = earlier(i)
                 if ref and dt.mention_head(sent, m).i == dt.clause_head(c.token).i:
@@ -94,6 +99,16 @@ def resolve_relative(cands: list[Candidate]) -> None:
                 put(c, ref.date + timedelta(days=days), m, ref)
             continue
         for m in rels:  # no link from the coder: a phrase in c's own clause
+            if m.offset_days is not None and dt.in_phrase_object(sent, m, c.token) and not m.adverbial:
+                head = dt.mention_head(sent, m)  # "It comes a week after 44 people were killed": the news is "it"
+                if not any(o is not c and dt.clause_head(o.token).i == head.i for o in peers[sentence_id(c)]):
+                    if ref := earlier(i):
+                        put(c, ref.date - timedelta(days=m.offset_days), m, ref)
+                        break
+                    if dateline:
+                        c.date, c.date_precision, c.date_text = dateline - timedelta(days=m.offset_days), m.precision, m.text
+                        break
+                continue
             if m.offset_days is None or dt.in_phrase_object(sent, m, c.token) or dt.mention_head(sent, m).i != dt.clause_head(c.token).i:
                 continue
             later_cands = [o for o in peers[sentence_id(c)] if o is not c and o.sentence == sent and o.token.idx - sent.start_char >= m.end]
@@ -268,7 +283,7 @@ def merge_key_ok(a: "Group", c: Candidate) -> bool:
         return False
     if not (ca or cr) or not (a.actor_c or a.recip_c):
         return sentence_key(c) in a.sentences
-    return not (stated_day(c) and a.day and stated_day(c) != a.day)
+    return not a.apart(c)
 
 
 def actor_names(c: Candidate) -> set[str]:
@@ -287,9 +302,19 @@ def actor_names(c: Candidate) -> set[str]:
     return out
 
 
-def stated_day(c: Candidate) -> date | None:
-    """The day the text itself gives the event (not a default from the dateline)."""
-    return c.date if c.date_precision == "day" and c.date_text else None
+UNDATED_WEEK = 7  # an event with no date of its own happened within the week of the report (default_date)
+
+
+def stated_period(c: Candidate) -> tuple[date, date] | None:
+    """The days the text itself gives the event ("on Sunday", "In May", "in 2015"; not a default from the dateline)."""
+    if not (c.date and c.date_text) or c.date_precision not in ("day", "week", "month", "year"):
+        return None
+    return c.date, latest_day(c.date.isoformat(), c.date_precision)
+
+
+def apart(a: tuple[date, date] | None, b: tuple[date, date] | None) -> bool:
+    """Two stated periods that do not overlap: two events ("Sunday's attack" and "In May, a stabbing spree")."""
+    return bool(a and b and (a[1] < b[0] or b[1] < a[0]))
 
 
 def sentence_key(c: Candidate) -> int:
@@ -309,7 +334,8 @@ class Group:
         self.actor_c = countries(c.actors)
         self.actor_n = actor_names(c)
         self.recip_c = countries(c.recipients) - self.actor_c
-        self.day = stated_day(c)
+        self.period = stated_period(c)
+        self.undated = None if self.period else c.date
 
     def add(self, c: Candidate) -> None:
         self.members.append(c)
@@ -317,7 +343,16 @@ class Group:
         self.actor_c |= countries(c.actors)
         self.actor_n |= actor_names(c)
         self.recip_c |= countries(c.recipients) - self.actor_c
-        self.day = self.day or stated_day(c)
+        self.period = self.period or stated_period(c)
+        self.undated = self.undated or (None if stated_period(c) else c.date)
+
+    def apart(self, c: Candidate) -> bool:
+        """Told with dates that cannot be one event's: stated periods that do not overlap, or one
+        stated a week or more before the day of the report this event is only given by default."""
+        p = stated_period(c)
+        if self.period or not p or not self.undated:
+            return apart(p, self.period)
+        return (self.undated - p[0]).days >= UNDATED_WEEK
 
 
 def anaphoric(c: Candidate) -> bool:
@@ -335,7 +370,7 @@ def fuse(cands: list[Candidate]) -> list[Group]:
         g = next((g for g in groups if merge_key_ok(g, c)), None)
         if g is None and anaphoric(c):
             g = next((g for g in reversed(groups) if g.type == c.trig.type and g.modality == c.modality), None)
-            if g is not None and stated_day(c) and g.day and stated_day(c) != g.day:
+            if g is not None and g.apart(c):
                 g = None
         if g:
             g.add(c)
@@ -469,7 +504,7 @@ def names_a_place(c: Candidate) -> bool:
 
 def assemble(doc_id: str, text: str, dateline: date | None, cands: list[Candidate], country_counts: Counter, context: ArticleContext | None = None) -> list[Event]:
     intentions(cands)
-    resolve_relative(cands)
+    resolve_relative(cands, dateline)
     for c in cands:
         default_date(c, dateline)
     salient = [c for c, _ in country_counts.most_common()]

@@ -6,7 +6,8 @@ A `DateMention` is found by pattern in the text and resolved against the datelin
   dateparser; a date without its year is the one nearest the dateline; the date of a news
   dateline in the text ("ERBIL, Iraq, Jan 17 (Tigris Herald) — ...") is the report's: not a mention;
 - weekdays go back to the most recent such day ("on Tuesday" in a report dated Wednesday
-  2024-01-17 is 2024-01-16; "last Wednesday" then is a week back); times of day that cross
+  2024-01-17 is 2024-01-16; "last Wednesday" and "last Tuesday" then are a week back: yesterday
+  would be "on Tuesday"); times of day that cross
   midnight keep the day the text states ("late on Monday", "early on Tuesday", "in the early hours
   of Tuesday", "overnight into Tuesday"); a bare "overnight" or "last night" is the day before the dateline;
 - "yesterday", "N days ago" (day); "this week", "last week", "earlier this week" (week: its Monday);
@@ -62,7 +63,8 @@ PATTERNS: list[tuple[str, str]] = [
     ("last_week", r"\b(last week|earlier this week|this week|past week|next week)\b"),
     ("month", r"\b(earlier this month|this month|last month|earlier in the month|next month)\b"),
     ("month_name", rf"\b(?:in|since|during|early|late|mid-?)\s+((?:{MONTHS})(?:\s+\d{{4}})?)\b"),
-    ("year", r"\b(?:in|since|during)\s+((?:19|20)\d{2})\b|\b(last year|this year|earlier this year)\b"),
+    ("year", r"\b(?:in|since|during)\s+(?:(?:the\s+)?(?:summer|spring|autumn|fall|winter|beginning|start|middle|end|course|first\s+half|second\s+half)\s+of\s+)?((?:19|20)\d{2})\b"
+             r"|\b(last year|this year|earlier this year)\b"),  # "in the summer of 2010"
 ]
 COMPILED = [(kind, re.compile(p, re.IGNORECASE)) for kind, p in PATTERNS]
 SPECIFICITY = {"iso": 0, "mdy": 0, "dmy": 0, "range": 1, "slash": 1, "weekday": 1, "yesterday": 1, "today": 1,
@@ -174,7 +176,9 @@ def weekday_date(name: str, dateline: date, last: bool = False, future: bool = F
     delta = (dateline.weekday() - WEEKDAYS.index(name)) % 7
     if future and delta:
         return dateline + timedelta(days=7 - delta)
-    return dateline - timedelta(days=delta if delta or not last else 7)
+    if last and delta <= 1:  # "last Thursday" written on a Thursday or a Friday: not today or yesterday but a week before
+        delta += 7
+    return dateline - timedelta(days=delta)
 
 
 def span_precision(days: int) -> str:

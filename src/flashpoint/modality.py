@@ -37,6 +37,8 @@ def verb_chain(tok: Token) -> list[Token]:
 def modality(tok: Token, negation_is_trigger: bool = False, year: int | None = None, dateline: date | None = None) -> str:
     """Classify the event whose trigger is `tok`. `year`: a year the sentence dates it to, if any."""
     c = cues()
+    if (inf := infinitive_partner(tok)) is not None:
+        tok = inf  # "plotted to execute an employee and then attack a police station": attack is planned too
     chain = verb_chain(tok)
     clause = chain[-1]
     children = [ch for t in chain for ch in t.children if ch.ent_type_ not in ("DATE", "TIME")]  # "on 4 May": a month
@@ -51,16 +53,41 @@ def modality(tok: Token, negation_is_trigger: bool = False, year: int | None = N
     if words & c["future_aux"] and not negation_is_trigger:
         conditional = any(ch.dep_ == "advcl" and any(m.lower_ in c["conditions"] for m in ch.children) for ch in children)
         return "hypothetical" if conditional else "future"  # "Pakistan would retaliate if ..." 
-    if any(t.lemma_ in c["future_verbs"] and t.i != tok.i for t in chain[1:]):
+    if any(lemma(t) in c["future_verbs"] and t.i != tok.i for t in chain[1:]):
         return "future"
-    if tok.pos_ == "NOUN" and any(a.dep_ in ("acl", "relcl") and any(x.tag_ == "TO" for x in a.children) and any(x.dep_ == "auxpass" for x in a.children)
-                                  for a in tok.children):
+    if tok.pos_ == "NOUN" and (any(a.dep_ in ("acl", "relcl") and passive_infinitive(a) for a in tok.children)
+                               or (tok.dep_ == "nsubjpass" and passive_infinitive(tok.head))):
         return "future"  # "a key meeting about Syria to be held in Moscow" (but "an attempt to assassinate" was made)
     if feared(clause, c):
         return "hypothetical"
     if any(ch.lower_ == "going" and any(g.lower_ == "to" for g in ch.children) for ch in children):
         return "future"
     return "asserted"
+
+
+def infinitive_partner(tok: Token) -> Token | None:
+    """A bare infinitive parsed as the conjunct of a finite verb ("admitted to having plotted to execute X
+    and then attack Y": "attack" hangs from "admitted") belongs with the "to"-infinitive before it."""
+    if tok.tag_ != "VB" or tok.dep_ != "conj" or tok.head.tag_ not in ("VBD", "VBZ", "VBP", "VBN"):
+        return None
+    if any(c.dep_ in ("nsubj", "aux", "nsubjpass") for c in tok.children):
+        return None
+    return next((t for t in reversed(tok.doc[tok.head.i + 1 : tok.i]) if t.tag_ == "VB" and any(x.tag_ == "TO" for x in t.children)), None)
+
+
+def lemma(tok: Token) -> str:
+    """The token's lemma, righted where the model's lemmatizer errs on a cue verb ("hoping" -> "hop")."""
+    return mislemmatised().get(tok.lower_, tok.lemma_)
+
+
+@lru_cache(maxsize=1)
+def mislemmatised() -> dict[str, str]:
+    return dict(load_yaml("modality.yaml")["mislemmatised"])
+
+
+def passive_infinitive(verb: Token) -> bool:
+    """ "to be held", "to be signed": what is still to be done."""
+    return any(x.tag_ == "TO" for x in verb.children) and any(x.dep_ == "auxpass" for x in verb.children)
 
 
 def feared(clause: Token, c: dict[str, set[str]]) -> bool:
@@ -70,6 +97,7 @@ def feared(clause: Token, c: dict[str, set[str]]) -> bool:
 
 def planned_in_the_past(tok: Token) -> bool:
     """ "planned to murder", "had plotted to attack": a plan reported as past, not an intention announced."""
+    tok = infinitive_partner(tok) or tok
     return any(t.lemma_.lower() in cues()["planning_verbs"] and t.tag_ in ("VBD", "VBN") for t in verb_chain(tok)[1:])
 
 

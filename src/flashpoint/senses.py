@@ -66,6 +66,12 @@ def not_an_event(tok: Token, kind: str | None = None) -> bool:
         return True
     if tok.pos_ == "VERB" and tok.lemma_.lower() in s["meeting_with"] and not any(c.dep_ == "prep" and c.lower_ in ("with", "for", "to") for c in tok.children):
         return True  # "Jansen then sat down": a meeting only "with" someone or "for talks"
+    if tok.pos_ == "NOUN" and tok.tag_ == "NNS" and any(c.lower_ in s["generic_quantifiers"] for c in tok.children if c.dep_ in ("amod", "det")):
+        return True  # "surviving many assassination plots", "numerous attacks": a tally, no one event
+    if tok.dep_ == "relcl" and tok.head.lower_ in s["generic_antecedents"]:
+        return True  # "the descendants of those who supported the Prophet": who they are, not what they did that day
+    if accused_of(tok, s):
+        return True  # "accused the regime of heavy shelling": what the accusation says, the ACCUSE is the event
     if tok.dep_ in ("pobj", "pcomp") and tok.head.lower_ in s["topic_preps"]:
         return True  # "a conversation about email hacking": what is talked about
     if kind in s["participle_types"] and tok.pos_ == "VERB" and tok.dep_ == "acl" and tok.tag_ == "VBG":
@@ -82,4 +88,49 @@ def not_an_event(tok: Token, kind: str | None = None) -> bool:
     in_name = tok.ent_type_ in s["name_entities"] or any(c.dep_ == "compound" and c.pos_ == "PROPN" for c in tok.children)
     if tok.pos_ == "PROPN" and in_name and not tok.is_sent_start:
         return True
+    if tok.pos_ == "VERB" and tok.lemma_.lower() in s["causal_verbs"] and caused(tok, s):
+        return True  # "taboos contribute to such incidents": a cause, not a gift
+    if (tok.lemma_.lower() in s["explosions"] or agents(tok) & s["explosions"]) and accidental(tok.sent, s):
+        return True  # "an explosion in a supermarket ... may have been caused by a gas leak": an accident
+    if tok.lemma_.lower() in s["explosions"] and any(d.dep_ == "det" and d.lower_ == "the" for d in tok.children) and any(
+            accidental(sent, s) for sent in tok.doc.sents if sent.end <= tok.sent.start):
+        return True  # "The blast occurred at 12.45 a.m.": the accident told before
+    if tok.lower_ in s["thing_forms"]:
+        return True  # "photos hung for the exhibition": people are hanged, things hung
+    if tok.lemma_.lower() in s["shooting_verbs"] and aimed_at_nothing(tok, s):
+        return True  # "fired shots in the air": a warning, no one is attacked
     return bool(agents(tok) & s["non_agents"]) or bool(objects(tok) & s["non_objects"])
+
+
+def accused_of(tok: Token, s: dict[str, frozenset[str]]) -> bool:
+    """The act after "of"/"for" of an accusing verb or of its object ("accused the regime and other forces of shelling")."""
+    t = tok
+    while t.dep_ == "conj" and t.head.i != t.i:
+        t = t.head
+    if t.dep_ not in ("pobj", "pcomp") or t.head.lower_ not in ("of", "for"):
+        return False
+    h = t.head.head
+    while h.dep_ in ("conj", "dobj") and h.pos_ in ("NOUN", "PROPN", "PRON") and h.head.i != h.i:
+        h = h.head
+    return h.pos_ == "VERB" and h.lemma_.lower() in s["accusing_verbs"]
+
+
+def accidental(sent, s: dict[str, frozenset[str]]) -> bool:
+    """The sentence tells of an explosion with an accidental cause."""
+    lemmas_ = {t.lemma_.lower() for t in sent}
+    return bool(lemmas_ & s["explosions"]) and bool(lemmas_ & s["accidental_causes"])
+
+
+def caused(tok: Token, s: dict[str, frozenset[str]]) -> bool:
+    """ "X contributes to Y" with nothing given and Y no fund or effort: X is a cause of Y."""
+    if any(c.dep_ in ("dobj", "obj") for c in tok.children):
+        return False
+    to = [g for p in tok.children if p.dep_ == "prep" and p.lower_ == "to" for g in p.children if g.dep_ in ("pobj", "pcomp")]
+    return bool(to) and not any(g.lemma_.lower() in s["contribution_targets"] for g in to)
+
+
+def aimed_at_nothing(tok: Token, s: dict[str, frozenset[str]]) -> bool:
+    """Shots fired "in/into the air" or "skyward" (on the verb or on its object "shots")."""
+    heads = [tok] + [c for c in tok.children if c.dep_ in ("dobj", "obj")]
+    return any(p.dep_ in ("prep", "advmod") and (p.lower_ in s["aimless"] or any(g.dep_ == "pobj" and g.lemma_.lower() in s["aimless"] for g in p.children))
+               for h in heads for p in h.children)
