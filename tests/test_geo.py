@@ -71,7 +71,7 @@ def test_state_abbreviation_after_a_town_is_recognised():
 
 
 def test_unknown_village_falls_back_to_its_district():
-    recs = by_text(topo("Four missiles were fired in the village of Koh-i-Sabz in the Panjgur district of Balochistan.")["toponyms"])
+    recs = by_text(topo("Two rockets landed overnight near the village of Koh-i-Sabz in the Panjgur district of Balochistan.")["toponyms"])
     village = recs["Koh-i-Sabz"]
     assert village["fallback"] is True and village["name"] == "Panjgur" and village["precision"] == 2
     assert recs["Panjgur"]["precision"] == 2  # "the Panjgur district": the district, at its namesake town
@@ -180,9 +180,9 @@ def test_dateline_is_the_city_and_the_place_of_an_event_that_names_none():
 
 
 def test_a_country_that_only_qualifies_a_noun_is_not_where_it_happened():
-    loc = located("OTTAWA – The chair of the House of Commons trade committee says he hopes Parliament can ratify "
-                  "the Canada-EU free trade deal this week.", date(2016, 12, 13))
-    assert (loc.name, loc.precision) == ("Ottawa", 2)
+    loc = located("CANBERRA – The head of the Senate trade committee says she hopes Parliament can ratify "
+                  "the Australia-EU free trade deal this month.", date(2016, 12, 13))
+    assert (loc.name, loc.precision) == ("Canberra", 2)
 
 
 def test_airport_is_its_city():
@@ -191,14 +191,14 @@ def test_airport_is_its_city():
 
 
 def test_building_named_after_a_place_the_text_names_is_there():
-    res = topo("Gunmen fired on a patrol in Karak, Jordan. Later they opened fire on a police station in Karak Castle.")["toponyms"]
-    assert [r["country"] for r in res if r["text"] == "Karak"] == ["JOR", "JOR"]
+    res = topo("Gunmen attacked a checkpoint in Ajloun, Jordan. Later they fired at tourists in Ajloun Castle.")["toponyms"]
+    assert [r["country"] for r in res if r["text"] == "Ajloun"] == ["JOR", "JOR"]
 
 
 def test_possessive_container_keeps_a_district_in_its_city():
-    # "two bombs" in Giza's Haram district went to Haram, Norway
-    loc = located("CAIRO -- Two bombs killed six police officers and a civilian in Giza's Haram district on Friday.", date(2016, 12, 9))
-    assert loc.country == "EGY" and loc.precision == 2
+    # a district named in its city's possessive stays in that city (a district of a common name went abroad)
+    loc = located("BAGHDAD -- Two bombs killed five police officers and a civilian in Baghdad's Karrada district on Friday.", date(2016, 12, 9))
+    assert loc.country == "IRQ" and loc.precision == 2
 
 
 def test_comma_container_province_keeps_a_village_in_it():

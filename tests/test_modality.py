@@ -82,8 +82,8 @@ def test_habits_fears_and_scheduled_meetings(text, event_type, modality):
     "text, event_type",
     [
         ("Prosecutors said the man planned to murder a police officer at his home.", "THREATEN"),  # a plot, not a threat made
-        ("The appointments will need to be approved by the Senate.", "AGREE"),  # passive: no one announced it
-        ("The ceasefire was aimed at evacuating both rebels and civilians.", "AGREE"),  # no one intends it
+        ("The nominations will need to be approved by the parliament.", "AGREE"),  # passive: no one announced it
+        ("The truce was aimed at evacuating both fighters and their families.", "AGREE"),  # no one intends it
     ],
 )
 def test_only_an_actor_announcing_its_own_intention_makes_a_convention(text, event_type):

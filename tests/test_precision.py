@@ -16,7 +16,7 @@ def asserted(text: str, dateline: str = "2016-11-23") -> list[tuple[str, str]]:
 
 
 @pytest.mark.parametrize("text", [
-    "Two strong earthquakes have struck north-western Iran, leaving at least 180 people dead, officials say.",
+    "A powerful earthquake has struck eastern Turkey, leaving at least 40 people dead, officials say.",
     "A car struck a tree on Route 8 early Sunday, police said.",
     "The Wildcats stormed to victory over the visiting team on Saturday.",
     "Environment Canada warned of freezing drizzle for the region on Tuesday.",
@@ -41,10 +41,10 @@ def test_real_events_stay(text, kind):
 
 
 def test_an_event_dated_long_before_the_dateline_is_history():
-    text = "Abdulkader was arrested on May 21, 2015, court papers show. Police arrested his brother on Monday."
+    text = "Mahmoud was arrested on March 3, 2014, court records show. Police arrested his cousin on Monday."
     doc = Document("t", text, date(2016, 11, 23))
     events = sorted((e.trigger.start, e.modality, e.date) for e in next(extract([doc]))[1] if e.event_type == "COERCE")
-    assert [(m, d) for _, m, d in events] == [("historical", "2015-05-21"), ("asserted", "2016-11-21")]
+    assert [(m, d) for _, m, d in events] == [("historical", "2014-03-03"), ("asserted", "2016-11-21")]
 
 
 def test_dated_background_uses_the_latest_day_of_the_precision():
@@ -64,14 +64,14 @@ def test_dated_background_uses_the_latest_day_of_the_precision():
     ("For more information, call the Bob Wills Museum at 806-423-1253 or the City of Turkey at 806-423-1033 during weekday business hours.", "REQUEST"),
     ("This is partly because disgruntled elements of the ethnic Tamil minority have many grievances.", "ACCUSE"),
     ("Deputy David Robinson and his canine partner, Browning, were on patrol on Thursday night.", "MOBILIZE"),
-    ("President Barack Obama has said that he ordered Russia's Vladimir Putin to cut it out in a conversation about email hacking ahead of the US election.", "COERCE"),
+    ("President Emmanuel Macron has said that he ordered Turkey's Recep Tayyip Erdogan to cut it out in a conversation about migrant boats ahead of the EU summit.", "COERCE"),
 ])
 def test_participles_orders_states_topics_and_units_are_not_events(text, kind):
     assert kind not in {k for k, _ in asserted(text)}
 
 
 @pytest.mark.parametrize("text,kind", [
-    ("Israeli troops remained on alert in the occupied West Bank today to forestall more violence.", "MOBILIZE"),  # PLOVER GSR
+    ("Indian troops remained on alert along the disputed border today to forestall more attacks.", "MOBILIZE"),
     ("A delegation visited Tehran on Monday and met the foreign minister.", "CONSULT"),
     ("Iran and Pakistan reached an agreement on Monday, officials said.", "AGREE"),
 ])
@@ -94,7 +94,7 @@ def test_turkey_the_country_is_still_a_target():
 
 def test_words_inside_an_attribution_are_sources_not_events():
     # the investigations are one event; "the inquiries" only names the sources' knowledge
-    kinds = asserted("The FBI opened investigations into the company's dealings with Russia, according to people familiar with the inquiries.")
+    kinds = asserted("Federal prosecutors opened investigations into the bank's dealings with Iran, according to two officials familiar with those inquiries.")
     assert [t for k, t in kinds if k == "ACCUSE"] == ["opened"]
 
 
@@ -112,12 +112,12 @@ def test_a_ban_imposed_is_still_an_act():
 
 
 def test_inspecting_the_scene_of_an_attack_is_no_investigation_of_anyone():
-    kinds = asserted("Security forces inspect the scene of a bomb explosion at a church in Cairo on Sunday.")
+    kinds = asserted("Police officers inspect the scene of a car bomb explosion outside a mosque in Kirkuk on Friday.")
     assert "ACCUSE" not in {k for k, _ in kinds}
 
 
 @pytest.mark.parametrize("text,kind,expected", [
-    ("Jansen then sat down while the rest of the members applauded.", "CONSULT", False),
+    ("Morales then sat down while the other delegates applauded.", "CONSULT", False),
     ("Government negotiators sat down with the rebels in Havana on Monday.", "CONSULT", True),
     ("Hundreds of teachers staged a sit-in outside the ministry on Monday.", "PROTEST", True),
 ])
@@ -162,11 +162,11 @@ def test_earlier_attacks_with_their_own_month_stay_apart_from_the_news():
 
 
 def test_an_earlier_attack_a_week_before_the_news_keeps_its_own_date():
-    text = ("A suicide car bomb killed 13 soldiers aboard a bus in Kayseri, officials said. "
-            "It comes a week after 44 people were killed in a PKK attack in Istanbul.")
+    text = ("A roadside bomb killed 9 policemen aboard a truck in Mardin, officials said. "
+            "It comes a week after 31 people were killed in an ISIL attack in Ankara.")
     doc = Document("t", text, date(2016, 12, 17))
     events = [e for e in next(extract([doc]))[1] if e.event_type == "ASSAULT" and e.modality == "asserted"]
-    earlier = [e for e in events if any("44 people" in s.text for s in e.evidence if s.role == "recipient")]
+    earlier = [e for e in events if any("31 people" in s.text for s in e.evidence if s.role == "recipient")]
     assert len(events) == 2 and len(earlier) == 1
     assert earlier[0].date == "2016-12-10"
 
@@ -198,8 +198,8 @@ def test_a_vague_tally_of_attacks_is_no_event_but_a_counted_one_is():
 
 
 def test_a_second_plotted_act_parsed_off_its_infinitive_is_not_asserted():
-    text = ("A Leeds man who admitted to having plotted to execute a British army recruiter and then attack a local "
-            "police station in support of al-Qaeda was sentenced on Tuesday to 18 years in prison.")
+    text = ("A Bristol student who confessed that he had plotted to execute a navy officer and then attack a nearby "
+            "army barracks in support of Islamic State was sentenced on Monday to 15 years in prison.")
     assert "ASSAULT" not in {k for k, _ in asserted(text)}
 
 

@@ -32,12 +32,12 @@ def token(doc, text: str):
 @pytest.mark.parametrize(
     "sentence, word, expected",
     [
-        # PLOVER GSR: weapons, events and places near the trigger are not participants; a national modifier makes hardware its country's
-        ("Russian aircraft including helicopter gunships killed 46 Afghan civilians in an attack on a village in the western province of Herat.", "aircraft", True),
-        ("Russian aircraft including helicopter gunships killed 46 Afghan civilians in an attack on a village in the western province of Herat.", "attack", False),
-        ("Russian aircraft including helicopter gunships killed 46 Afghan civilians in an attack on a village in the western province of Herat.", "village", False),
-        ("Russian aircraft including helicopter gunships killed 46 Afghan civilians in an attack on a village in the western province of Herat.", "civilians", True),
-        ("A minefield explosion near the town of Samarra killed two Iraqi youths and wounded five others on Sunday.", "explosion", False),
+        # as in PLOVER GSR sentences: weapons, events and places near the trigger are not participants; a national modifier makes hardware its country's
+        ("Syrian aircraft including attack helicopters killed 23 Lebanese farmers in an attack on a hamlet in the eastern district of Baalbek.", "aircraft", True),
+        ("Syrian aircraft including attack helicopters killed 23 Lebanese farmers in an attack on a hamlet in the eastern district of Baalbek.", "attack", False),
+        ("Syrian aircraft including attack helicopters killed 23 Lebanese farmers in an attack on a hamlet in the eastern district of Baalbek.", "hamlet", False),
+        ("Syrian aircraft including attack helicopters killed 23 Lebanese farmers in an attack on a hamlet in the eastern district of Baalbek.", "farmers", True),
+        ("A landmine explosion near the city of Kunduz killed three Afghan boys and wounded four others on Monday.", "explosion", False),
         # demo corpus: role nouns and quantities of people are; the march is not
         ("The journalists' union said 11 of its members were arrested when police dispersed the march with tear gas shortly after it set off.", "police", True),
         ("The journalists' union said 11 of its members were arrested when police dispersed the march with tear gas shortly after it set off.", "11", True),
@@ -51,16 +51,16 @@ def test_only_entities_take_part(sentence, word, expected):
 
 
 def test_hardware_of_a_country_is_that_country_acting():
-    [attack] = [e for e in events_of("Israeli helicopters and tanks shelled positions of the Palestinian security forces and residential areas near the town of Rafah.") if e.event_type == "ASSAULT"]
-    assert countries(attack.actor) == {"ISR"}
+    [attack] = [e for e in events_of("Turkish jets and tanks shelled positions of the Kurdish militia and residential areas near the town of Afrin.") if e.event_type == "ASSAULT"]
+    assert countries(attack.actor) == {"TUR"}
     assert all(a.text for a in attack.actor)  # the actor keeps its text span
 
 
 def test_the_recipient_is_who_something_goes_to_not_the_thing_given():
-    # PLOVER GSR: "offered its troops to Lebanon's new President": Lebanon, not Syria's troops
-    [offer] = events_of("Syria has again offered its troops to Lebanon's new President Elias Hrawi to help him oust General Michel Aoun from the Christian enclave Aoun controls.")
-    assert countries(offer.actor) == {"SYR"}
-    assert countries(offer.recipient) == {"LBN"}
+    # "offered its troops to Iraq's new Prime Minister": Iraq, not Iran's troops
+    [offer] = [e for e in events_of("Iran has again offered its troops to Iraq's new Prime Minister Haider al-Abadi to help him drive the militants out of the northern city they hold.") if e.trigger.text == "offered"]
+    assert countries(offer.actor) == {"IRN"}
+    assert countries(offer.recipient) == {"IRQ"}
 
 
 def test_dateline_with_day_and_agency():
@@ -106,8 +106,7 @@ def test_no_recipient_from_elsewhere_in_the_article(shared):
 
 
 def test_the_accused_is_the_object_and_the_accusation_follows_of():
-    # PLOVER GSR
-    [accuse] = [e for e in events_of("The Sudanese government has accused Darfur rebels of violating a month-old ceasefire, a member of the Chadian team trying to broker a peace pact has said.") if e.event_type == "ACCUSE"]
+    [accuse] = [e for e in events_of("The Sudanese government has accused Darfur rebels of breaking a two-week-old truce, a member of the African Union team trying to mediate a deal has said.") if e.event_type == "ACCUSE"]
     [gov] = accuse.actor
     [rebels] = accuse.recipient
     assert (gov.country, gov.sector) == ("SDN", "GOV")
@@ -148,36 +147,36 @@ def test_an_attack_on_a_public_place_hits_the_civilians_there():
 
 
 def test_a_subjectless_complement_is_done_by_the_subject_of_its_verb():
-    # PLOVER GSR: the gerund after "resorted to" is the youths' act (it was dropped for want of an actor)
-    evs = events_of("Palestinian youths resorted to throwing stones during demonstrations against the alleged human rights violations by the Israeli military, officials said on Thursday.")
+    # the gerund after "resorted to" is the youths' act (it was dropped for want of an actor)
+    evs = events_of("Palestinian students resorted to throwing stones during protests against the arrest of their teachers by the Israeli army, officials said on Monday.")
     protest = [e for e in evs if e.event_type == "PROTEST"]
     assert protest and countries(protest[0].actor) == {"PSE"}
 
 
 def test_a_coordinated_subject_is_an_actor_not_the_place_of_another_event():
-    # PLOVER GSR: "Slovenia" in "Bosnia and Slovenia agreed" is not the place in the fighting's clause (nor its victim)
-    evs = events_of("Bosnia and Slovenia agreed to a ceasefire after two days of fierce fighting but media reports said sporadic clashes were still continuing.")
+    # "Eritrea" in "Ethiopia and Eritrea agreed" is not the place in the fighting's clause (nor its victim)
+    evs = events_of("Ethiopia and Eritrea agreed to a truce after three days of heavy fighting but local reports said sporadic clashes were still going on.")
     agree = next(e for e in evs if e.event_type == "AGREE")
-    assert countries(agree.actor) == {"BIH", "SVN"}
-    assert all("SVN" not in countries(e.recipient) for e in evs if e.event_type == "ASSAULT")
+    assert countries(agree.actor) == {"ETH", "ERI"}
+    assert all("ERI" not in countries(e.recipient) for e in evs if e.event_type == "ASSAULT")
 
 
 def test_weapons_being_made_are_no_attack():
-    # PLOVER GSR: making arms or naming them ("weapons of mass destruction") is no ASSAULT
-    evs = events_of("A terror group based in Trinidad claims to be manufacturing chemical and biological weapons to use against the United States and Britain, according to a media report Sunday.")
+    # making arms or naming them ("weapons of mass destruction") is no ASSAULT
+    evs = events_of("A militant cell based in Mindanao claims to be producing chemical and biological weapons to use against the Philippines and Japan, according to a newspaper report Monday.")
     assert not [e for e in evs if e.event_type == "ASSAULT"]
-    evs = events_of("Iraq said it would allow the return of U.N. weapons inspectors to remove any doubts Iraq still possesses weapons of mass destruction.")
+    evs = events_of("Libya said it would let U.N. weapons inspectors return to dispel any suspicion that Libya still holds weapons of mass destruction.")
     assert not [e for e in evs if e.event_type == "ASSAULT"]
 
 
 def test_a_condemnation_of_an_attack_is_addressed_to_its_perpetrators_not_done_by_them():
-    text = ("A bomb killed 25 people at a church in Cairo on Sunday. President Abdel Fattah El Sisi condemned the attack "
-            "and declared a three-day period of national mourning.")
+    text = ("A bomb killed 18 people at a market in Lahore on Friday. Prime Minister Nawaz Sharif condemned the attack "
+            "and declared a day of national mourning.")
     evs = events_of(text, "2016-12-11")
     accuse = next(e for e in evs if e.event_type == "ACCUSE")
-    assert countries(accuse.actor) == {"EGY"}
-    assert [r.name for r in accuse.recipient] == ["perpetrators"]  # not Egypt, the condemner's own country
-    assert all("Sisi" not in a.name for e in evs if e.event_type == "ASSAULT" for a in e.actor)
+    assert countries(accuse.actor) == {"PAK"}
+    assert [r.name for r in accuse.recipient] == ["perpetrators"]  # not Pakistan, the condemner's own country
+    assert all("Sharif" not in a.name for e in evs if e.event_type == "ASSAULT" for a in e.actor)
 
 
 def test_a_condemned_attack_by_a_named_group_is_addressed_to_the_group():
@@ -187,6 +186,6 @@ def test_a_condemned_attack_by_a_named_group_is_addressed_to_the_group():
 
 
 def test_an_investigated_attack_is_addressed_to_its_unknown_perpetrators():
-    evs = events_of("Police in Cairo probed the deadly bomb blast that ripped through a church on Sunday.", "2016-12-12")
+    evs = events_of("Police in Lahore probed the deadly bomb blast that tore through a park on Sunday.", "2016-12-12")
     accuse = next(e for e in evs if e.event_type == "ACCUSE")
     assert [(r.name, r.country) for r in accuse.recipient] == [("perpetrators", None)]
