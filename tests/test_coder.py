@@ -147,3 +147,12 @@ def test_two_people_condemning_one_attack_are_two_statements():
 def test_a_court_plea_is_no_request():
     evs = events_of("The man pleaded guilty in May to attempting to provide material support to a terrorist group.", "2016-11-23")
     assert not [e for e in evs if e.event_type == "REQUEST"]
+
+
+def test_affirming_support_is_support_like_reaffirming_it():
+    text = ("The Dutch and Japanese foreign ministers affirmed their support for the new shipping treaty during a call on Monday. "
+            "An appeals court in Osaka affirmed the ruling on Tuesday.")
+    evs = [e for e in events_of(text, "2024-01-24") if e.modality == "asserted"]
+    support = [e for e in evs if e.event_type == "SUPPORT"]
+    assert [e.trigger.text for e in support] == ["affirmed"], [(e.event_type, e.trigger.text) for e in evs]
+    assert support[0].evidence[0].start == 0  # the ministers' sentence, not the court's
