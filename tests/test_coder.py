@@ -156,3 +156,14 @@ def test_affirming_support_is_support_like_reaffirming_it():
     support = [e for e in evs if e.event_type == "SUPPORT"]
     assert [e.trigger.text for e in support] == ["affirmed"], [(e.event_type, e.trigger.text) for e in evs]
     assert support[0].evidence[0].start == 0  # the ministers' sentence, not the court's
+
+
+def test_agreeing_in_a_phone_call_is_an_agreement_and_a_call():
+    # What two leaders agree on ("that inspectors would fly ...") is their agreement, not access
+    # granted; the call they agreed in is a contact of its own, not part of what was agreed.
+    text = ("Macron said he and German Chancellor Olaf Scholz agreed in a phone call on Monday that French inspectors "
+            "would fly to Berlin to hold a joint inquiry with their German colleagues.")
+    evs = [e for e in events_of(text, "2024-01-24") if e.modality == "asserted"]
+    kinds = {(e.event_type, e.trigger.text) for e in evs}
+    assert ("AGREE", "agreed") in kinds and ("CONSULT", "call") in kinds, kinds
+    assert not [e for e in evs if e.event_type == "RETREAT"]

@@ -37,6 +37,7 @@ PLACE_PREPS = {"in", "at", "near", "inside", "outside", "into", "across", "from"
 VERBAL = {"AGREE", "CONSULT", "SUPPORT", "CONCEDE", "REQUEST", "ACCUSE", "REJECT", "THREATEN", "SANCTION"}  # said, not done
 CONFLICT_TYPES = {"ASSAULT", "COERCE", "SANCTION", "MOBILIZE"}
 CONTENT_TYPES = {"REQUEST", "THREATEN", "AGREE", "REJECT"}  # a that-clause under these is what is asked, threatened ...
+CIRCUMSTANCE_PREPS = {"in", "during", "at", "via", "through"}  # "agreed in a phone call", "agreed at talks": where or how, not what
 ADDRESSEE_TYPES = {"REQUEST", "THREATEN", "ACCUSE"}  # "demanded that X ...": X is who is asked
 NOUN_EVENT_PREPS = {"on", "for", "in"}
 NOT_EVENTS = {"DATE", "TIME", "CARDINAL", "ORDINAL", "MONEY", "PERCENT", "QUANTITY"}
@@ -217,7 +218,8 @@ def subsumed(tok: Token, fired: dict[int, Trigger]) -> bool:
     """Part of another trigger's event rather than an event of its own: an infinitive complement or
     purpose clause ("would not allow him to return", "recalled its envoy to protest", "threatened to
     strike"), or the object a trigger entry names ("cancelled the meeting", "recalled the delegation")."""
-    if tok.pos_ == "NOUN" and tok.dep_ == "pobj" and tok.head.head.i in fired and fired[tok.head.head.i].type in CONTENT_TYPES:
+    if (tok.pos_ == "NOUN" and tok.dep_ == "pobj" and tok.head.head.i in fired and fired[tok.head.head.i].type in CONTENT_TYPES
+            and not (tok.head.lower_ in CIRCUMSTANCE_PREPS and fired[tok.head.head.i].type == "AGREE")):
         return True  # "called for sanctions", "is opposed to mediation": what is asked for or refused
     head = fired.get(tok.head.i) if tok.head.i != tok.i else None
     if head is None:  # "staged demonstrations to demand ...": the verb that carries a noun trigger
