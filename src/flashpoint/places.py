@@ -478,6 +478,7 @@ def variant_names(key: str) -> tuple[str, ...]:
     return _index().variants(key)
 
 
+@lru_cache(maxsize=512)  # asked per toponym and actor: one index read per country, not per call
 def country_place(iso3: str | None) -> Place | None:
     i = _index().country(iso3 or "")
     return gazetteer().place(i) if i is not None else None
