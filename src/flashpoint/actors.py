@@ -95,11 +95,26 @@ def definite_reference(tok: Token, coref: CorefState) -> list[Actor] | None:
     return None
 
 
+def homonym_town(span: Span, e: Entry) -> Entry | None:
+    """A capital's name that the geoparser, reading the whole text, resolved to a town of another
+    country ("a London rally" in an article about Ontario, "Victoria" in British Columbia): the town,
+    not the capital's government."""
+    if e.kind != "capital":
+        return None
+    from .geoparse import doc_places
+
+    hit = doc_places(span.doc).get((span.start, span.end))
+    if hit is None or hit[0].country in (None, e.country):
+        return None
+    iso = hit[0].country
+    return Entry(load_actor_dictionary().country_name(iso) or iso, iso, None, "place", span.label_)
+
+
 def entity_entry(span: Span) -> Entry | None:
     d = load_actor_dictionary()
     e = d.lookup(span.text)
     if e:
-        return e
+        return homonym_town(span, e) or e
     if span.label_ == "PERSON":
         name = person_name(span)  # "WASHINGTON Barack Obama" -> "Barack Obama"
         return d.lookup(name) or Entry(name, None, None, "person", "PERSON")

@@ -210,7 +210,7 @@ def find_dateline(text: str) -> Dateline | None:
 
 def build(text: str, chunks: list[Chunk]) -> ArticleContext:
     """One pass over the parsed article: dateline, weighted countries, people and their chains."""
-    from .actors import entity_entry
+    from .actors import entity_entry, homonym_town
 
     d = load_actor_dictionary()
     ctx = ArticleContext(dateline=find_dateline(text))
@@ -242,11 +242,12 @@ def build(text: str, chunks: list[Chunk]) -> ArticleContext:
                 if ent.label_ == "PERSON":
                     continue
                 e = d.lookup(ent.text)
+                e = (homonym_town(ent, e) or e) if e else None  # "London" in Ontario counts for Canada, as a town
                 if e and e.country and e.kind in COUNTRY_KINDS + ("group",):
                     ctx.countries[e.country] += weight
                     ctx.nations[e.country] += weight
                     named.add(e.country)
-                elif e is None and ent.label_ == "GPE" and (p := entity_entry(ent)) is not None and p.kind == "place" and p.country:
+                elif (e is None or e.kind == "place") and ent.label_ == "GPE" and (p := entity_entry(ent)) is not None and p.kind == "place" and p.country:
                     ctx.countries[p.country] += weight * PLACE_WEIGHT
                     named.add(p.country)
             ctx.sentences.update(named)

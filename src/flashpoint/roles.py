@@ -34,7 +34,7 @@ NAMED = {"PERSON", "ORG", "NORP", "GPE"}
 @lru_cache(maxsize=1)
 def participants_data() -> dict:
     data = load_yaml("participants.yaml")
-    return {**data, "civilian_places": frozenset(data["civilian_places"])}
+    return {**data, "civilian_places": frozenset(data["civilian_places"]), "facilities": frozenset(data["facilities"])}
 
 
 @lru_cache(maxsize=1)
@@ -66,6 +66,8 @@ def participant(tok: Token, coref: CorefState | None = None, depth: int = 0) -> 
         return True
     if tok.pos_ == "PRON" or tok.ent_type_ in ("DATE", "TIME", "MONEY", "PERCENT", "QUANTITY", "ORDINAL"):
         return False
+    if tok.is_title and lem(tok) in participants_data()["facilities"]:
+        return False  # "Victoria Park", "Tahrir Square": a place named after someone or somewhere
     if tok.ent_type_ in NAMED:
         ent = next((e for e in tok.doc.ents if e.start <= tok.i < e.end), None)
         entry = entity_entry(ent) if ent is not None else None
@@ -231,8 +233,11 @@ def perpetrators(c, peers: list) -> list[Actor] | None:
 def event_roles(members: list) -> tuple[list[Actor], list[Actor]]:
     """The roles of a fused event: the actor phrase of its first mention that names one (a mention
     with a country first), and the recipient of that mention when it has a country, else of the
-    first mention whose recipient has a country outside the actor's, else the first recipient."""
-    with_actor = [m for m in members if m.actors]
+    first mention whose recipient has a country outside the actor's, else the first recipient.
+    Roles the text gives a mention come before roles filled in for it (an actor copied from a
+    sibling verb, a recipient inferred from the article: "Swift condemnations ... Sisi condemned
+    the attack" takes Sisi and the attack's perpetrators, not the country added to the noun)."""
+    with_actor = sorted((m for m in members if m.actors), key=lambda m: "actor" not in m.spans)
     best = next((m for m in with_actor if any(a.country for a in m.actors)), with_actor[0] if with_actor else None)
     actors = list(best.actors) if best else []
     mine = {a.country for a in actors if a.country}
@@ -240,7 +245,7 @@ def event_roles(members: list) -> tuple[list[Actor], list[Actor]]:
     def placed(m) -> bool:
         return bool({r.country for r in m.recipients if r.country} - mine) or bool(not mine and any(r.country for r in m.recipients))
 
-    order = ([best] if best else []) + [m for m in members if m is not best]
+    order = sorted(([best] if best else []) + [m for m in members if m is not best], key=lambda m: "recipient_inferred" in m.spans)
     rec = next((m for m in order if m.recipients and placed(m)), None) or next((m for m in order if m.recipients), None)
     return actors, list(rec.recipients) if rec else []
 
