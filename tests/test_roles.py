@@ -189,3 +189,48 @@ def test_an_investigated_attack_is_addressed_to_its_unknown_perpetrators():
     evs = events_of("Police in Lahore probed the deadly bomb blast that tore through a park on Sunday.", "2016-12-12")
     accuse = next(e for e in evs if e.event_type == "ACCUSE")
     assert [(r.name, r.country) for r in accuse.recipient] == [("perpetrators", None)]
+
+
+def test_a_park_named_after_a_capital_is_a_place_not_its_government():
+    doc = load_nlp()("About 300 people attended a vigil in Victoria Park on Sunday, calling for peace in Yemen.")
+    assert participant(token(doc, "Park")) is False
+    assert participant(token(doc, "people")) is True
+
+
+def test_a_condemnation_reported_twice_keeps_the_roles_its_text_gives():
+    text = ("A suicide bomber killed 25 worshippers at a church in Cairo on Sunday. Swift condemnations followed the bombing. "
+            "President Abdel Fattah el-Sisi condemned the attack and declared three days of mourning.")
+    accuse = [e for e in events_of(text, "2016-12-11") if e.event_type == "ACCUSE"]
+    assert accuse and all([r.name for r in e.recipient] == ["perpetrators"] for e in accuse), [[(r.name, r.country) for r in e.recipient] for e in accuse]
+
+
+@pytest.mark.parametrize(
+    "text, kind, actor, recipient",
+    [
+        ('The late Libyan leader Muammar Gaddafi was a "ruthless tyrant", British Prime Minister Theresa May said on Tuesday.', "ACCUSE", "GBR", "LBY"),
+        ("Opposition leader Raila Odinga described President Uhuru Kenyatta as a dictator at a rally in Kisumu on Sunday.", "ACCUSE", "KEN", "KEN"),
+        ("President Emmanuel Macron called the Lebanese prime minister a courageous statesman on Monday.", "SUPPORT", "FRA", "LBN"),
+    ],
+)
+def test_what_someone_is_called_is_an_evaluation_of_them_by_the_speaker(text, kind, actor, recipient):
+    evs = events_of(text, "2017-03-07")
+    ev = next(e for e in evs if e.event_type == kind)
+    assert countries(ev.actor) == {actor} and recipient in countries(ev.recipient), [(e.event_type, e.actor, e.recipient) for e in evs]
+    assert not any(e.event_type == "CONSULT" for e in evs)  # "called X a statesman" is no phone call
+
+
+def test_generic_opinions_and_unattributed_descriptions_are_no_evaluation():
+    assert not any(e.event_type == "ACCUSE" for e in events_of("Critics called him a dictator. Supporters called him a hero.", "2016-11-26"))
+    assert not any(e.event_type == "ACCUSE" for e in events_of("The minister was a criminal lawyer before entering politics.", "2016-11-26"))
+
+
+def test_saying_reports_are_false_rejects_them():
+    evs = events_of("The Kremlin said on Wednesday the reports were false.", "2017-01-11")
+    assert [(e.event_type, countries(e.actor)) for e in evs if e.event_type == "REJECT"] == [("REJECT", {"RUS"})]
+
+
+def test_a_capital_name_resolved_to_a_town_elsewhere_is_that_town():
+    text = ("Organizers of a London rally for refugees in Syria thanked Canada on Saturday for what it has done. "
+            "More than 200 people attended the rally in Victoria Park. Canadian officials in Ontario attended.")
+    thanks = next(e for e in events_of(text, "2016-12-18") if e.event_type == "SUPPORT")
+    assert countries(thanks.actor) == {"CAN"}, [(a.text, a.country) for a in thanks.actor]

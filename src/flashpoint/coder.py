@@ -140,6 +140,8 @@ def subject_lemmas(tok: Token) -> set[str]:
     subs = children(tok, "nsubj", "nsubjpass")
     if not subs and tok.dep_ == "conj":
         subs = children(tok.head, "nsubj", "nsubjpass")
+    if not subs and tok.dep_ in ("acomp", "attr"):  # "the reports were false": the copula's subject
+        subs = children(tok.head, "nsubj", "nsubjpass")
     return {lemma(s) for s in subs} | {lemma(c) for s in subs for c in s.children if c.dep_ == "compound"}
 
 
@@ -176,7 +178,40 @@ def matches(trig: Trigger, tok: Token) -> bool:
             return False
     if trig.not_verbs and tok.dep_ in OBJ_DEPS and lemma(tok.head) in trig.not_verbs:
         return False
+    if trig.predicate and judged(tok) is None:
+        return False
     return True
+
+
+def judging_verb(tok: Token) -> Token | None:
+    """The verb that calls someone what the predicate says ("called Haley a proven dealmaker",
+    "described him as a traitor"), else None."""
+    head = tok.head
+    if tok.dep_ == "pobj" and head.lower_ == "as":
+        head = head.head
+    elif tok.dep_ == "appos" and head.dep_ == "dobj":  # called Haley "a proven dealmaker"
+        head = head.head
+    elif tok.dep_ not in ("oprd", "xcomp", "attr", "dobj"):
+        return None
+    return head if lemma(head) in load_triggers().defaults["judging_verbs"] and children(head, "dobj", "nsubjpass") else None
+
+
+def generic_plural(tok: Token | None) -> bool:
+    """A bare plural ("Critics called him a dictator", "supporters say"): an opinion held by
+    some, not a statement someone made."""
+    return tok is not None and tok.tag_ == "NNS" and not any(c.dep_ in ("det", "amod", "compound", "nummod", "poss") for c in tok.children)
+
+
+def judged(tok: Token) -> Token | None:
+    """The clause that states an evaluation: the judging verb, or the copula of a predicate
+    ("X was a brutal dictator") when the sentence says who said it. None: no evaluation by anyone."""
+    while tok.dep_ == "conj" and tok.head.i != tok.i:  # "a liar and a fraud"
+        tok = tok.head
+    if (verb := judging_verb(tok)) is not None:
+        return None if any(generic_plural(s) for s in children(verb, "nsubj")) else verb
+    if tok.dep_ in ("attr", "acomp") and lemma(tok.head) == "be" and (sp := speaker(sentence_of(tok))) is not None and not generic_plural(sp):
+        return tok.head
+    return None
 
 
 @per_token
@@ -205,6 +240,8 @@ def find_triggers(sent: Span) -> list[tuple[Token, Trigger]]:
     # A word that is part of another trigger's multiword lemma ("phone" in "phone call") is not its own event.
     taken = {c.i for tok, t in out if len(t.words) > 1 for c in tok.children if lemma(c) in t.words}
     fired = {tok.i: t for tok, t in out}
+    # "called X a hero": the verb names what X is; the evaluation is the event, not a call
+    taken |= {v.i for tok, t in out if t.predicate and (v := judged(tok)) is not None and v.i != tok.i}
     return [(tok, t) for tok, t in out if tok.i not in taken and not subsumed(tok, fired) and not generic(tok) and not not_an_event(tok, t.type)]
 
 
@@ -347,7 +384,13 @@ class Coder:
         actor_toks: list[Token] = []
         recip_toks: list[Token] = []
         owner_toks: list[Token] = []  # "a Pakistani trade delegation was recalled": the modifier names who acts
-        if tok.pos_ in ("VERB", "AUX"):
+        if trig.predicate and (verb := judged(tok)) is not None:  # "Y called X a hero", "X was a dictator, Y said"
+            if lemma(verb) == "be":
+                recip_toks += children(verb, "nsubj")
+            else:
+                actor_toks += children(verb, "nsubj") + prep_objects(verb, {"by"})
+                recip_toks += children(verb, "dobj", "nsubjpass")
+        elif tok.pos_ in ("VERB", "AUX"):
             passive = bool(children(tok, "nsubjpass", "auxpass"))
             subj = children(tok, "nsubj")
             if tok.dep_ == "acl" and tok.tag_ == "VBN":  # "the two children killed": the noun suffered it

@@ -156,6 +156,7 @@ class Trigger:
     not_verbs: frozenset[str] = frozenset()
     negated: bool = False
     speaker: bool = False
+    predicate: bool = False  # an evaluation said of someone ("X was a dictator", "called X a hero")
     actor_preps: frozenset[str] = frozenset()
     recipient_preps: frozenset[str] = frozenset()
 
@@ -197,6 +198,7 @@ def load_triggers() -> TriggerLexicon:
                 acled=tuple(t["acled"]) if t.get("acled") else None,
                 negated=bool(t.get("negated")),
                 speaker=bool(t.get("speaker")),
+                predicate=bool(t.get("predicate")),
                 actor_preps=frozenset(t.get("actor_preps", [])),
                 recipient_preps=frozenset(t.get("recipient_preps", [])),
                 **{k: frozenset(w.lower() for w in t.get(k, [])) for k in sets},
