@@ -94,3 +94,15 @@ def test_only_an_actor_announcing_its_own_intention_makes_a_convention(text, eve
 def test_an_announced_intention_is_still_asserted():
     events = events_of("Pakistan will send aid to the flood victims, the foreign minister said.", "2024-01-17")
     assert any(e.event_type == "AGREE" and e.modality == "asserted" for e in events), [(e.event_type, e.modality) for e in events]
+
+
+def test_negation_stays_in_its_own_clause():
+    from datetime import date
+
+    from flashpoint.models import Document
+    from flashpoint.pipeline import extract
+
+    text = "The mayor's arrest is not linked to any council business, but offices at the town hall were raided on Monday."
+    evs = next(extract([Document("t", text, date(2016, 12, 17))]))[1]
+    raid = next(e for e in evs if e.event_type == "COERCE")
+    assert raid.modality == "asserted"

@@ -27,6 +27,8 @@ def verb_chain(tok: Token) -> list[Token]:
     chain = [tok]
     t = tok
     while t.dep_ in CHAIN_DEPS and t.head.i != t.i:
+        if t.dep_ == "conj" and t.pos_ in ("VERB", "AUX") and any(c.dep_ in ("nsubj", "nsubjpass") for c in t.children):
+            break  # "X is not linked ..., but offices were raided": a conjoined clause with its own subject
         t = t.head
         chain.append(t)
         if t.pos_ in ("VERB", "AUX") and t.dep_ not in ("xcomp", "conj"):
