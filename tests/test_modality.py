@@ -104,5 +104,5 @@ def test_negation_stays_in_its_own_clause():
 
     text = "The mayor's arrest is not linked to any council business, but offices at the town hall were raided on Monday."
     evs = next(extract([Document("t", text, date(2016, 12, 17))]))[1]
-    raid = next(e for e in evs if e.event_type == "COERCE")
+    raid = next(e for e in evs if e.trigger.text == "raided")
     assert raid.modality == "asserted"
