@@ -234,3 +234,34 @@ def test_a_capital_name_resolved_to_a_town_elsewhere_is_that_town():
             "More than 200 people attended the rally in Victoria Park. Canadian officials in Ontario attended.")
     thanks = next(e for e in events_of(text, "2016-12-18") if e.event_type == "SUPPORT")
     assert countries(thanks.actor) == {"CAN"}, [(a.text, a.country) for a in thanks.actor]
+
+
+def test_the_weapon_in_the_subject_hits_the_object_not_the_place():
+    [bomb] = [e for e in events_of("A car bomb killed 13 soldiers in the central Turkish city of Kayseri on Saturday, officials said.", "2016-12-17")
+              if e.event_type == "ASSAULT"]
+    assert [r.text for r in bomb.recipient] == ["13 soldiers"] and countries(bomb.recipient) == {"TUR"}
+
+
+def test_the_possessor_of_an_assassination_or_arrest_is_who_it_happened_to():
+    [ev] = [e for e in events_of("The spectacle of Karlov's assassination by a member of the Turkish security forces shocked Moscow.", "2016-12-20")
+            if e.event_type == "ASSAULT"]
+    assert countries(ev.actor) == {"TUR"} and ["Karlov's"] == [r.text for r in ev.recipient]
+    [arrest] = [e for e in events_of("Police in Ankara said the gunman's arrest followed a tip-off from his neighbours.", "2016-12-20")
+                if e.event_type == "COERCE"]
+    assert "gunman" in " ".join(r.text for r in arrest.recipient) and not any("gunman" in a.text for a in arrest.actor)
+    [attack] = [e for e in events_of("Iran's attack on the Jaish al-Adl bases drew a protest from Pakistan.", "2024-01-17") if e.event_type == "ASSAULT"]
+    assert countries(attack.actor) == {"IRN"}  # an attack's possessor is its actor
+
+
+def test_an_attacked_church_hits_the_civilians_there_not_a_saint_of_the_same_name_as_a_us_town():
+    evs = events_of("A bomb blast hit the small church of St. George in the Shubra district of Cairo on Sunday.", "2016-12-11")
+    assert all(countries(e.recipient) <= {"EGY"} for e in evs if e.event_type == "ASSAULT"), [(e.trigger.text, e.recipient) for e in evs]
+
+
+def test_an_object_pronoun_is_not_its_own_clause_s_subject():
+    evs = events_of("Pakistan said Iran had attacked it without warning.", "2024-01-18")
+    attack = next(e for e in evs if e.event_type == "ASSAULT")
+    assert countries(attack.actor) == {"IRN"} and countries(attack.recipient) == {"PAK"}
+    evs = events_of("The newspaper published the reports on Tuesday. Russian authorities dismissed them on Wednesday.", "2017-01-11")
+    reject = next(e for e in evs if e.event_type == "REJECT")
+    assert not any(r.text == "them" and r.country == "RUS" for r in reject.recipient)

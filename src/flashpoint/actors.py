@@ -159,6 +159,10 @@ def antecedent(tok: Token, coref: CorefState) -> list[Actor]:
     """The nearest actor mentioned before a pronoun in its sentence, else the last subject."""
     sent = sentence_of(tok)
     before = [t for t in sent if t.i < tok.i]
+    if tok.dep_ in ("dobj", "dative", "pobj"):  # "Russian authorities dismissed them": not the clause's own subject
+        verb = tok.head.head if tok.dep_ == "pobj" else tok.head
+        own = {t.i for s in verb.children if s.dep_ in ("nsubj", "nsubjpass") for t in s.subtree}
+        before = [t for t in before if t.i not in own]
     personal = tok.lower_ in PERSONAL
     ms = [
         m for m in mentions_in(before)

@@ -23,7 +23,7 @@ from .models import Actor, Location
 from .modality import cues
 from .modality import modality as classify_modality
 from .nlp import PLACE_NOUNS, Chunk
-from .roles import addressee_first, judged_violence, participant
+from .roles import addressee_first, civilian_place, judged_violence, participant, patient_possessor
 from .roles import select as select_role
 from .senses import not_an_event
 
@@ -121,7 +121,8 @@ def light_verb(tok: Token) -> Token | None:
 @per_token
 def obj_lemmas(tok: Token) -> set[str]:
     """Lemmas of what the trigger acts on (including compounds such as "trade delegation")."""
-    objs = children(tok, *OBJ_DEPS) + prep_objects(tok, {"of", "from"}) if tok.pos_ != "NOUN" else prep_objects(tok, {"of"})
+    # "fired with heavy weapons": the instrument counts as what the verb acts with
+    objs = children(tok, *OBJ_DEPS) + prep_objects(tok, {"of", "from", "with"}) if tok.pos_ != "NOUN" else prep_objects(tok, {"of"})
     for x in children(tok, "xcomp", "ccomp"):
         objs += children(x, "nsubj", "dobj")
     if tok.pos_ == "NOUN" and (lv := light_verb(tok)) is not None:
@@ -425,7 +426,10 @@ class Coder:
                 actor_toks += children(tok.head, "nsubj")
             recip_toks += prep_objects(tok, lex.defaults["recipient_preps"] | trig.recipient_preps)
         else:
-            actor_toks += children(tok, "poss")
+            if patient_possessor(tok):  # "Karlov's assassination by a policeman", "the gunman's arrest"
+                recip_toks += children(tok, "poss")
+            else:
+                actor_toks += children(tok, "poss")
             actor_toks += [c for c in tok.children if c.dep_ in ("amod", "compound") and load_actor_dictionary().lookup(c.text)]
             actor_toks += prep_objects(tok, lex.defaults["noun_actor_preps"] | trig.actor_preps)
             recip_toks += prep_objects(tok, lex.defaults["noun_recipient_preps"] | trig.recipient_preps)
@@ -435,6 +439,8 @@ class Coder:
                     actor_toks += children(lv, "nsubj")
                 elif tok.dep_ == "nsubjpass":
                     actor_toks += prep_objects(lv, {"by"})
+                elif tok.dep_ == "nsubj" and trig.type in ("ASSAULT", "COERCE"):  # "a car bomb killed 13 soldiers in X"
+                    recip_toks = children(lv, "dobj") + recip_toks
                 recip_toks += prep_objects(lv, lex.defaults["noun_recipient_preps"] | trig.recipient_preps)
         if trig.objects:  # the object is a thing (an ambassador, a meeting); its owner acts
             for o in children(tok, *OBJ_DEPS) + prep_objects(tok, {"of"}):
@@ -448,6 +454,8 @@ class Coder:
         if trig.speaker and not actor_toks and (sp := speaker(sentence_of(tok))) is not None:
             actor_toks.append(sp)
         recip_toks = [r for r in recip_toks if r not in actor_toks]
+        if trig.type == "ASSAULT":  # "the blast hit a church": the civilians there (roles.civilian_target), not the church's clergy
+            recip_toks = [r for r in recip_toks if not civilian_place(r)]
         actor_toks, actors = select_role(actor_toks, self.coref, self.context, self.offset, owner_toks)
         recip_toks = [r for r in recip_toks if r not in actor_toks]
         if trig.type not in ("ACCUSE", "REJECT"):  # "complained to the UN over Israeli raids": the accused, not the audience

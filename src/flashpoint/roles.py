@@ -24,6 +24,7 @@ from .actors import PRONOUNS, CorefState, definite_reference, entity_entry, reso
 from .context import ArticleContext
 from .lexicon import load_actor_dictionary, load_triggers, load_yaml
 from .models import Actor
+from .nlp import PLACE_NOUNS
 
 PERSONAL = {"he", "she", "him", "her", "his"}
 RELATIVE_TAGS = {"WP", "WDT"}
@@ -34,7 +35,7 @@ NAMED = {"PERSON", "ORG", "NORP", "GPE"}
 @lru_cache(maxsize=1)
 def participants_data() -> dict:
     data = load_yaml("participants.yaml")
-    return {**data, "civilian_places": frozenset(data["civilian_places"]), "facilities": frozenset(data["facilities"])}
+    return {**data, **{k: frozenset(data[k]) for k in ("civilian_places", "facilities", "patient_possessive")}}
 
 
 @lru_cache(maxsize=1)
@@ -81,7 +82,7 @@ def participant(tok: Token, coref: CorefState | None = None, depth: int = 0) -> 
         return True
     if depth == 0 and any(c.dep_ in ("compound", "appos", "nmod") and (c.ent_type_ == "PERSON" or role_noun(c)) and participant(c, None, 1) for c in tok.children):
         return True  # "U.N. Secretary-General Ban Ki-moon" parsed with "moon" as its head
-    if depth == 0 and any(c.dep_ in ("amod", "compound", "poss", "nmod") and (national(c) or c.ent_type_ in NAMED and participant(c, None, 1))
+    if depth == 0 and lem(tok) not in PLACE_NOUNS and any(c.dep_ in ("amod", "compound", "poss", "nmod") and (national(c) or c.ent_type_ in NAMED and participant(c, None, 1))
                           for c in tok.children):
         return True  # "Russian aircraft", "U.N. helicopters", "Islamic fundamentalists": coded by whose they are
     if (lem(tok) in partitives or tok.pos_ == "NUM" or tok.ent_type_ == "CARDINAL") and depth < 2:
@@ -191,6 +192,18 @@ def implicit_agent(c, ctx: ArticleContext | None) -> Actor | None:
         return None
     country = (c.location.country if c.location else None) or next((r.country for r in c.recipients if r.country), None) or (ctx.main_country if ctx else None)
     return Actor("", rule["name"], country, rule["sector"])
+
+
+def patient_possessor(tok: Token) -> bool:
+    """Is the possessor of an event noun the one it happens to ("Karlov's assassination by a
+    policeman", "the gunman's arrest"), not the one who does it ("Iran's attack")?"""
+    return lem(tok) in participants_data()["patient_possessive"] or any(
+        p.dep_ == "prep" and p.lower_ == "by" for p in tok.children)
+
+
+def civilian_place(tok: Token) -> bool:
+    """A public place where civilians are (participants.yaml `civilian_places`)."""
+    return lem(tok) in participants_data()["civilian_places"]
 
 
 def civilian_target(c, ctx: ArticleContext | None) -> Actor | None:
