@@ -167,3 +167,35 @@ def test_agreeing_in_a_phone_call_is_an_agreement_and_a_call():
     kinds = {(e.event_type, e.trigger.text) for e in evs}
     assert ("AGREE", "agreed") in kinds and ("CONSULT", "call") in kinds, kinds
     assert not [e for e in evs if e.event_type == "RETREAT"]
+
+
+def _events(text: str, dateline: str = "2016-12-14"):
+    from datetime import date
+
+    from flashpoint.models import Document
+    from flashpoint.pipeline import extract
+
+    return next(extract([Document("t", text, date.fromisoformat(dateline))]))[1]
+
+
+def test_who_came_under_fire_was_attacked_or_criticised():
+    [attack] = [e for e in _events("Government troops came under fire from militants near the town of Malakal on Tuesday.") if e.modality == "asserted"]
+    assert attack.event_type == "ASSAULT" and [r.text for r in attack.recipient] == ["Government troops"]
+    assert "militants" in attack.actor[0].text
+    [critique] = [e for e in _events("The finance minister came under fire from opposition lawmakers over the budget on Tuesday.") if e.modality == "asserted"]
+    assert critique.event_type == "ACCUSE" and "minister" in critique.recipient[0].text
+
+
+def test_evidence_said_to_point_to_someone_accuses_them():
+    evs = _events("All indications point to the PKK, the interior minister said on Sunday.", "2016-12-18")
+    accuse = next(e for e in evs if e.event_type == "ACCUSE")
+    assert "PKK" in accuse.recipient[0].text and "minister" in accuse.actor[0].text
+
+
+def test_a_strike_a_union_says_may_come_is_its_threat():
+    evs = _events("The nurses' union said a strike could begin as early as December 22, disrupting hospitals across the country.", "2016-12-14")
+    threat = next(e for e in evs if e.event_type == "THREATEN")
+    assert threat.modality == "asserted" and "union" in threat.actor[0].text
+    assert not any(e.event_type in ("ASSAULT", "THREATEN") for e in _events("Police said a strike could hit the capital at any moment.", "2016-12-14"))
+    [strike] = [e for e in _events("Thousands of nurses are preparing to strike just days before Christmas.", "2016-12-14")]
+    assert strike.event_type == "PROTEST"  # a labour strike, not an air strike, whoever prepares it

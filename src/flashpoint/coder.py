@@ -11,7 +11,7 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import date
-from functools import wraps
+from functools import lru_cache, wraps
 
 from spacy.tokens import Span, Token
 
@@ -141,9 +141,20 @@ def subject_lemmas(tok: Token) -> set[str]:
     subs = children(tok, "nsubj", "nsubjpass")
     if not subs and tok.dep_ == "conj":
         subs = children(tok.head, "nsubj", "nsubjpass")
-    if not subs and tok.dep_ in ("acomp", "attr"):  # "the reports were false": the copula's subject
+    if not subs and tok.dep_ in ("acomp", "attr", "xcomp"):  # "the reports were false", "workers are preparing to strike"
         subs = children(tok.head, "nsubj", "nsubjpass")
+    if not subs and tok.pos_ == "NOUN":  # "the doctors' strike", "the union said a strike could begin"
+        subs = children(tok, "poss") + [sp for sp in [speaker(sentence_of(tok))] if sp is not None]
+    subs += [o for s in subs if s.pos_ == "NUM" or s.tag_ == "NNS" and lemma(s) in ("thousand", "hundred", "dozen", "million")
+             for o in prep_objects(s, {"of"})]  # "thousands of nurses"
     return {lemma(s) for s in subs} | {lemma(c) for s in subs for c in s.children if c.dep_ == "compound"}
+
+
+@lru_cache(maxsize=32)
+def organisers(trig: Trigger) -> frozenset[str]:
+    """Who stages a protest of this mode: the `subjects` of the lexicon's entries of the same type
+    and mode ("union", "worker" ... for a strike); none for a mode no entry constrains."""
+    return frozenset(w for ts in load_triggers().by_word.values() for t in ts if t.type == trig.type and t.mode == trig.mode for w in t.subjects)
 
 
 def is_negated(tok: Token) -> bool:
@@ -161,6 +172,8 @@ def matches(trig: Trigger, tok: Token) -> bool:
         near = near_lemmas(tok)
         others = list(words)
         others.remove(lemma(tok) if lemma(tok) in others else tok.lower_)
+        if not all(w in near for w in others):  # "came under fire": the object of a preposition the entry names
+            near = near | {lemma(o) for c in tok.children if c.dep_ == "prep" and lemma(c) in others for o in c.children if o.dep_ == "pobj"}
         if not all(w in near for w in others):
             return False
     if trig.negated and not is_negated(tok):
@@ -402,6 +415,9 @@ class Coder:
                 subj = children(tok.head, "nsubj") or ([tok.head] if tok.head.pos_ in ("NOUN", "PROPN") else [])
                 if subj and subj[0].pos_ != "VERB" and not participant(subj[0], self.coref) and (lv := light_verb(subj[0])):
                     subj = children(lv, "nsubj") or (children(lv.head, "nsubj") if lv.dep_ == "conj" else [])  # "X issued (or: stood and gave) a declaration demanding ...": X demands
+            if trig.suffered:  # "the patrol came under fire from gunmen"
+                recip_toks += subj
+                subj = []
             actor_toks += subj + prep_objects(tok, lex.defaults["actor_preps"] | trig.actor_preps)
             direct = children(tok, "dobj", "obj") + (children(tok, "nsubjpass") if passive else [])
             if not trig.objects or not {lemma(o) for o in direct} & trig.objects:
@@ -451,8 +467,8 @@ class Coder:
                     actor_toks += owner_toks
                 elif suffered:
                     recip_toks += children(o, "poss")  # "the man's house was raided": the man
-        if trig.speaker and not actor_toks and (sp := speaker(sentence_of(tok))) is not None:
-            actor_toks.append(sp)
+        if trig.speaker and (sp := speaker(sentence_of(tok))) is not None:
+            actor_toks.append(sp)  # after the trigger's own subject: "all indications point to X, he said"
         recip_toks = [r for r in recip_toks if r not in actor_toks]
         if trig.type == "ASSAULT":  # "the blast hit a church": the civilians there (roles.civilian_target), not the church's clergy
             recip_toks = [r for r in recip_toks if not civilian_place(r)]
@@ -583,6 +599,12 @@ class Coder:
                 c.convention = "what one says another must do is REQUEST"
                 c.recipients, c.actors, r_toks, a_toks = c.actors, resolve_phrase(who, self.coref), a_toks, [who]
                 c.modality = "asserted"
+            if c.trig.type == "PROTEST" and c.modality in ("future", "hypothetical") and not c.actors and (who := speaker(sent)) is not None \
+                    and lemma(who) in organisers(c.trig):  # "the union said a strike could begin": its threat
+                plover = load_plover()
+                c.trig = replace(c.trig, type="THREATEN", mode=plover["future_as"]["PROTEST"].get("mode"), cameo=plover["types"]["THREATEN"]["cameo"], acled=None)
+                c.convention = "a protest its organisers say may come is THREATEN"
+                c.actors, a_toks, c.modality = resolve_phrase(who, self.coref), [who], "asserted"
             if own and own.kind == "weekday" and c.modality == "future":  # "will meet on Friday": the coming one
                 own = dt.resolve(own, self.dateline, future=True)
             if own:

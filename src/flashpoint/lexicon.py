@@ -157,6 +157,7 @@ class Trigger:
     negated: bool = False
     speaker: bool = False
     predicate: bool = False  # an evaluation said of someone ("X was a dictator", "called X a hero")
+    suffered: bool = False  # the subject undergoes it ("came under fire from X"): recipient, not actor
     actor_preps: frozenset[str] = frozenset()
     recipient_preps: frozenset[str] = frozenset()
 
@@ -199,6 +200,7 @@ def load_triggers() -> TriggerLexicon:
                 negated=bool(t.get("negated")),
                 speaker=bool(t.get("speaker")),
                 predicate=bool(t.get("predicate")),
+                suffered=bool(t.get("suffered")),
                 actor_preps=frozenset(t.get("actor_preps", [])),
                 recipient_preps=frozenset(t.get("recipient_preps", [])),
                 **{k: frozenset(w.lower() for w in t.get(k, [])) for k in sets},
