@@ -265,3 +265,18 @@ def test_an_object_pronoun_is_not_its_own_clause_s_subject():
     evs = events_of("The newspaper published the reports on Tuesday. Russian authorities dismissed them on Wednesday.", "2017-01-11")
     reject = next(e for e in evs if e.event_type == "REJECT")
     assert not any(r.text == "them" and r.country == "RUS" for r in reject.recipient)
+
+
+def test_the_gunman_who_fired_is_the_attacker_not_the_witness_of_the_main_clause():
+    text = ("A Turkish policeman shot Russia's ambassador at an art gallery in Ankara on Monday. "
+            "A photographer and others at the gallery watched in horror as the gunman, who was wearing a dark suit, fired at least eight shots.")
+    evs = events_of(text, "2016-12-19")
+    assert not any("photographer" in a.text for e in evs for a in e.actor), [(e.trigger.text, e.actor) for e in evs]
+    assert all(countries(e.actor) <= {"TUR"} for e in evs if e.event_type == "ASSAULT")
+
+
+def test_an_expletive_it_and_a_persons_nationality_give_no_one_a_country():
+    doc = load_nlp()("It was not clear if all five were killed at the castle.")
+    assert participant(token(doc, "It")) is False
+    evs = events_of("He also expressed bewilderment over party supporters who say they approve of Mr Putin.", "2016-12-17")
+    assert not any(a.country == "RUS" for e in evs for a in e.actor)

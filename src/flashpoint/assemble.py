@@ -16,7 +16,7 @@ from .lexicon import goldstein, load_actor_dictionary, load_plover, plover_score
 from .models import Actor, Event, Location, Span, stable_id
 from .places import country_place
 from .modality import latest_day, planned_in_the_past
-from .roles import article_country, civilian_target, counterpart, event_roles, implicit_agent, passive, perpetrators
+from .roles import article_country, civilian_target, counterpart, event_roles, implicit_agent, known_perpetrator, passive, perpetrators
 
 VIOLENT = {"ASSAULT", "COERCE", "PROTEST", "MOBILIZE"}
 DOMESTIC = {"COP", "JUD"}  # police and courts act in their own country
@@ -153,7 +153,7 @@ def fill_roles(cands: list[Candidate], salient: list[str], context: ArticleConte
     article (roles.article_country)."""
     d = load_actor_dictionary()
     index = same_sentence(cands)
-    for c in cands:
+    for i, c in enumerate(cands):
         sentence_country(c)
         peers = index[sentence_id(c)]
         if not c.actors:
@@ -162,6 +162,7 @@ def fill_roles(cands: list[Candidate], salient: list[str], context: ArticleConte
             sibling = sibling or [o for o in peers if o is not c and o.sentence == c.sentence and o.actors and coordinated(o.token, c.token)]
             if sibling:
                 c.actors = list(sibling[0].actors)
+        known_perpetrator(c, cands[:i])  # "the gunman fired": the attacker named before
         if (agent := implicit_agent(c, context)) is not None:  # "seven people have been arrested": by the police
             c.actors = [agent]
             c.spans["actor_inferred"] = c.spans["sentence"]

@@ -40,6 +40,7 @@ CONTENT_TYPES = {"REQUEST", "THREATEN", "AGREE", "REJECT"}  # a that-clause unde
 CIRCUMSTANCE_PREPS = {"in", "during", "at", "via", "through"}  # "agreed in a phone call", "agreed at talks": where or how, not what
 ADDRESSEE_TYPES = {"REQUEST", "THREATEN", "ACCUSE"}  # "demanded that X ...": X is who is asked
 NOUN_EVENT_PREPS = {"on", "for", "in"}
+SUBORDINATORS = {"as", "while", "when", "after", "before", "until", "since", "because"}
 NOT_EVENTS = {"DATE", "TIME", "CARDINAL", "ORDINAL", "MONEY", "PERCENT", "QUANTITY"}
 
 
@@ -411,6 +412,10 @@ class Coder:
                 recip_toks.append(tok.head)
             elif not subj and (gov := governing_verb(tok)) is not None:  # "resorted to throwing stones", "is committed to"
                 subj = children(gov, "nsubj")
+            elif not subj and tok.dep_ == "advcl" and tok.tag_ in ("VBD", "VBZ", "VBP"):
+                # a finite clause of its own ("as the gunman, who wore a suit, fired eight shots") parsed without its
+                # subject: the noun its subordinator took for an object, never the main clause's subject
+                subj = [o for p in children(tok.head, "prep") if p.lower_ in SUBORDINATORS and p.i < tok.i for o in children(p, "pobj")][-1:]
             elif not subj and tok.dep_ in ("xcomp", "conj", "advcl", "acl"):
                 subj = children(tok.head, "nsubj") or ([tok.head] if tok.head.pos_ in ("NOUN", "PROPN") else [])
                 if subj and subj[0].pos_ != "VERB" and not participant(subj[0], self.coref) and (lv := light_verb(subj[0])):
@@ -579,7 +584,9 @@ class Coder:
         out: list[Candidate] = []
         self.offset = chunk.offset
         mentions = mentions_in(list(sent))
-        named = frozenset(m.entry.country for m in mentions if m.entry.country)
+        # the countries the sentence names as such: a person's or an organisation's ("approve of Mr Putin", "an
+        # Associated Press photographer") is none
+        named = frozenset(m.entry.country for m in mentions if m.entry.country and m.entry.kind in ("name", "demonym", "capital", "metonym", "place"))
         self.note_lead(sent)
         for m in mentions:
             if m.entry.country:

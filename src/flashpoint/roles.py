@@ -35,7 +35,7 @@ NAMED = {"PERSON", "ORG", "NORP", "GPE"}
 @lru_cache(maxsize=1)
 def participants_data() -> dict:
     data = load_yaml("participants.yaml")
-    return {**data, **{k: frozenset(data[k]) for k in ("civilian_places", "facilities", "patient_possessive")}}
+    return {**data, **{k: frozenset(data[k]) for k in ("civilian_places", "facilities", "patient_possessive", "perpetrators")}}
 
 
 @lru_cache(maxsize=1)
@@ -63,6 +63,9 @@ def role_noun(tok: Token) -> bool:
 
 def participant(tok: Token, coref: CorefState | None = None, depth: int = 0) -> bool:
     """Can the noun phrase headed by `tok` be an actor or recipient?"""
+    if tok.lower_ == "it" and tok.dep_ == "nsubj" and any(c.dep_ in ("ccomp", "xcomp", "csubj", "advcl") for c in tok.head.children) \
+            and any(c.dep_ in ("acomp", "attr") for c in tok.head.children):
+        return False  # "it was not clear if ...": no one
     if tok.lower_ in PRONOUNS:
         return True
     if tok.pos_ == "PRON" or tok.ent_type_ in ("DATE", "TIME", "MONEY", "PERCENT", "QUANTITY", "ORDINAL"):
@@ -199,6 +202,24 @@ def patient_possessor(tok: Token) -> bool:
     policeman", "the gunman's arrest"), not the one who does it ("Iran's attack")?"""
     return lem(tok) in participants_data()["patient_possessive"] or any(
         p.dep_ == "prep" and p.lower_ == "by" for p in tok.children)
+
+
+def known_perpetrator(c, earlier: list) -> None:
+    """ "the gunman fired eight shots" after "a Turkish policeman shot the ambassador": a definite
+    perpetrator noun of no country (participants.yaml `perpetrators`) is the attacker, with its country,
+    of the last attack told before it (a verb with its own actor of one country). `earlier`: the
+    candidates before c, in order."""
+    if c.trig.type != "ASSAULT" or not c.actors or any(a.country for a in c.actors) or "actor" not in c.spans:
+        return
+    lo, hi = c.spans["actor"]
+    inside = [t for t in c.token.sent if lo <= c.offset + t.idx < hi]
+    head = next((t for t in inside if t.head not in inside or t.head.i == t.i), None)
+    if head is None or lem(head) not in participants_data()["perpetrators"] or not any(d.lower_ == "the" for d in head.children):
+        return
+    before = next((o for o in reversed(earlier) if o.trig.type == "ASSAULT" and o.token.pos_ == "VERB" and "actor" in o.spans
+                   and len({a.country for a in o.actors}) == 1 and o.actors[0].country), None)  # an attack told, with its attacker
+    if before is not None:
+        c.actors = [Actor(a.text if i else c.actors[0].text, a.name, a.country, a.sector) for i, a in enumerate(before.actors)]
 
 
 def civilian_place(tok: Token) -> bool:
