@@ -280,3 +280,12 @@ def test_an_expletive_it_and_a_persons_nationality_give_no_one_a_country():
     assert participant(token(doc, "It")) is False
     evs = events_of("He also expressed bewilderment over party supporters who say they approve of Mr Putin.", "2016-12-17")
     assert not any(a.country == "RUS" for e in evs for a in e.actor)
+
+
+def test_another_attack_is_another_record():
+    text = ("Gunmen attacked a police patrol in the town of Karak on Sunday, killing two officers. "
+            "In another attack, gunmen fired on a security checkpoint near Karak, causing no injuries. "
+            "In a third incident, armed men opened fire on a police station in the castle.")
+    attacks = [e for e in events_of(text, "2016-12-18") if e.event_type == "ASSAULT" and e.modality == "asserted"]
+    sentences = [{s.text for s in e.evidence if s.role == "sentence"} for e in attacks]
+    assert len(attacks) == 3 and all(len(s) == 1 for s in sentences), sentences

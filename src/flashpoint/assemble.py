@@ -7,12 +7,13 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import replace
 from datetime import date, timedelta
+from functools import lru_cache
 
 from . import acled
 from .coder import SAY_VERBS, VERBAL, Candidate, speaker
 from .context import ArticleContext
 from .facts import casualty_facts
-from .lexicon import goldstein, load_actor_dictionary, load_plover, plover_score
+from .lexicon import goldstein, load_actor_dictionary, load_plover, load_yaml, plover_score
 from .models import Actor, Event, Location, Span, stable_id
 from .places import country_place
 from .modality import latest_day, planned_in_the_past
@@ -365,9 +366,29 @@ def anaphoric(c: Candidate) -> bool:
     return definite or not c.actors
 
 
+@lru_cache(maxsize=1)
+def another_words() -> tuple[frozenset[str], frozenset[str]]:
+    data = load_yaml("mentions.yaml")["another"]
+    return frozenset(data["markers"]), frozenset(data["nouns"])
+
+
+def tells_another(c: Candidate) -> bool:
+    """ "In another attack, gunmen fired on a patrol", "a second blast hit ...": the sentence marks
+    its event as one other than those told before (data/mentions.yaml)."""
+    markers, nouns = another_words()
+    return any(t.lower_ in markers and t.dep_ in ("det", "amod") and t.head.lemma_.lower() in nouns for t in c.sentence)
+
+
 def fuse(cands: list[Candidate]) -> list[Group]:
     groups: list[Group] = []
     for c in cands:
+        if tells_another(c):  # only a record begun in this very sentence
+            g = next((g for g in groups if sentence_key(g.members[0]) == sentence_key(c) and merge_key_ok(g, c)), None)
+            if g:
+                g.add(c)
+            else:
+                groups.append(Group(c))
+            continue
         g = next((g for g in groups if merge_key_ok(g, c)), None)
         if g is None and anaphoric(c):
             g = next((g for g in reversed(groups) if g.type == c.trig.type and g.modality == c.modality), None)
