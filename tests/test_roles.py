@@ -289,3 +289,14 @@ def test_another_attack_is_another_record():
     attacks = [e for e in events_of(text, "2016-12-18") if e.event_type == "ASSAULT" and e.modality == "asserted"]
     sentences = [{s.text for s in e.evidence if s.role == "sentence"} for e in attacks]
     assert len(attacks) == 3 and all(len(s) == 1 for s in sentences), sentences
+
+
+def test_people_of_no_stated_country_belong_to_the_dateline_country_the_article_names_most():
+    text = ("WASHINGTON (RNS) Evangelical leaders are praising President Obama for pressing for the release of an American aid "
+            "worker held in Iran. The White House said the United States would keep pressing Iran. Washington has no ties with Tehran.")
+    praise = next(e for e in events_of(text, "2016-01-20") if e.event_type == "SUPPORT")
+    assert countries(praise.actor) == {"USA"}, [(a.text, a.country) for a in praise.actor]
+    # a dateline abroad gives no one its country when the article is about somewhere else
+    text = ("KABUL - Pakistani officials said Pakistan and Iran agreed to cooperate. Islamabad and Tehran will hold talks. "
+            "Community leaders in the border town welcomed the agreement.")
+    assert all(a.country != "AFG" for e in events_of(text, "2016-01-20") for a in e.actor)

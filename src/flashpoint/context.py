@@ -80,6 +80,15 @@ class ArticleContext:
             return top[0][0]
         return None
 
+    @property
+    def home_country(self) -> str | None:
+        """The dateline's country when the article also names it most: "WASHINGTON (RNS) Evangelical
+        leaders are praising ..." is about Americans unless the text says otherwise."""
+        top = self.countries.most_common(2)
+        if not self.dateline or not top or top[0][0] != self.dateline.country or len(top) > 1 and top[1][1] == top[0][1]:
+            return None
+        return self.dateline.country
+
     def person(self, name: str) -> Person | None:
         """The chain a name belongs to: the full name, else its surname."""
         key = name_key(name)

@@ -173,8 +173,9 @@ def unresolved(tok: Token) -> list[Actor]:
 
 def article_country(actors: list[Actor], ctx: ArticleContext | None) -> None:
     """Participants the text gives no country (police, "the president", a person never given a
-    title) belong to the country the article is about, when one clearly dominates."""
-    if ctx is None or (iso := ctx.main_country) is None:
+    title) belong to the country the article is about, when one clearly dominates, or else to the
+    country it was filed from when that is also the one it names most (context.home_country)."""
+    if ctx is None or (iso := ctx.main_country or ctx.home_country) is None:
         return
     for a in actors:
         if a.country is None and a.text:
