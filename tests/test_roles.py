@@ -300,3 +300,13 @@ def test_people_of_no_stated_country_belong_to_the_dateline_country_the_article_
     text = ("KABUL - Pakistani officials said Pakistan and Iran agreed to cooperate. Islamabad and Tehran will hold talks. "
             "Community leaders in the border town welcomed the agreement.")
     assert all(a.country != "AFG" for e in events_of(text, "2016-01-20") for a in e.actor)
+
+
+def test_who_tells_of_a_blast_did_not_set_it_off():
+    text = ("Regional governor Suleyman Kamci said the blast in Kayseri was carried out by a suicide bomber who parked next to the bus. "
+            "It came a week after 44 people were killed in a PKK attack in Istanbul.")
+    evs = events_of(text, "2016-12-17")
+    assert not any("Kamci" in a.text for e in evs for a in e.actor), [(e.trigger.text, e.actor) for e in evs]
+    assert any("bomber" in a.text for e in evs if e.event_type == "ASSAULT" for a in e.actor)
+    pkk = next(e for e in evs if any("PKK" in a.text for a in e.actor))
+    assert [r.text for r in pkk.recipient] == ["44 people"]  # who was killed in it, not the attack itself

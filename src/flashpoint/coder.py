@@ -456,13 +456,17 @@ class Coder:
             recip_toks += prep_objects(tok, lex.defaults["noun_recipient_preps"] | trig.recipient_preps)
             lv = light_verb(tok)
             if lv is not None:
-                if tok.dep_ in ("dobj", "obj", "attr", "pobj") and not judges(lv, trig):
-                    actor_toks += children(lv, "nsubj")
+                if tok.dep_ == "pobj" and children(lv, "nsubjpass"):  # "44 people were killed in a PKK attack": they suffered it
+                    recip_toks += children(lv, "nsubjpass")
+                elif tok.dep_ in ("dobj", "obj", "attr", "pobj") and not judges(lv, trig) and lemma(lv) not in lex.defaults["reporting_verbs"]:
+                    actor_toks += children(lv, "nsubj")  # not "the governor said the blast ...": who tells of it
+                elif tok.dep_ in ("dobj", "obj") and lemma(lv) in lex.defaults["reporting_verbs"]:  # "said the blast was carried out by X", its subject parsed as an object
+                    actor_toks += [o for v in children(lv, "ccomp") if not children(v, "nsubj", "nsubjpass") for o in prep_objects(v, {"by"})]
                 elif tok.dep_ == "nsubjpass":
                     actor_toks += prep_objects(lv, {"by"})
                 elif tok.dep_ == "nsubj" and trig.type in ("ASSAULT", "COERCE"):  # "a car bomb killed 13 soldiers in X"
                     recip_toks = children(lv, "dobj") + recip_toks
-                recip_toks += prep_objects(lv, lex.defaults["noun_recipient_preps"] | trig.recipient_preps)
+                recip_toks += [o for o in prep_objects(lv, lex.defaults["noun_recipient_preps"] | trig.recipient_preps) if o.i != tok.i]
         if trig.objects:  # the object is a thing (an ambassador, a meeting); its owner acts
             for o in children(tok, *OBJ_DEPS) + prep_objects(tok, {"of"}):
                 owners = children(o, "poss") + [c for c in o.children if c.dep_ in ("amod", "compound")]
