@@ -310,3 +310,11 @@ def test_who_tells_of_a_blast_did_not_set_it_off():
     assert any("bomber" in a.text for e in evs if e.event_type == "ASSAULT" for a in e.actor)
     pkk = next(e for e in evs if any("PKK" in a.text for a in e.actor))
     assert [r.text for r in pkk.recipient] == ["44 people"]  # who was killed in it, not the attack itself
+
+
+def test_a_stated_recipient_beats_one_inferred_for_another_mention():
+    text = ("Turkey's president met Donald Trump at the White House on Tuesday to discuss the Syrian war and the detained pastor. "
+            "Jay Sekulow, a lawyer for the pastor's family, discussed the case with Trump at a White House meeting days before the president's meeting with the Turkish leader.")
+    evs = events_of(text, "2017-05-18")
+    talk = next(e for e in evs if e.trigger.text == "discussed" and any("Sekulow" in a.text for a in e.actor))
+    assert any("Trump" in r.text or "case" in r.text for r in talk.recipient), [(r.text, r.country) for r in talk.recipient]

@@ -429,8 +429,9 @@ class Coder:
                 recip_toks += direct  # "accused the regime of shelling": the thing named is after "of", the object is who
             recip_preps = lex.defaults["recipient_preps"] | trig.recipient_preps
             recip_toks += prep_objects(tok, recip_preps)
-            for o in children(tok, "dobj", "obj") if trig.objects else []:  # "granted asylum to X"
-                recip_toks += prep_objects(o, recip_preps)
+            for o in children(tok, "dobj", "obj"):  # "granted asylum to X", "discussed the case with Trump" (attached to the thing)
+                if trig.objects or not participant(o, self.coref):
+                    recip_toks += prep_objects(o, recip_preps)
             if not recip_toks:
                 for c in children(tok, "ccomp", "xcomp"):
                     if trig.type in ADDRESSEE_TYPES and any(m.lower_ == "that" for m in c.children):

@@ -280,8 +280,10 @@ def event_roles(members: list) -> tuple[list[Actor], list[Actor]]:
     def placed(m) -> bool:
         return bool({r.country for r in m.recipients if r.country} - mine) or bool(not mine and any(r.country for r in m.recipients))
 
-    order = sorted(([best] if best else []) + [m for m in members if m is not best], key=lambda m: "recipient_inferred" in m.spans)
-    rec = next((m for m in order if m.recipients and placed(m)), None) or next((m for m in order if m.recipients), None)
+    order = ([best] if best else []) + [m for m in members if m is not best]
+    stated = [m for m in order if m.recipients and "recipient_inferred" not in m.spans]
+    rec = (next((m for m in stated if placed(m)), None) or next(iter(stated), None)
+           or next((m for m in order if m.recipients and placed(m)), None) or next((m for m in order if m.recipients), None))
     return actors, list(rec.recipients) if rec else []
 
 
