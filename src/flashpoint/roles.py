@@ -4,14 +4,19 @@ recipient, and which country they belong to.
 - Only entities take part (`participant`): named people, organisations, countries and groups,
   dictionary actors, role nouns (sectors.yaml: police, troops, protesters, the government) and the
   people nouns of participants.yaml ("members", "hundreds of demonstrators"). Weapons, events,
-  places and abstractions near the trigger are left out; an empty role beats a wrong one.
+  places and abstractions near the trigger are left out; an empty role beats a wrong one. A name
+  headed by a facility noun ("Victoria Park") is a place; an expletive "it" is no one.
+- Who an event noun happens to (`patient_possessor`): "Karlov's assassination by a policeman", "the
+  gunman's arrest"; an attacked church or market is the civilians there (`civilian_place`); "the
+  gunman" is the attacker told before (`known_perpetrator`).
 - One actor and one recipient phrase per event (`select`): the first participant among the
   candidates the coder's parse rules give in order (subject/agent, then "by" ...; object, then
   "against", "on" ...). A phrase that coordinates entities ("Iran and Pakistan") stays several actors.
 - Countries: the phrase itself first (titles, "Turkish officials", actors.yaml), then a named
   person's coreference chain, then (`article_country`) the country the article is about when it
-  clearly dominates (context.py); never a default.
-- A fused event takes its roles from one mention (`event_roles`), not the union of all mentions.
+  clearly dominates, or its dateline's when it also names that one most (context.py); never a default.
+- A fused event takes its roles from one mention (`event_roles`), not the union of all mentions:
+  roles the text states before roles filled in.
 """
 
 from __future__ import annotations
