@@ -289,3 +289,26 @@ def test_the_index_reads_the_same_from_sqlite_and_from_memory(tmp_path):
         with pytest.raises(KeyError):
             names["quetta"]
     assert not places.Index(tmp_path / "missing.sqlite").valid()
+
+
+def test_admin_hints_after_a_country_constrain_the_town_before_it():
+    # "Hays City" is also an alternate name of the Kansas town: the hints say which Hays is meant
+    tops = by_text(topo("Shells fell on homes in Hays city in western Yemen (Hays, Al Hudaydah) on Sunday.")["toponyms"])
+    assert tops["Hays city"]["country"] == "YEM"
+
+
+def test_a_name_in_a_named_city_is_not_a_homonym_elsewhere():
+    loc = located("On Friday two groups clashed in the Wadi area of Vadodara city, police said.")
+    assert (loc.country, loc.admin1) == ("IND", "Gujarat")
+
+
+def test_place_names_the_ner_mislabels_are_places_in_a_place_slot():
+    assert located("On Monday a group of bakers in Sanandaj held a protest over the price of flour.").country == "IRN"
+    loc = located("On Sunday rebel forces fired mortars at army positions near Starohnativka, Donetsk.")
+    assert (loc.country, loc.admin1) == ("UKR", "Donetsk")
+
+
+def test_arabic_article_and_local_government_area():
+    assert places.lookup("Ar-Raqqa").places[0].country == "SYR"
+    m = places.lookup("Bassa LGA")
+    assert m.hint == "ADM2" and any(p.country == "NGA" for p in m.places)

@@ -178,6 +178,16 @@ def _small(text: str) -> bool:
     return all(p.feature == "PPL" and p.population < 100_000 for p in lookup(text).places)
 
 
+COMPASS = {"north", "south", "east", "west", "northern", "southern", "eastern", "western", "central", "northeastern",
+           "northwestern", "southeastern", "southwestern", "north-eastern", "north-western", "south-eastern", "south-western"}
+
+
+def _country_or_province(text: str) -> bool:
+    """The name's most likely reading is a country or a province."""
+    m = lookup(text)
+    return bool(m.places) and m.places[0].feature in ("PCLI", "ADM1", "RGN")
+
+
 def _unit(text: str) -> bool:
     """The name of a province, district or country."""
     return any(p.feature in ("ADM1", "ADM2", "PCLI") for p in lookup(text).places)
@@ -265,15 +275,61 @@ def _major(text: str) -> bool:
 
 
 def _comma_parts(ents: Iterable[Span]) -> Iterator[Span]:
-    """Entities split at their commas: the NER sometimes takes "Songho, Doucoumbo Commune" for one place."""
+    """Entities split at their commas and parentheses: the NER sometimes takes "Songho, Doucoumbo
+    Commune" or "Pinetown (eThekwini" for one name."""
     for e in ents:
         start = e.start
         for t in e:
-            if t.text == "," and t.i > start:
-                yield Span(e.doc, start, t.i, label=e.label_)
+            if t.text in (",", "(", ")"):
+                if t.i > start:
+                    yield Span(e.doc, start, t.i, label=e.label_)
                 start = t.i + 1
         if start < e.end:
             yield Span(e.doc, start, e.end, label=e.label_) if start > e.start else e
+
+
+# Labels the NER gives place names by mistake ("in Sanandaj" as a LANGUAGE, "Tubas" as an ORG):
+# taken for a place when the gazetteer knows the name and the words around it make it one.
+MISLABELLED = {"NORP", "WORK_OF_ART", "PERSON", "LANGUAGE", "PRODUCT", "EVENT", "LAW", "ORG"}
+
+
+def _place_slot(span: Span) -> bool:
+    """The words around a name put a place there: "in X", "X district", "X, Kentucky", "X (Admin2,
+    Admin1)", "in Morelia, Michoacan", "Giza's Haram district", "near X"."""
+    from .nlp import place_context
+
+    doc = span.doc
+    return bool(place_context(span, strong=True) or admin_follows(doc, span.end) or _in_parens(span) or _after_place(span)
+                or _relative(span) or _owns_place(span) or hint_parens(doc, span.end) is not None or _admin_after_comma(span))
+
+
+def _admin_after_comma(span: Span) -> bool:
+    """A province, state or country after a comma: the "Donetsk" of "near Starohnativka, Donetsk"."""
+    return span.start >= 2 and span.doc[span.start - 1].text == "," and admin_follows(span.doc, span.start - 1) in (span.end, span.end + 1)
+
+
+def _unknown_before_admin(span: Span, label: str) -> bool:
+    """An unknown name the NER took for an organisation or a person, followed by ", Province" and
+    nothing more: the village of "near Starohnativka, Donetsk." (not "Mike Johnson, Louisiana Republican")."""
+    doc = span.doc
+    end = admin_follows(doc, span.end)
+    return (label in MISLABELLED and end > 0 and (end >= len(doc) or doc[end].is_punct or doc[end - 1].is_punct) and _capitalised(span)
+            and not lookup(span.text).places and load_actor_dictionary().lookup(span.text) is None)
+
+
+def _mislabelled_place(span: Span, label: str) -> bool:
+    """A place name the NER gave another label: known to the gazetteer by its exact name, in a place
+    slot; an organisation only when it is no actor of the dictionary ("Tubas", not "Hamas"); a date
+    only after a place noun ("the village of Tayasir")."""
+    from .nlp import beside_place_noun
+
+    if label == "DATE":
+        return span.text[:1].isupper() and not any(t.like_num for t in span) and _known(span.text) and beside_place_noun(span.doc, span.start, span.end)
+    if label not in MISLABELLED or not span.text[:1].isupper() or not _known(span.text):
+        return False
+    if label == "ORG" and load_actor_dictionary().lookup(span.text) is not None:
+        return False
+    return _place_slot(span)
 
 
 def find_toponyms(doc: Doc) -> list[Toponym]:
@@ -305,8 +361,10 @@ def find_toponyms(doc: Doc) -> list[Toponym]:
             add(span, iso, e.label_)
             continue
         label = e.label_
-        if label in ("NORP", "WORK_OF_ART", "PERSON") and _known(span.text) and (place_context(span, strong=True) or admin_follows(doc, span.end) or _in_parens(span) or _after_place(span) or _relative(span) or _owns_place(span)):
+        if _mislabelled_place(span, label):
             label = "GPE"  # "in Shahdadpur town", "countryside of Tell Abiad", "in Morelia, Michoacan": the NER's label is wrong
+        elif _unknown_before_admin(span, label):
+            label = "LOC"
         if label not in PLACE_LABELS:
             if e.label_ in ("ORG", "FAC") and len(span) > 1 and (sub := _embedded(span)) is not None:
                 if _building(e):
@@ -335,7 +393,7 @@ def find_toponyms(doc: Doc) -> list[Toponym]:
             add(sub, demonym_country(sub.text) if not _known(sub.text) else None, EMBEDDED)
             continue
         if words & PLACE_WORDS or _hint(span) or place_context(span, strong=True) or len(span) > 1 and e.label_ in ("LOC", "FAC"):
-            add(span, None, e.label_)
+            add(span, None, label)
     named = {o.span.text for o in out if not o.mention.demonym}
     for sub in buildings:
         if sub.text in named or _major(sub.text):
@@ -347,6 +405,8 @@ def find_toponyms(doc: Doc) -> list[Toponym]:
         if tok.text != "(" or tok.i == 0:
             continue
         name = _name_before(doc, tok.i)
+        if name is None:  # "Pinetown (eThekwini, KwaZulu-Natal)" read as one organisation: the name already taken
+            name = next((o.span for o in out if o.span.end == tok.i), None)
         rng = hint_parens(doc, name.end) if name is not None else None
         if rng is None:
             continue
@@ -375,7 +435,7 @@ def find_toponyms(doc: Doc) -> list[Toponym]:
         j = i + 1
         if j < len(out) and not out[j].mention.demonym:
             between = doc[t.span.end : out[j].span.start]
-            words = [w.lower_ for w in between if w.lower_ not in GENERIC and w.lower_ != "the"]
+            words = [w.lower_ for w in between if w.lower_ not in GENERIC and w.lower_ not in COMPASS and w.lower_ != "the"]
             if words in (["'s"], ["’s"]) and out[j].mention.container is None:
                 out[j].mention.container = i  # "Giza's Haram district": Haram lies in Giza
                 out[j].mention.within += (i,)
@@ -383,10 +443,15 @@ def find_toponyms(doc: Doc) -> list[Toponym]:
                 t.mention.container = j
                 if words == [","] and not _listed(out, j) and _small(t.span.text) and _unit(out[j].span.text):
                     t.mention.within += (j,)  # "La Sabana, Guerrero": a village of that state, not one elsewhere
-        # "Gahemba (Ruyigi, Ruyigi)", "Songho, Doucoumbo Commune (Bandiagara, Mopti)": the units it lies in
+                elif words != [","] and _small(t.span.text):
+                    t.mention.within += (j,)  # "Wadi area of Vadodara city": that one, or a place there the gazetteer lacks
+        # "Gahemba (Ruyigi, Ruyigi)", "Songho, Doucoumbo Commune (Bandiagara, Mopti)": the units it lies in;
+        # "Hays city in western Yemen (Hays, Al Hudaydah)": the units the first name lies in, not the country
         if (rng := hint_parens(doc, t.span.end)) is not None:
-            t.mention.within += tuple(k for k, o in enumerate(out) if rng[0] <= o.span.start and o.span.end <= rng[1] and not o.mention.demonym)
-            for k in t.mention.within:
+            hints = tuple(k for k, o in enumerate(out) if rng[0] <= o.span.start and o.span.end <= rng[1] and not o.mention.demonym)
+            owner = out[i - 1] if i > 0 and out[i - 1].mention.container == i and _country_or_province(t.span.text) else t
+            owner.mention.within += hints
+            for k in hints:
                 out[k].hint = True
     return out
 

@@ -37,7 +37,7 @@ from typing import Any, NamedTuple
 from .lexicon import load_actor_dictionary, load_csv, norm
 from .models import Location
 
-INDEX_VERSION = 7
+INDEX_VERSION = 8
 
 # ACLED geo-precision of an event located at a place of this feature class.
 PRECISION = {"PPL": 1, "PPLC": 1, "ADM2": 2, "ADM1": 3, "PCLI": 3, "RGN": 3, "CONT": 3}
@@ -49,11 +49,12 @@ GENERIC = {
     "prefecture": "ADM1", "territory": "ADM1", "emirate": "ADM1",
     "city": "PPL", "town": "PPL", "village": "PPL", "township": "PPL", "hamlet": "PPL", "camp": "PPL",
     "area": None, "valley": None,
+    "lga": "ADM2", "upazila": "ADM2", "woreda": "ADM2",  # Nigeria's local government areas, Bangladesh's and Ethiopia's districts
 }
 ADMIN_PREFIXES = re.compile(
     r"^(provincia (di |de |del )?|province (of |de |du |d')?|departement (de la |de l'|des |du |de |d')?|"
     r"distrito (de |del )?|district (of |de )?|county (of )?|municipality of |city of |region (of |de )?|"
-    r"regione |comarca (de |del )?|landkreis |kreis |okres |powiat |municipio (de )?|comune di |gemeente )"
+    r"regione |comarca (de |del )?|landkreis |kreis |okres |powiat |municipio (de )?|comune di |gemeente |muhafazat |mohafazat )"
 )
 ADMIN_SUFFIXES = re.compile(
     r"\s+(province|district|county|parish|borough|municipality|region|governorate|oblast|prefecture|"
@@ -514,6 +515,9 @@ def _strip_generic(key: str) -> tuple[str, str | None] | None:
     return None
 
 
+ARTICLE = re.compile(r"^(?:al|el|ar|as|ad|an|at|az|ash|ath)[\s-]+(\S.{2,})$")
+
+
 def similar(sm: difflib.SequenceMatcher, a: str, least: float = 0.75) -> bool:
     """ratio(a, seq2) >= least, trying difflib's cheap upper bounds first (same answer)."""
     sm.set_seq1(a)
@@ -543,6 +547,10 @@ def lookup(text: str) -> Match:
         inner = lookup(core)
         if inner.places:
             return Match(inner.places, "stripped" if inner.how == "exact" else inner.how, hint, inner.key)
+    if (art := ARTICLE.match(key)) is not None:
+        inner = lookup(art.group(1))  # "Ar-Raqqa", "Al Qrayat": the name as also written without its article
+        if inner.how in ("exact", "stripped"):
+            return Match(inner.places, "stripped", inner.hint, inner.key)
     v = variant_key(key)
     if len(key) >= 4 and len(v) >= 3:
         alts = [a for a in variant_names(v)[:200] if abs(len(a) - len(key)) <= 3]
@@ -759,6 +767,11 @@ def resolve_mentions(mentions: list[Mention], countries: Counter | None = None, 
                 named = {c for c, n in local.countries.items() if n > 0} | {u.country for u in hinted}
                 keep = tuple(p for p in match.places if (match.how != "variant" or not named or p.country in named)
                              and (not hinted or any(_within(p, u) or p == u for u in hinted)))
+                if not keep and hinted and (core := _strip_generic(match.key)) is not None:
+                    # "Hays city (Hays, Al Hudaydah)": not the Kansas town that goes by "Hays City", the Hays there
+                    inner = lookup(core[0])
+                    keep = tuple(p for p in inner.places if any(_within(p, u) or p == u for u in hinted))
+                    match = replace(inner, hint=core[1])
                 if not keep:
                     changed |= out[i].place is not None
                     out[i] = Resolved(None)
