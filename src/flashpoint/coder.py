@@ -34,6 +34,9 @@ DEMAND_VERBS = frozenset(cues()["demand_verbs"])
 ENABLING = frozenset(cues()["enabling_verbs"])
 OBJ_DEPS = {"dobj", "obj", "nsubjpass", "attr", "oprd"}
 PLACE_PREPS = {"in", "at", "near", "inside", "outside", "into", "across", "from"}
+# parts of a place: "in the countryside of X" happens in X
+AREA_NOUNS = {"outskirts", "countryside", "suburb", "vicinity", "environs", "neighbourhood", "neighborhood", "part", "centre",
+              "center", "street", "heart", "edge", "periphery"}
 VERBAL = {"AGREE", "CONSULT", "SUPPORT", "CONCEDE", "REQUEST", "ACCUSE", "REJECT", "THREATEN", "SANCTION"}  # said, not done
 CONFLICT_TYPES = {"ASSAULT", "COERCE", "SANCTION", "MOBILIZE"}
 CONTENT_TYPES = {"REQUEST", "THREATEN", "AGREE", "REJECT"}  # a that-clause under these is what is asked, threatened ...
@@ -448,7 +451,9 @@ class Coder:
                 first = first.head
             head = first.head
             prep = head.lower_ if first.dep_ == "pobj" else None
-            via_noun = prep == "of" and head.head.lemma_.lower() in PLACE_NOUNS  # "the village of X"
+            # "the village of X"; "in the western countryside of X", "at residential neighbourhoods of X"
+            via_noun = prep == "of" and (head.head.lemma_.lower() in PLACE_NOUNS or head.head.lemma_.lower() in AREA_NOUNS
+                                         and head.head.dep_ == "pobj" and head.head.head.lower_ in PLACE_PREPS)
             if not (prep in PLACE_PREPS or via_noun or first.dep_ in ("compound", "appos", "dobj", "nsubjpass", "npadvmod")):
                 continue
             if prep == "from":

@@ -161,7 +161,7 @@ def _embedded(span: Span) -> Span | None:
 # Generic words between a name and the admin hints in parentheses after it: "Shahdadpur town (Sanghar,
 # Sindh)", "Masafu sub-county (Busia district)", "Onitsha (Onitsha North LGA, Anambra)".
 HINT_WORDS = set(GENERIC) | {"sub-county", "subcounty", "commune", "lga", "settlement", "neighbourhood", "neighborhood",
-                             "zone", "sector", "locality", "ward", "woreda", "upazila", "barangay", "cercle", "-", "sub", "county"}
+                             "zone", "sector", "locality", "ward", "woreda", "upazila", "barangay", "cercle", "-", "sub", "county", "community"}
 
 
 def _in_parens(span: Span) -> bool:
@@ -178,6 +178,8 @@ def _small(text: str) -> bool:
     return all(p.feature == "PPL" and p.population < 100_000 for p in lookup(text).places)
 
 
+# "the outskirts of X in the northern countryside of Y": X lies in Y
+SURROUNDINGS = {"outskirts", "countryside", "suburbs", "vicinity", "environs", "part", "parts", "side", "areas"}
 COMPASS = {"north", "south", "east", "west", "northern", "southern", "eastern", "western", "central", "northeastern",
            "northwestern", "southeastern", "southwestern", "north-eastern", "north-western", "south-eastern", "south-western"}
 
@@ -230,7 +232,8 @@ def hint_parens(doc: Doc, end: int) -> tuple[int, int] | None:
     """The token range inside the parentheses that follow a name (ending at token `end`), past generic
     words and further names of the same place ("Songho, Doucoumbo Commune (Bandiagara, Mopti)")."""
     i = end
-    while i < len(doc) and i - end < 6 and (doc[i].text == "," or doc[i].lower_ in HINT_WORDS or doc[i].text[:1].isupper() and doc[i].text != "("):
+    while i < len(doc) and i - end < 6 and (doc[i].text == "," or doc[i].lower_ in HINT_WORDS or doc[i].lower_ in ("in", "of")
+                                            or doc[i].text[:1].isupper() and doc[i].text != "("):
         i += 1
     if i >= len(doc) or doc[i].text != "(":
         return None
@@ -272,6 +275,23 @@ def _major(text: str) -> bool:
     """Known as a province, a country, a region or a town of 100,000 or more."""
     m = lookup(text)
     return m.how == "exact" and any(p.feature in ("ADM1", "PCLI", "RGN", "CONT") or p.population >= 100_000 for p in m.places[:3])
+
+
+NAME_JOINERS = {"do", "da", "dos", "das", "de", "del", "di", "la", "el", "al", "of"}
+
+
+def _longer_name(doc: Doc, start: int, end: int) -> int:
+    """The end of the longest gazetteer name that starts with the entity and runs on past it over
+    capitalised words and joiners ("Rio Grande" + "do Norte"); else `end`."""
+    for k in (3, 2, 1):
+        if end + k > len(doc):
+            continue
+        more = doc[end : end + k]
+        if not more[-1].text[:1].isupper() or any(not (t.text[:1].isupper() or t.lower_ in NAME_JOINERS) for t in more):
+            continue
+        if lookup(doc[start : end + k].text).how == "exact":
+            return end + k
+    return end
 
 
 def _comma_parts(ents: Iterable[Span]) -> Iterator[Span]:
@@ -347,12 +367,16 @@ def find_toponyms(doc: Doc) -> list[Toponym]:
     def add(span: Span, iso: str | None, label: str) -> None:
         out.append(Toponym(span, Mention(span.text, span.start_char, span.end_char, demonym=iso), _relative(span), label))
 
+    extended = -1  # the end of the last name lengthened past its entity
     for e in _comma_parts(doc.ents):
         start, end = e.start, e.end
         if doc[start].lower_ == "the":  # "the United States": the name, not the article
             start += 1
-        if start >= end:
+        if start >= end or start < extended:
             continue
+        if e.label_ in PLACE_LABELS and (longer := _longer_name(doc, start, end)) > end:
+            end = extended = longer  # "Rio Grande do Norte", where the NER stopped at "Rio Grande"
+            e = Span(doc, start, end, label=e.label_)
         span = doc[start:end]
         iso = None
         if e.label_ == "NORP" or e.label_ in DEMONYM_LABELS and not lookup(span.text).places:
@@ -427,20 +451,24 @@ def find_toponyms(doc: Doc) -> list[Toponym]:
             add(name, None, "LOC")
             taken |= set(range(name.start, name.end))
     out.sort(key=lambda t: t.span.start)
+    groups: list[list[Toponym]] = []  # the names in each pair of parentheses of admin hints
     for i, t in enumerate(out):
         if t.mention.demonym:
             continue
         t.mention.hint = _hint(t.span) or ("PPL" if dateline(t.span) else None)
+        t.mention.origin = t.span.start > 0 and doc[t.span.start - 1].lower_ == "from"
         # "X, Y" / "X in Y" / "X district of Y province": Y is the unit X lies in
         j = i + 1
         if j < len(out) and not out[j].mention.demonym:
             between = doc[t.span.end : out[j].span.start]
-            words = [w.lower_ for w in between if w.lower_ not in GENERIC and w.lower_ not in COMPASS and w.lower_ != "the"]
+            words = [w.lower_ for w in between if w.lower_ not in GENERIC and w.lower_ not in COMPASS and w.lower_ not in SURROUNDINGS and w.lower_ != "the"]
             if words in (["'s"], ["’s"]) and out[j].mention.container is None:
                 out[j].mention.container = i  # "Giza's Haram district": Haram lies in Giza
                 out[j].mention.within += (i,)
-            elif words in (["in"], ["of"], [","], [",", "in"]):
+            elif words in (["in"], ["of"], [","], [",", "in"], ["in", "of"]):
                 t.mention.container = j
+                if words != [","] or not _listed(out, j):
+                    out[j].hint = True  # "Tell Abiad in Ar-Raqqa": the event is at the name it contains
                 if words == [","] and not _listed(out, j) and _small(t.span.text) and _unit(out[j].span.text):
                     t.mention.within += (j,)  # "La Sabana, Guerrero": a village of that state, not one elsewhere
                 elif words != [","] and _small(t.span.text):
@@ -449,11 +477,25 @@ def find_toponyms(doc: Doc) -> list[Toponym]:
         # "Hays city in western Yemen (Hays, Al Hudaydah)": the units the first name lies in, not the country
         if (rng := hint_parens(doc, t.span.end)) is not None:
             hints = tuple(k for k, o in enumerate(out) if rng[0] <= o.span.start and o.span.end <= rng[1] and not o.mention.demonym)
+            groups.append([out[k] for k in hints])
             owner = out[i - 1] if i > 0 and out[i - 1].mention.container == i and _country_or_province(t.span.text) else t
             owner.mention.within += hints
             for k in hints:
                 out[k].hint = True
+    for g in groups:
+        _unit_hints(g)
     return out
+
+
+def _unit_hints(parts: list[Toponym]) -> None:
+    """ "(Sujawal, Sindh)", "(Afgooye, Lower Shabelle)": of two units in parentheses the first is a
+    district and the last a province, when the gazetteer has such readings of them ("Al Hudaydah" the
+    governorate, not its city)."""
+    if len(parts) < 2:
+        return
+    for t, want in ((parts[0], "ADM2"), (parts[-1], "ADM1")):
+        if t.mention.hint is None and any(p.feature == want for p in lookup(t.span.text).places):
+            t.mention.hint = want
 
 
 def actor_countries(doc: Doc) -> Counter:
@@ -486,11 +528,10 @@ def resolve_toponyms(tops: list[Toponym], countries: Counter | None = None) -> l
     for i, t in enumerate(tops):
         if t.place is not None or t.mention.demonym:
             continue
-        anchor = None
-        if t.mention.container is not None and tops[t.mention.container].place is not None:
-            anchor = tops[t.mention.container].place
-        if anchor is None and t.mention.within:  # "Gahemba (Ruyigi, Ruyigi)": the first unit it names
-            anchor = next((tops[k].place for k in t.mention.within if tops[k].place is not None), None)
+        # its container ("X, Y", "X in Y") or the units in parentheses after it ("Gahemba (Ruyigi,
+        # Ruyigi)"): the most specific of them
+        units = [tops[k] for k in (*t.mention.within, *((t.mention.container,) if t.mention.container is not None else ())) if tops[k].place is not None]
+        anchor = min(units, key=lambda u: (u.precision or 3, u.place.feature == "PCLI")).place if units else None
         if anchor is None and t.mention.hint in ("PPL", "ADM2", None) and t.label in ("GPE", "LOC"):
             # the nearest district, town or province named before it in the document
             for k in range(i - 1, -1, -1):

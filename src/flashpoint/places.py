@@ -152,7 +152,10 @@ def _iso_subdivisions(cc: str, names: list[str]) -> dict[str, list[str]]:
         sname = _core(s.name.split("[")[0].strip())
         best, score = None, 0.0
         for n, c in cores.items():
-            r = 1.0 if variant_key(c) == variant_key(sname) else difflib.SequenceMatcher(None, c, sname).ratio()
+            v = variant_key(c)
+            # the same name, or the same transliteration key when it is long enough to say so
+            # ("Ebonyi" and "Benue" share the key "bn")
+            r = 2.0 if c == sname else 1.0 if len(v) >= 4 and v == variant_key(sname) else difflib.SequenceMatcher(None, c, sname).ratio()
             if r > score:
                 best, score = n, r
         if best and score >= 0.8:
@@ -605,6 +608,7 @@ class Mention:
     demonym: str | None = None  # ISO3 when the mention is a demonym ("Pakistani"): a country, not a place
     sentence: int = 0
     within: tuple[int, ...] = ()  # mentions in the parentheses after it, the units it lies in: "Gahemba (Ruyigi, Ruyigi)"
+    origin: bool = False  # after "from": where people or things came from ("migrants from Afghanistan"), not a setting
 
 
 @dataclass
@@ -640,7 +644,9 @@ def _within(p: Place, c: Place) -> bool:
         return p.country == c.country and p.admin2 == c.admin2 and p != c
     if c.feature in ("CONT", "RGN"):
         return not c.country or p.country == c.country
-    return p.country == c.country and p.admin1 == c.admin1 and km(p.lat, p.lon, c.lat, c.lon) < 50
+    # a town, or the province named after it ("Tell Abiad in Ar-Raqqa", "the countryside of Idleb")
+    return p.country == c.country and p.admin1 == c.admin1 and (
+        km(p.lat, p.lon, c.lat, c.lon) < 50 or c.admin1 is not None and variant_key(_core(c.admin1)) == variant_key(c.name))
 
 
 def _static(p: Place, m: Match, mention: Mention, ctx: Context, container: list[Place], seats: set) -> float:
@@ -747,7 +753,8 @@ def resolve_mentions(mentions: list[Mention], countries: Counter | None = None, 
         local_of: dict[str, Context] = {}
         changed = False
         named_units = {c for c, n in base.items() if n > 0 and c} | {
-            r.place.country for r in out if r.place is not None and r.place.feature in ("PCLI", "ADM1", "RGN") and r.place.country}
+            r.place.country for r, m in zip(out, mentions)
+            if r.place is not None and r.place.feature in ("PCLI", "ADM1", "RGN") and r.place.country and not m.origin}
         for i, m in enumerate(mentions):
             if m.demonym or not matches[i].places:
                 continue
