@@ -312,3 +312,22 @@ def test_arabic_article_and_local_government_area():
     assert places.lookup("Ar-Raqqa").places[0].country == "SYR"
     m = places.lookup("Bassa LGA")
     assert m.hint == "ADM2" and any(p.country == "NGA" for p in m.places)
+
+
+def test_provinces_under_the_names_news_and_acled_use():
+    assert places.lookup("Sud-Kivu").places[0].country == "COD"
+    assert places.lookup("North Sinai").places[0].country == "EGY"
+    assert places.lookup("Guangxi province").places[0].feature == "ADM1"  # GeoNames: "Guangxi Zhuangzu Zizhiqu"
+    # "Ebonyi" was matched to Benue by a two-letter transliteration key
+    assert places.lookup("Ebonyi").places[0].name == "Ebonyi"
+
+
+def test_a_big_city_outweighs_a_hint_read_as_a_homonym_abroad():
+    # "Nord-Ouest" is also a Haitian department; Bamenda is the Cameroonian region's capital
+    loc = located("On Friday taxi drivers demonstrated in Bamenda town (Mezam, Nord-Ouest) against a fuel price rise.")
+    assert loc.country == "CMR" and loc.precision == 1
+
+
+def test_a_country_that_qualifies_a_noun_is_not_the_lead_place():
+    loc = located("Protesters angry at the US dollar exchange rate blocked the main road in Sidon on Thursday.")
+    assert loc is None or loc.country != "USA"

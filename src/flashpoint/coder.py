@@ -456,6 +456,8 @@ class Coder:
                                          and head.head.dep_ == "pobj" and head.head.head.lower_ in PLACE_PREPS)
             if not (prep in PLACE_PREPS or via_noun or first.dep_ in ("compound", "appos", "dobj", "nsubjpass", "npadvmod")):
                 continue
+            if first.dep_ == "compound" and loc.feature_code == "PCLI" and head.lemma_.lower() not in PLACE_NOUNS:
+                continue  # "the US dollar", "US forces": the country qualifies a noun, it is not where it happened
             if prep == "from":
                 if loc.country in own:
                     continue  # "a strike from neighbouring Iran": where it came from
@@ -495,9 +497,13 @@ class Coder:
         from .geoparse import EMBEDDED, doc_places
 
         if self.lead is None:
-            first = sorted(((s, loc) for (s, e), (loc, top) in doc_places(sent.doc).items() if sent.start <= s < sent.end and top.label != EMBEDDED), key=lambda x: x[0])
+            # the most specific place of the first sentence that names one, not a country that only
+            # qualifies a noun ("the US dollar exchange rate")
+            first = sorted(((loc.precision, s, loc) for (s, e), (loc, top) in doc_places(sent.doc).items()
+                            if sent.start <= s < sent.end and top.label != EMBEDDED and not (loc.feature_code == "PCLI" and modifier(sent.doc[s:e]))),
+                           key=lambda x: x[:2])
             if first:
-                self.lead = first[0][1]
+                self.lead = first[0][2]
 
     def date_of(self, tok: Token) -> tuple[dt.DateMention | None, dt.DateMention | None]:
         """The date mention of the trigger's clause, and a relative one ("a day after") before it."""

@@ -465,7 +465,8 @@ def find_toponyms(doc: Doc) -> list[Toponym]:
             if words in (["'s"], ["’s"]) and out[j].mention.container is None:
                 out[j].mention.container = i  # "Giza's Haram district": Haram lies in Giza
                 out[j].mention.within += (i,)
-            elif words in (["in"], ["of"], [","], [",", "in"], ["in", "of"]):
+            elif words in (["in"], ["of"], [","], [",", "in"], ["in", "of"]) and not (
+                    _country_or_province(t.span.text) and not _country_or_province(out[j].span.text)):  # not "Lebanon in Sidon"
                 t.mention.container = j
                 if words != [","] or not _listed(out, j):
                     out[j].hint = True  # "Tell Abiad in Ar-Raqqa": the event is at the name it contains

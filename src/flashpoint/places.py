@@ -37,7 +37,7 @@ from typing import Any, NamedTuple
 from .lexicon import load_actor_dictionary, load_csv, norm
 from .models import Location
 
-INDEX_VERSION = 8
+INDEX_VERSION = 9
 
 # ACLED geo-precision of an event located at a place of this feature class.
 PRECISION = {"PPL": 1, "PPLC": 1, "ADM2": 2, "ADM1": 3, "PCLI": 3, "RGN": 3, "CONT": 3}
@@ -54,12 +54,12 @@ GENERIC = {
 ADMIN_PREFIXES = re.compile(
     r"^(provincia (di |de |del )?|province (of |de |du |d')?|departement (de la |de l'|des |du |de |d')?|"
     r"distrito (de |del )?|district (of |de )?|county (of )?|municipality of |city of |region (of |de )?|"
-    r"regione |comarca (de |del )?|landkreis |kreis |okres |powiat |municipio (de )?|comune di |gemeente |muhafazat |mohafazat )"
+    r"regione |comarca (de |del )?|landkreis |kreis |okres |powiat |municipio (de )?|comune di |gemeente |muhafazat |mohafazat |sha.biyat )"
 )
 ADMIN_SUFFIXES = re.compile(
     r"\s+(province|district|county|parish|borough|municipality|region|governorate|oblast|prefecture|"
     r"state|department|division|shire|city|city and borough|census area|municipal district|raion|rayon|"
-    r"kray|krai|okrug|autonomous okrug|autonomous region|sub-district|tehsil|mohafazat|vilayeti|ili)$"
+    r"kray|krai|okrug|autonomous okrug|autonomous region|sub-district|tehsil|mohafazat|vilayeti|ili|sheng|shi|(?:\w+\s+)?zizhiqu)$"
 )
 
 
@@ -236,7 +236,7 @@ def build_index() -> dict:
     us_states = {norm(s["name"]): s["geonameid"] for s in geo.get_us_states().values()}
     abbrev = defaultdict(list)
     for r in load_csv("admin_abbreviations.csv"):
-        if r["kind"] == "ap":
+        if r["kind"] in ("ap", "name"):
             abbrev[(r["iso2"], r["admin1"])].append(r["alias"])
     by_country: dict[str, list[str]] = defaultdict(list)
     for cc, a1 in regions:
@@ -779,6 +779,8 @@ def resolve_mentions(mentions: list[Mention], countries: Counter | None = None, 
                     inner = lookup(core[0])
                     keep = tuple(p for p in inner.places if any(_within(p, u) or p == u for u in hinted))
                     match = replace(inner, hint=core[1])
+                if not keep and hinted and match.how == "exact" and any(p.population >= 100_000 or p.feature in ("PPLC", "ADM1", "PCLI") for p in match.places):
+                    keep = match.places  # "Bamenda town (Mezam, Nord-Ouest)": a city known by its name outweighs a hint read as a homonym abroad
                 if not keep:
                     changed |= out[i].place is not None
                     out[i] = Resolved(None)
