@@ -374,7 +374,7 @@ def find_toponyms(doc: Doc) -> list[Toponym]:
             start += 1
         if start >= end or start < extended:
             continue
-        if e.label_ in PLACE_LABELS and (longer := _longer_name(doc, start, end)) > end:
+        if (e.label_ in PLACE_LABELS or e.label_ in MISLABELLED) and (longer := _longer_name(doc, start, end)) > end:
             end = extended = longer  # "Rio Grande do Norte", where the NER stopped at "Rio Grande"
             e = Span(doc, start, end, label=e.label_)
         span = doc[start:end]

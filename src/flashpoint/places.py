@@ -702,6 +702,13 @@ def units(resolved: Place | None, m: Match, lists: bool = True) -> list[Place]:
     return out
 
 
+def _stripped_units(m: Match) -> list[Place]:
+    """The admin units named by a hint without its generic noun: "Saint James Parish" is also the
+    Jamaican parish "Saint James", whatever the full name's own readings (a Louisiana parish)."""
+    core = _strip_generic(m.key) if m.how == "exact" else None
+    return [p for p in lookup(core[0]).places if p.feature in ADMIN_UNITS] if core else []
+
+
 def _best(m: Match, mention: Mention, ctx: Context, container: list[Place]) -> tuple[Place, float]:
     seats = m.seats
     scored = sorted(((_static(p, m, mention, ctx, container, seats), p) for p in m.places), key=lambda x: -x[0])
@@ -766,7 +773,7 @@ def resolve_mentions(mentions: list[Mention], countries: Counter | None = None, 
                                 list({pt for key, gg in groups.items() if key != k for pt in gg.points}))
                 local_of[k] = local
             cont = units(out[m.container].place, matches[m.container]) if m.container is not None else []
-            hinted = [u for j in m.within for u in units(out[j].place, matches[j], lists=False)]
+            hinted = [u for j in m.within for u in units(out[j].place, matches[j], lists=False) + _stripped_units(matches[j])]
             match = matches[i]
             if match.how == "variant" or hinted:
                 # a spelling variant only in a country the document names otherwise; admin hints in
