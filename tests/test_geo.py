@@ -331,3 +331,8 @@ def test_a_big_city_outweighs_a_hint_read_as_a_homonym_abroad():
 def test_a_country_that_qualifies_a_noun_is_not_the_lead_place():
     loc = located("Protesters angry at the US dollar exchange rate blocked the main road in Sidon on Thursday.")
     assert loc is None or loc.country != "USA"
+
+
+def test_an_event_that_names_no_place_is_in_the_country_of_its_sides():
+    loc = located("A Kenyan court on Monday approved the extradition of a businessman wanted for fraud.")
+    assert loc is not None and (loc.country, loc.precision) == ("KEN", 3)

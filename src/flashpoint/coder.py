@@ -497,13 +497,13 @@ class Coder:
         from .geoparse import EMBEDDED, doc_places
 
         if self.lead is None:
-            # the most specific place of the first sentence that names one, not a country that only
-            # qualifies a noun ("the US dollar exchange rate")
-            first = sorted(((loc.precision, s, loc) for (s, e), (loc, top) in doc_places(sent.doc).items()
+            # the first place of the first sentence that names one, not a country that only qualifies
+            # a noun ("the US dollar exchange rate")
+            first = sorted(((s, loc) for (s, e), (loc, top) in doc_places(sent.doc).items()
                             if sent.start <= s < sent.end and top.label != EMBEDDED and not (loc.feature_code == "PCLI" and modifier(sent.doc[s:e]))),
-                           key=lambda x: x[:2])
+                           key=lambda x: x[0])
             if first:
-                self.lead = first[0][2]
+                self.lead = first[0][1]
 
     def date_of(self, tok: Token) -> tuple[dt.DateMention | None, dt.DateMention | None]:
         """The date mention of the trigger's clause, and a relative one ("a day after") before it."""
