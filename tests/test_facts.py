@@ -194,3 +194,24 @@ def test_eval_facts_on_the_seed(shared):
     assert s01.fatalities_pred == {"best": 2, "low": 2, "high": 2} and s01.injuries_pred["best"] == 3
     assert s01.contested_pred is True
     assert sum(c.found for c in s01.claims) >= 4
+
+
+@pytest.mark.parametrize(
+    "text, best",
+    [
+        # the day of a date is no count: "On 6 May 2020, one ..." is one, not seven
+        ("On 6 May 2020, one policeman and two bystanders were killed in a shootout in Kano.", 3),
+        ("On 6 May 2020, a farmer was killed by gunmen near Jos.", 1),
+        # victims between the verb and "to death"; killings told by their manner
+        ("On Sunday a guard stabbed a trader to death at the market.", 1),
+        ("Gunmen shot dead a village chief in Zamfara on Friday.", 1),
+        ("Suspected rebels assassinated a local councillor on Monday.", 1),
+        ("A teacher was shot to death outside his school on Tuesday.", 1),
+        # a tally line and an analyst's coding of an unknown number
+        ("A body was found in a canal on Monday. 1 fatality", 1),
+        ("Both sides suffered casualties. Unknown fatalities coded as 10.", 10),
+    ],
+)
+def test_fatalities_of_short_reports(text, best):
+    facts = facts_of_text(text)
+    assert facts is not None and facts.fatalities is not None and facts.fatalities.best == best, facts

@@ -289,3 +289,50 @@ def test_the_index_reads_the_same_from_sqlite_and_from_memory(tmp_path):
         with pytest.raises(KeyError):
             names["quetta"]
     assert not places.Index(tmp_path / "missing.sqlite").valid()
+
+
+def test_admin_hints_after_a_country_constrain_the_town_before_it():
+    # "Hays City" is also an alternate name of the Kansas town: the hints say which Hays is meant
+    tops = by_text(topo("Shells fell on homes in Hays city in western Yemen (Hays, Al Hudaydah) on Sunday.")["toponyms"])
+    assert tops["Hays city"]["country"] == "YEM"
+
+
+def test_a_name_in_a_named_city_is_not_a_homonym_elsewhere():
+    loc = located("On Friday two groups clashed in the Wadi area of Vadodara city, police said.")
+    assert (loc.country, loc.admin1) == ("IND", "Gujarat")
+
+
+def test_place_names_the_ner_mislabels_are_places_in_a_place_slot():
+    assert located("On Monday a group of bakers in Sanandaj held a protest over the price of flour.").country == "IRN"
+    loc = located("On Sunday rebel forces fired mortars at army positions near Starohnativka, Donetsk.")
+    assert (loc.country, loc.admin1) == ("UKR", "Donetsk")
+
+
+def test_arabic_article_and_local_government_area():
+    assert places.lookup("Ar-Raqqa").places[0].country == "SYR"
+    m = places.lookup("Bassa LGA")
+    assert m.hint == "ADM2" and any(p.country == "NGA" for p in m.places)
+
+
+def test_provinces_under_the_names_news_and_acled_use():
+    assert places.lookup("Sud-Kivu").places[0].country == "COD"
+    assert places.lookup("North Sinai").places[0].country == "EGY"
+    assert places.lookup("Guangxi province").places[0].feature == "ADM1"  # GeoNames: "Guangxi Zhuangzu Zizhiqu"
+    # "Ebonyi" was matched to Benue by a two-letter transliteration key
+    assert places.lookup("Ebonyi").places[0].name == "Ebonyi"
+
+
+def test_a_big_city_outweighs_a_hint_read_as_a_homonym_abroad():
+    # "Nord-Ouest" is also a Haitian department; Bamenda is the Cameroonian region's capital
+    loc = located("On Friday taxi drivers demonstrated in Bamenda town (Mezam, Nord-Ouest) against a fuel price rise.")
+    assert loc.country == "CMR" and loc.precision == 1
+
+
+def test_a_country_that_qualifies_a_noun_is_not_the_lead_place():
+    loc = located("Protesters angry at the US dollar exchange rate blocked the main road in Sidon on Thursday.")
+    assert loc is None or loc.country != "USA"
+
+
+def test_an_event_that_names_no_place_is_in_the_country_of_its_sides():
+    loc = located("A Kenyan court on Monday approved the extradition of a businessman wanted for fraud.")
+    assert loc is not None and (loc.country, loc.precision) == ("KEN", 3)

@@ -540,9 +540,11 @@ def assemble(doc_id: str, text: str, dateline: date | None, cands: list[Candidat
     ]
     events = [build_event(doc_id, text, g, cands) for g in fuse(split_recipients(reciprocal(kept)))]
     for ev in events:
-        if ev.location is None and ev.event_type in VIOLENT and countries(ev.recipient):
-            iso = sorted(countries(ev.recipient))[0]
-            p = country_place(iso)
-            if p:
-                ev.location = Location(p.name, p.name, iso, None, None, p.lat, p.lon, p.geonameid, 3, "PCLI")
+        # no place named: violence is located in its target's country; any other event in the one
+        # country all its sides belong to ("A Tunisian court approved ..." happened in Tunisia)
+        sides = countries(ev.actor) | countries(ev.recipient)
+        iso = (sorted(countries(ev.recipient))[0] if ev.event_type in VIOLENT and countries(ev.recipient)
+               else next(iter(sides)) if len(sides) == 1 else None)
+        if ev.location is None and iso and (p := country_place(iso)):
+            ev.location = Location(p.name, p.name, iso, None, None, p.lat, p.lon, p.geonameid, 3, "PCLI")
     return events

@@ -34,6 +34,9 @@ DEMAND_VERBS = frozenset(cues()["demand_verbs"])
 ENABLING = frozenset(cues()["enabling_verbs"])
 OBJ_DEPS = {"dobj", "obj", "nsubjpass", "attr", "oprd"}
 PLACE_PREPS = {"in", "at", "near", "inside", "outside", "into", "across", "from"}
+# parts of a place: "in the countryside of X" happens in X
+AREA_NOUNS = {"outskirts", "countryside", "suburb", "vicinity", "environs", "neighbourhood", "neighborhood", "part", "centre",
+              "center", "street", "heart", "edge", "periphery"}
 VERBAL = {"AGREE", "CONSULT", "SUPPORT", "CONCEDE", "REQUEST", "ACCUSE", "REJECT", "THREATEN", "SANCTION"}  # said, not done
 CONFLICT_TYPES = {"ASSAULT", "COERCE", "SANCTION", "MOBILIZE"}
 CONTENT_TYPES = {"REQUEST", "THREATEN", "AGREE", "REJECT"}  # a that-clause under these is what is asked, threatened ...
@@ -525,9 +528,13 @@ class Coder:
                 first = first.head
             head = first.head
             prep = head.lower_ if first.dep_ == "pobj" else None
-            via_noun = prep == "of" and head.head.lemma_.lower() in PLACE_NOUNS  # "the village of X"
+            # "the village of X"; "in the western countryside of X", "at residential neighbourhoods of X"
+            via_noun = prep == "of" and (head.head.lemma_.lower() in PLACE_NOUNS or head.head.lemma_.lower() in AREA_NOUNS
+                                         and head.head.dep_ == "pobj" and head.head.head.lower_ in PLACE_PREPS)
             if not (prep in PLACE_PREPS or via_noun or first.dep_ in ("compound", "appos", "dobj", "nsubjpass", "npadvmod")):
                 continue
+            if first.dep_ == "compound" and loc.feature_code == "PCLI" and head.lemma_.lower() not in PLACE_NOUNS:
+                continue  # "the US dollar", "US forces": the country qualifies a noun, it is not where it happened
             if prep == "from":
                 if loc.country in own:
                     continue  # "a strike from neighbouring Iran": where it came from
@@ -567,7 +574,11 @@ class Coder:
         from .geoparse import EMBEDDED, doc_places
 
         if self.lead is None:
-            first = sorted(((s, loc) for (s, e), (loc, top) in doc_places(sent.doc).items() if sent.start <= s < sent.end and top.label != EMBEDDED), key=lambda x: x[0])
+            # the first place of the first sentence that names one, not a country that only qualifies
+            # a noun ("the US dollar exchange rate")
+            first = sorted(((s, loc) for (s, e), (loc, top) in doc_places(sent.doc).items()
+                            if sent.start <= s < sent.end and top.label != EMBEDDED and not (loc.feature_code == "PCLI" and modifier(sent.doc[s:e]))),
+                           key=lambda x: x[0])
             if first:
                 self.lead = first[0][1]
 

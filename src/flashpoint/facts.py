@@ -114,7 +114,8 @@ def lexicon() -> Lexicon:
 def patterns() -> dict[str, re.Pattern]:
     lx = lexicon()
     n, cas = lx.numbers, lx.cas
-    age = r"(?!-(?:years?|months?|weeks?|days?)[\s-]old)"
+    # "an 11-year-old", and the day of a date ("On 4 May 2020, one person was killed"): not counts
+    age = r"(?!-(?:years?|months?|weeks?|days?)[\s-]old)(?!\s+(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?(?![\w-]))"
     digits = rf"(?<![\d/.:-])(?!(?:19|20)\d\d(?!\d))\d{{1,3}}(?:,\d{{3}})+{age}(?![\d/:])|(?<![\d/.:-])(?!(?:19|20)\d\d(?!\d))\d+{age}(?![\d/:.]\d)"
     units, tens, scales = alternation(n["units"]), alternation(n["tens"]), alternation(n["scales"])
     word = rf"(?:(?:{tens})(?:[\s-](?:{units}))?|(?:{units})){age}(?![\w-])"
@@ -142,7 +143,9 @@ def patterns() -> dict[str, re.Pattern]:
         "passive": rf"(?<![\w-])(?P<subj>{subj})\s+{aux}(?P<verb>{passive})(?![\w-])",
         "active": rf"(?<![\w-])(?P<verb>{active})\s+(?P<subj>{subj})",
         "noun": rf"(?<![\w-])(?P<subj>(?:{count})(?:,?\s+{desc_word}){{0,2}}?,?\s+(?P<verb>{nouns}))(?![\w-])",
-        "toll": rf"(?<![\w-])(?P<verb>{alternation(cas['toll_phrases'])})\s+(?:[\w'-]+\s+){{0,8}}?(?:to|at|of|is|was|reached)\s+(?P<subj>{count})",
+        "toll": rf"(?<![\w-])(?P<verb>{alternation(cas['toll_phrases'])})\s+(?:[\w'-]+\s+){{0,8}}?(?:to|at|of|is|was|reached|as)\s+(?P<subj>{count})",
+        # "stabbed a man to death", "beat two farmers to death"
+        "to_death": rf"(?<![\w-])(?P<verb>{alternation(cas['to_death_verbs'])})\s+(?P<subj>{subj})\s+to\s+death(?![\w-])",
         "item": rf"(?P<count>{count})(?:\s+(?P<desc>{desc}))?",
         "count": rf"(?:an?\s+)?famil(?:y|ies)\s+of\s+(?P<fam>{number})|(?P<vague>{vague})|(?:(?P<qual>{qual})\s+)?(?:between\s+(?P<b1>{number})\s+and\s+"
                  rf"(?P<b2>{number})|(?P<n>{number})(?:\s*(?:-|–|\bto\b|\bor\b)\s*(?P<n2>{number}))?)",
@@ -232,12 +235,12 @@ def figures(text: str, doc_span: Span | None = None) -> list[Figure]:
     rx = patterns()
     out: list[Figure] = []
     taken: list[tuple[int, int]] = []
-    for kind in ("passive", "active", "noun", "toll"):
+    for kind in ("passive", "active", "noun", "toll", "to_death"):
         for m in rx[kind].finditer(text):
             s, e = m.span("subj")
             if any(a < e and s < b for a, b in taken) or MONTH_END.search(text[: m.start("subj")]):
                 continue
-            if kind in ("toll",):
+            if kind == "toll":
                 c = parse_count(m.group("subj"))
                 total = (c[0], c[1], c[2], []) if c else None
             else:
@@ -252,7 +255,7 @@ def figures(text: str, doc_span: Span | None = None) -> list[Figure]:
                 rx["then_count"].match(text, m.end()) or active_use(m, doc_span)
             ):
                 continue  # "three gunmen killed two soldiers": the gunmen did it
-            field_ = "fatalities" if kind == "toll" else field_of(m.group("verb"))
+            field_ = "fatalities" if kind in ("toll", "to_death") else field_of(m.group("verb"))
             taken.append((s, e))
             out.append(Figure(field_, best, low, high, m.group(0), m.start(), m.end(), victim_words(descs)))
     return sorted(out, key=lambda f: f.start)

@@ -161,7 +161,7 @@ def _embedded(span: Span) -> Span | None:
 # Generic words between a name and the admin hints in parentheses after it: "Shahdadpur town (Sanghar,
 # Sindh)", "Masafu sub-county (Busia district)", "Onitsha (Onitsha North LGA, Anambra)".
 HINT_WORDS = set(GENERIC) | {"sub-county", "subcounty", "commune", "lga", "settlement", "neighbourhood", "neighborhood",
-                             "zone", "sector", "locality", "ward", "woreda", "upazila", "barangay", "cercle", "-", "sub", "county"}
+                             "zone", "sector", "locality", "ward", "woreda", "upazila", "barangay", "cercle", "-", "sub", "county", "community"}
 
 
 def _in_parens(span: Span) -> bool:
@@ -176,6 +176,18 @@ def _in_parens(span: Span) -> bool:
 def _small(text: str) -> bool:
     """Only villages and towns of under 100,000 go by this name (or none the gazetteer knows)."""
     return all(p.feature == "PPL" and p.population < 100_000 for p in lookup(text).places)
+
+
+# "the outskirts of X in the northern countryside of Y": X lies in Y
+SURROUNDINGS = {"outskirts", "countryside", "suburbs", "vicinity", "environs", "part", "parts", "side", "areas"}
+COMPASS = {"north", "south", "east", "west", "northern", "southern", "eastern", "western", "central", "northeastern",
+           "northwestern", "southeastern", "southwestern", "north-eastern", "north-western", "south-eastern", "south-western"}
+
+
+def _country_or_province(text: str) -> bool:
+    """The name's most likely reading is a country or a province."""
+    m = lookup(text)
+    return bool(m.places) and m.places[0].feature in ("PCLI", "ADM1", "RGN")
 
 
 def _unit(text: str) -> bool:
@@ -220,7 +232,8 @@ def hint_parens(doc: Doc, end: int) -> tuple[int, int] | None:
     """The token range inside the parentheses that follow a name (ending at token `end`), past generic
     words and further names of the same place ("Songho, Doucoumbo Commune (Bandiagara, Mopti)")."""
     i = end
-    while i < len(doc) and i - end < 6 and (doc[i].text == "," or doc[i].lower_ in HINT_WORDS or doc[i].text[:1].isupper() and doc[i].text != "("):
+    while i < len(doc) and i - end < 6 and (doc[i].text == "," or doc[i].lower_ in HINT_WORDS or doc[i].lower_ in ("in", "of")
+                                            or doc[i].text[:1].isupper() and doc[i].text != "("):
         i += 1
     if i >= len(doc) or doc[i].text != "(":
         return None
@@ -264,16 +277,79 @@ def _major(text: str) -> bool:
     return m.how == "exact" and any(p.feature in ("ADM1", "PCLI", "RGN", "CONT") or p.population >= 100_000 for p in m.places[:3])
 
 
+NAME_JOINERS = {"do", "da", "dos", "das", "de", "del", "di", "la", "el", "al", "of"}
+
+
+def _longer_name(doc: Doc, start: int, end: int) -> int:
+    """The end of the longest gazetteer name that starts with the entity and runs on past it over
+    capitalised words and joiners ("Rio Grande" + "do Norte"); else `end`."""
+    for k in (3, 2, 1):
+        if end + k > len(doc):
+            continue
+        more = doc[end : end + k]
+        if not more[-1].text[:1].isupper() or any(not (t.text[:1].isupper() or t.lower_ in NAME_JOINERS) for t in more):
+            continue
+        if lookup(doc[start : end + k].text).how == "exact":
+            return end + k
+    return end
+
+
 def _comma_parts(ents: Iterable[Span]) -> Iterator[Span]:
-    """Entities split at their commas: the NER sometimes takes "Songho, Doucoumbo Commune" for one place."""
+    """Entities split at their commas and parentheses: the NER sometimes takes "Songho, Doucoumbo
+    Commune" or "Pinetown (eThekwini" for one name."""
     for e in ents:
         start = e.start
         for t in e:
-            if t.text == "," and t.i > start:
-                yield Span(e.doc, start, t.i, label=e.label_)
+            if t.text in (",", "(", ")"):
+                if t.i > start:
+                    yield Span(e.doc, start, t.i, label=e.label_)
                 start = t.i + 1
         if start < e.end:
             yield Span(e.doc, start, e.end, label=e.label_) if start > e.start else e
+
+
+# Labels the NER gives place names by mistake ("in Sanandaj" as a LANGUAGE, "Tubas" as an ORG):
+# taken for a place when the gazetteer knows the name and the words around it make it one.
+MISLABELLED = {"NORP", "WORK_OF_ART", "PERSON", "LANGUAGE", "PRODUCT", "EVENT", "LAW", "ORG"}
+
+
+def _place_slot(span: Span) -> bool:
+    """The words around a name put a place there: "in X", "X district", "X, Kentucky", "X (Admin2,
+    Admin1)", "in Morelia, Michoacan", "Giza's Haram district", "near X"."""
+    from .nlp import place_context
+
+    doc = span.doc
+    return bool(place_context(span, strong=True) or admin_follows(doc, span.end) or _in_parens(span) or _after_place(span)
+                or _relative(span) or _owns_place(span) or hint_parens(doc, span.end) is not None or _admin_after_comma(span))
+
+
+def _admin_after_comma(span: Span) -> bool:
+    """A province, state or country after a comma: the "Donetsk" of "near Starohnativka, Donetsk"."""
+    return span.start >= 2 and span.doc[span.start - 1].text == "," and admin_follows(span.doc, span.start - 1) in (span.end, span.end + 1)
+
+
+def _unknown_before_admin(span: Span, label: str) -> bool:
+    """An unknown name the NER took for an organisation or a person, followed by ", Province" and
+    nothing more: the village of "near Starohnativka, Donetsk." (not "Mike Johnson, Louisiana Republican")."""
+    doc = span.doc
+    end = admin_follows(doc, span.end)
+    return (label in MISLABELLED and end > 0 and (end >= len(doc) or doc[end].is_punct or doc[end - 1].is_punct) and _capitalised(span)
+            and not lookup(span.text).places and load_actor_dictionary().lookup(span.text) is None)
+
+
+def _mislabelled_place(span: Span, label: str) -> bool:
+    """A place name the NER gave another label: known to the gazetteer by its exact name, in a place
+    slot; an organisation only when it is no actor of the dictionary ("Tubas", not "Hamas"); a date
+    only after a place noun ("the village of Tayasir")."""
+    from .nlp import beside_place_noun
+
+    if label == "DATE":
+        return span.text[:1].isupper() and not any(t.like_num for t in span) and _known(span.text) and beside_place_noun(span.doc, span.start, span.end)
+    if label not in MISLABELLED or not span.text[:1].isupper() or not _known(span.text):
+        return False
+    if label == "ORG" and load_actor_dictionary().lookup(span.text) is not None:
+        return False
+    return _place_slot(span)
 
 
 def find_toponyms(doc: Doc) -> list[Toponym]:
@@ -291,12 +367,16 @@ def find_toponyms(doc: Doc) -> list[Toponym]:
     def add(span: Span, iso: str | None, label: str) -> None:
         out.append(Toponym(span, Mention(span.text, span.start_char, span.end_char, demonym=iso), _relative(span), label))
 
+    extended = -1  # the end of the last name lengthened past its entity
     for e in _comma_parts(doc.ents):
         start, end = e.start, e.end
         if doc[start].lower_ == "the":  # "the United States": the name, not the article
             start += 1
-        if start >= end:
+        if start >= end or start < extended:
             continue
+        if (e.label_ in PLACE_LABELS or e.label_ in MISLABELLED) and (longer := _longer_name(doc, start, end)) > end:
+            end = extended = longer  # "Rio Grande do Norte", where the NER stopped at "Rio Grande"
+            e = Span(doc, start, end, label=e.label_)
         span = doc[start:end]
         iso = None
         if e.label_ == "NORP" or e.label_ in DEMONYM_LABELS and not lookup(span.text).places:
@@ -305,8 +385,10 @@ def find_toponyms(doc: Doc) -> list[Toponym]:
             add(span, iso, e.label_)
             continue
         label = e.label_
-        if label in ("NORP", "WORK_OF_ART", "PERSON") and _known(span.text) and (place_context(span, strong=True) or admin_follows(doc, span.end) or _in_parens(span) or _after_place(span) or _relative(span) or _owns_place(span)):
+        if _mislabelled_place(span, label):
             label = "GPE"  # "in Shahdadpur town", "countryside of Tell Abiad", "in Morelia, Michoacan": the NER's label is wrong
+        elif _unknown_before_admin(span, label):
+            label = "LOC"
         if label not in PLACE_LABELS:
             if e.label_ in ("ORG", "FAC") and len(span) > 1 and (sub := _embedded(span)) is not None:
                 if _building(e):
@@ -335,7 +417,7 @@ def find_toponyms(doc: Doc) -> list[Toponym]:
             add(sub, demonym_country(sub.text) if not _known(sub.text) else None, EMBEDDED)
             continue
         if words & PLACE_WORDS or _hint(span) or place_context(span, strong=True) or len(span) > 1 and e.label_ in ("LOC", "FAC"):
-            add(span, None, e.label_)
+            add(span, None, label)
     named = {o.span.text for o in out if not o.mention.demonym}
     for sub in buildings:
         if sub.text in named or _major(sub.text):
@@ -347,6 +429,8 @@ def find_toponyms(doc: Doc) -> list[Toponym]:
         if tok.text != "(" or tok.i == 0:
             continue
         name = _name_before(doc, tok.i)
+        if name is None:  # "Pinetown (eThekwini, KwaZulu-Natal)" read as one organisation: the name already taken
+            name = next((o.span for o in out if o.span.end == tok.i), None)
         rng = hint_parens(doc, name.end) if name is not None else None
         if rng is None:
             continue
@@ -367,28 +451,52 @@ def find_toponyms(doc: Doc) -> list[Toponym]:
             add(name, None, "LOC")
             taken |= set(range(name.start, name.end))
     out.sort(key=lambda t: t.span.start)
+    groups: list[list[Toponym]] = []  # the names in each pair of parentheses of admin hints
     for i, t in enumerate(out):
         if t.mention.demonym:
             continue
         t.mention.hint = _hint(t.span) or ("PPL" if dateline(t.span) else None)
+        t.mention.origin = t.span.start > 0 and doc[t.span.start - 1].lower_ == "from"
         # "X, Y" / "X in Y" / "X district of Y province": Y is the unit X lies in
         j = i + 1
         if j < len(out) and not out[j].mention.demonym:
             between = doc[t.span.end : out[j].span.start]
-            words = [w.lower_ for w in between if w.lower_ not in GENERIC and w.lower_ != "the"]
+            words = [w.lower_ for w in between if w.lower_ not in GENERIC and w.lower_ not in COMPASS and w.lower_ not in SURROUNDINGS and w.lower_ != "the"]
             if words in (["'s"], ["’s"]) and out[j].mention.container is None:
                 out[j].mention.container = i  # "Giza's Haram district": Haram lies in Giza
                 out[j].mention.within += (i,)
-            elif words in (["in"], ["of"], [","], [",", "in"]):
+            elif words in (["in"], ["of"], [","], [",", "in"], ["in", "of"]) and not (
+                    _country_or_province(t.span.text) and not _country_or_province(out[j].span.text)):  # not "Lebanon in Sidon"
                 t.mention.container = j
+                if words != [","] or not _listed(out, j):
+                    out[j].hint = True  # "Tell Abiad in Ar-Raqqa": the event is at the name it contains
                 if words == [","] and not _listed(out, j) and _small(t.span.text) and _unit(out[j].span.text):
                     t.mention.within += (j,)  # "La Sabana, Guerrero": a village of that state, not one elsewhere
-        # "Gahemba (Ruyigi, Ruyigi)", "Songho, Doucoumbo Commune (Bandiagara, Mopti)": the units it lies in
+                elif words != [","] and _small(t.span.text):
+                    t.mention.within += (j,)  # "Wadi area of Vadodara city": that one, or a place there the gazetteer lacks
+        # "Gahemba (Ruyigi, Ruyigi)", "Songho, Doucoumbo Commune (Bandiagara, Mopti)": the units it lies in;
+        # "Hays city in western Yemen (Hays, Al Hudaydah)": the units the first name lies in, not the country
         if (rng := hint_parens(doc, t.span.end)) is not None:
-            t.mention.within += tuple(k for k, o in enumerate(out) if rng[0] <= o.span.start and o.span.end <= rng[1] and not o.mention.demonym)
-            for k in t.mention.within:
+            hints = tuple(k for k, o in enumerate(out) if rng[0] <= o.span.start and o.span.end <= rng[1] and not o.mention.demonym)
+            groups.append([out[k] for k in hints])
+            owner = out[i - 1] if i > 0 and out[i - 1].mention.container == i and _country_or_province(t.span.text) else t
+            owner.mention.within += hints
+            for k in hints:
                 out[k].hint = True
+    for g in groups:
+        _unit_hints(g)
     return out
+
+
+def _unit_hints(parts: list[Toponym]) -> None:
+    """ "(Sujawal, Sindh)", "(Afgooye, Lower Shabelle)": of two units in parentheses the first is a
+    district and the last a province, when the gazetteer has such readings of them ("Al Hudaydah" the
+    governorate, not its city)."""
+    if len(parts) < 2:
+        return
+    for t, want in ((parts[0], "ADM2"), (parts[-1], "ADM1")):
+        if t.mention.hint is None and any(p.feature == want for p in lookup(t.span.text).places):
+            t.mention.hint = want
 
 
 def actor_countries(doc: Doc) -> Counter:
@@ -421,11 +529,10 @@ def resolve_toponyms(tops: list[Toponym], countries: Counter | None = None) -> l
     for i, t in enumerate(tops):
         if t.place is not None or t.mention.demonym:
             continue
-        anchor = None
-        if t.mention.container is not None and tops[t.mention.container].place is not None:
-            anchor = tops[t.mention.container].place
-        if anchor is None and t.mention.within:  # "Gahemba (Ruyigi, Ruyigi)": the first unit it names
-            anchor = next((tops[k].place for k in t.mention.within if tops[k].place is not None), None)
+        # its container ("X, Y", "X in Y") or the units in parentheses after it ("Gahemba (Ruyigi,
+        # Ruyigi)"): the most specific of them
+        units = [tops[k] for k in (*t.mention.within, *((t.mention.container,) if t.mention.container is not None else ())) if tops[k].place is not None]
+        anchor = min(units, key=lambda u: (u.precision or 3, u.place.feature == "PCLI")).place if units else None
         if anchor is None and t.mention.hint in ("PPL", "ADM2", None) and t.label in ("GPE", "LOC"):
             # the nearest district, town or province named before it in the document
             for k in range(i - 1, -1, -1):

@@ -43,7 +43,8 @@ def modality(tok: Token, negation_is_trigger: bool = False, year: int | None = N
         tok = inf  # "plotted to execute an employee and then attack a police station": attack is planned too
     chain = verb_chain(tok)
     clause = chain[-1]
-    children = [ch for t in chain for ch in t.children if ch.ent_type_ not in ("DATE", "TIME")]  # "on 4 May": a month
+    # "on 4 May", "Around 4 May 2020 (as reported)": a month, not a modal, whether or not the NER dates it
+    children = [ch for t in chain for ch in t.children if ch.ent_type_ not in ("DATE", "TIME") and ch.pos_ != "PROPN"]
     words = {ch.lower_ for ch in children}
     span = tok.doc[clause.left_edge.i : clause.right_edge.i + 1].text.lower()
     if any(p in span for p in c["historical_phrases"]) or (year and dateline and year < dateline.year - 1):

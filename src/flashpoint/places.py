@@ -37,7 +37,7 @@ from typing import Any, NamedTuple
 from .lexicon import load_actor_dictionary, load_csv, norm
 from .models import Location
 
-INDEX_VERSION = 7
+INDEX_VERSION = 9
 
 # ACLED geo-precision of an event located at a place of this feature class.
 PRECISION = {"PPL": 1, "PPLC": 1, "ADM2": 2, "ADM1": 3, "PCLI": 3, "RGN": 3, "CONT": 3}
@@ -49,16 +49,17 @@ GENERIC = {
     "prefecture": "ADM1", "territory": "ADM1", "emirate": "ADM1",
     "city": "PPL", "town": "PPL", "village": "PPL", "township": "PPL", "hamlet": "PPL", "camp": "PPL",
     "area": None, "valley": None,
+    "lga": "ADM2", "upazila": "ADM2", "woreda": "ADM2",  # Nigeria's local government areas, Bangladesh's and Ethiopia's districts
 }
 ADMIN_PREFIXES = re.compile(
     r"^(provincia (di |de |del )?|province (of |de |du |d')?|departement (de la |de l'|des |du |de |d')?|"
     r"distrito (de |del )?|district (of |de )?|county (of )?|municipality of |city of |region (of |de )?|"
-    r"regione |comarca (de |del )?|landkreis |kreis |okres |powiat |municipio (de )?|comune di |gemeente )"
+    r"regione |comarca (de |del )?|landkreis |kreis |okres |powiat |municipio (de )?|comune di |gemeente |muhafazat |mohafazat |sha.biyat )"
 )
 ADMIN_SUFFIXES = re.compile(
     r"\s+(province|district|county|parish|borough|municipality|region|governorate|oblast|prefecture|"
     r"state|department|division|shire|city|city and borough|census area|municipal district|raion|rayon|"
-    r"kray|krai|okrug|autonomous okrug|autonomous region|sub-district|tehsil|mohafazat|vilayeti|ili)$"
+    r"kray|krai|okrug|autonomous okrug|autonomous region|sub-district|tehsil|mohafazat|vilayeti|ili|sheng|shi|(?:\w+\s+)?zizhiqu)$"
 )
 
 
@@ -151,7 +152,10 @@ def _iso_subdivisions(cc: str, names: list[str]) -> dict[str, list[str]]:
         sname = _core(s.name.split("[")[0].strip())
         best, score = None, 0.0
         for n, c in cores.items():
-            r = 1.0 if variant_key(c) == variant_key(sname) else difflib.SequenceMatcher(None, c, sname).ratio()
+            v = variant_key(c)
+            # the same name, or the same transliteration key when it is long enough to say so
+            # ("Ebonyi" and "Benue" share the key "bn")
+            r = 2.0 if c == sname else 1.0 if len(v) >= 4 and v == variant_key(sname) else difflib.SequenceMatcher(None, c, sname).ratio()
             if r > score:
                 best, score = n, r
         if best and score >= 0.8:
@@ -232,7 +236,7 @@ def build_index() -> dict:
     us_states = {norm(s["name"]): s["geonameid"] for s in geo.get_us_states().values()}
     abbrev = defaultdict(list)
     for r in load_csv("admin_abbreviations.csv"):
-        if r["kind"] == "ap":
+        if r["kind"] in ("ap", "name"):
             abbrev[(r["iso2"], r["admin1"])].append(r["alias"])
     by_country: dict[str, list[str]] = defaultdict(list)
     for cc, a1 in regions:
@@ -514,6 +518,9 @@ def _strip_generic(key: str) -> tuple[str, str | None] | None:
     return None
 
 
+ARTICLE = re.compile(r"^(?:al|el|ar|as|ad|an|at|az|ash|ath)[\s-]+(\S.{2,})$")
+
+
 def similar(sm: difflib.SequenceMatcher, a: str, least: float = 0.75) -> bool:
     """ratio(a, seq2) >= least, trying difflib's cheap upper bounds first (same answer)."""
     sm.set_seq1(a)
@@ -543,6 +550,10 @@ def lookup(text: str) -> Match:
         inner = lookup(core)
         if inner.places:
             return Match(inner.places, "stripped" if inner.how == "exact" else inner.how, hint, inner.key)
+    if (art := ARTICLE.match(key)) is not None:
+        inner = lookup(art.group(1))  # "Ar-Raqqa", "Al Qrayat": the name as also written without its article
+        if inner.how in ("exact", "stripped"):
+            return Match(inner.places, "stripped", inner.hint, inner.key)
     v = variant_key(key)
     if len(key) >= 4 and len(v) >= 3:
         alts = [a for a in variant_names(v)[:200] if abs(len(a) - len(key)) <= 3]
@@ -597,6 +608,7 @@ class Mention:
     demonym: str | None = None  # ISO3 when the mention is a demonym ("Pakistani"): a country, not a place
     sentence: int = 0
     within: tuple[int, ...] = ()  # mentions in the parentheses after it, the units it lies in: "Gahemba (Ruyigi, Ruyigi)"
+    origin: bool = False  # after "from": where people or things came from ("migrants from Afghanistan"), not a setting
 
 
 @dataclass
@@ -632,7 +644,9 @@ def _within(p: Place, c: Place) -> bool:
         return p.country == c.country and p.admin2 == c.admin2 and p != c
     if c.feature in ("CONT", "RGN"):
         return not c.country or p.country == c.country
-    return p.country == c.country and p.admin1 == c.admin1 and km(p.lat, p.lon, c.lat, c.lon) < 50
+    # a town, or the province named after it ("Tell Abiad in Ar-Raqqa", "the countryside of Idleb")
+    return p.country == c.country and p.admin1 == c.admin1 and (
+        km(p.lat, p.lon, c.lat, c.lon) < 50 or c.admin1 is not None and variant_key(_core(c.admin1)) == variant_key(c.name))
 
 
 def _static(p: Place, m: Match, mention: Mention, ctx: Context, container: list[Place], seats: set) -> float:
@@ -688,6 +702,13 @@ def units(resolved: Place | None, m: Match, lists: bool = True) -> list[Place]:
     return out
 
 
+def _stripped_units(m: Match) -> list[Place]:
+    """The admin units named by a hint without its generic noun: "Saint James Parish" is also the
+    Jamaican parish "Saint James", whatever the full name's own readings (a Louisiana parish)."""
+    core = _strip_generic(m.key) if m.how == "exact" else None
+    return [p for p in lookup(core[0]).places if p.feature in ADMIN_UNITS] if core else []
+
+
 def _best(m: Match, mention: Mention, ctx: Context, container: list[Place]) -> tuple[Place, float]:
     seats = m.seats
     scored = sorted(((_static(p, m, mention, ctx, container, seats), p) for p in m.places), key=lambda x: -x[0])
@@ -739,7 +760,8 @@ def resolve_mentions(mentions: list[Mention], countries: Counter | None = None, 
         local_of: dict[str, Context] = {}
         changed = False
         named_units = {c for c, n in base.items() if n > 0 and c} | {
-            r.place.country for r in out if r.place is not None and r.place.feature in ("PCLI", "ADM1", "RGN") and r.place.country}
+            r.place.country for r, m in zip(out, mentions)
+            if r.place is not None and r.place.feature in ("PCLI", "ADM1", "RGN") and r.place.country and not m.origin}
         for i, m in enumerate(mentions):
             if m.demonym or not matches[i].places:
                 continue
@@ -751,7 +773,7 @@ def resolve_mentions(mentions: list[Mention], countries: Counter | None = None, 
                                 list({pt for key, gg in groups.items() if key != k for pt in gg.points}))
                 local_of[k] = local
             cont = units(out[m.container].place, matches[m.container]) if m.container is not None else []
-            hinted = [u for j in m.within for u in units(out[j].place, matches[j], lists=False)]
+            hinted = [u for j in m.within for u in units(out[j].place, matches[j], lists=False) + _stripped_units(matches[j])]
             match = matches[i]
             if match.how == "variant" or hinted:
                 # a spelling variant only in a country the document names otherwise; admin hints in
@@ -759,6 +781,13 @@ def resolve_mentions(mentions: list[Mention], countries: Counter | None = None, 
                 named = {c for c, n in local.countries.items() if n > 0} | {u.country for u in hinted}
                 keep = tuple(p for p in match.places if (match.how != "variant" or not named or p.country in named)
                              and (not hinted or any(_within(p, u) or p == u for u in hinted)))
+                if not keep and hinted and (core := _strip_generic(match.key)) is not None:
+                    # "Hays city (Hays, Al Hudaydah)": not the Kansas town that goes by "Hays City", the Hays there
+                    inner = lookup(core[0])
+                    keep = tuple(p for p in inner.places if any(_within(p, u) or p == u for u in hinted))
+                    match = replace(inner, hint=core[1])
+                if not keep and hinted and match.how == "exact" and any(p.population >= 100_000 or p.feature in ("PPLC", "ADM1", "PCLI") for p in match.places):
+                    keep = match.places  # "Bamenda town (Mezam, Nord-Ouest)": a city known by its name outweighs a hint read as a homonym abroad
                 if not keep:
                     changed |= out[i].place is not None
                     out[i] = Resolved(None)
