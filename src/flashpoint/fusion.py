@@ -118,6 +118,7 @@ class Report:
     stated: bool = True  # the text dates the event; False: the coder fell back on the article's date
     relative: bool = False  # the text dates it from another event ("two days after", "last week")
     trigger: int | None = None  # where its main mention starts in its document (one mention, several events)
+    sentence: int | None = None  # where the sentence of its main mention starts in its document
     lat: float | None = None
     lon: float | None = None
     geo_precision: int | None = None
@@ -149,6 +150,7 @@ class Report:
             date=date.fromisoformat(d) if isinstance(d, str) else d, precision=r.get("date_precision") or "unknown",
             stated=bool(r.get("date_text")), relative=relative_date(r.get("date_text")),
             trigger=(r.get("trigger") or {}).get("start"),
+            sentence=min((e["start"] for e in r.get("evidence") or [] if e.get("role") in ("sentence", None) and "start" in e), default=None),
             lat=loc.get("lat"), lon=loc.get("lon"), geo_precision=loc.get("precision"), geonameid=loc.get("geonameid"),
             capital=loc.get("feature_code") == "PPLC", country_level=str(loc.get("feature_code") or "").startswith("PCL"),
             place_country=loc.get("country"), fatalities=count(r.get("fatalities")), injuries=count(r.get("injuries")),
@@ -282,6 +284,13 @@ def apart(a: Report, b: Report, countries: bool = True) -> bool:
                 and not (a.capital or b.capital) and (countries or not (a.country_level or b.country_level)))
 
 
+def same_sentence(a: Report, b: Report) -> bool:
+    """Two events coded from one sentence of one document: "recalled its ambassador for consultations
+    and summoned the chargé d'affaires" read as a recall, a consultation and a protest. Two types
+    that are both compatible with a third are then not held apart: the other fields decide."""
+    return a.doc_id == b.doc_id and a.sentence is not None and a.sentence == b.sentence
+
+
 def same_mention(a: Report, b: Report) -> bool:
     """Two events of one mention in one document (a reciprocal pair or one per recipient)."""
     return a.doc_id == b.doc_id and a.trigger is not None and a.trigger == b.trigger
@@ -302,7 +311,9 @@ def conflict(a: Report, b: Report) -> str | None:
     R = rules()
     if a.modality != b.modality:
         return "modality"
-    if a.event_type != b.event_type and frozenset((a.event_type, b.event_type)) not in R.pairs:
+    if a.event_type != b.event_type and frozenset((a.event_type, b.event_type)) not in R.pairs and not (
+            same_sentence(a, b) and any(frozenset((a.event_type, t)) in R.pairs and frozenset((b.event_type, t)) in R.pairs
+                                        for t in R.groups)):
         return "type"
     ia, ib = a.span, b.span
     if ia is None or ib is None or ia[0] > ib[1] + R.tolerance or ib[0] > ia[1] + R.tolerance:
