@@ -195,15 +195,18 @@ class Report:
     @cached_property
     def blocks(self) -> tuple[tuple[str, int, str], ...]:
         """The blocking index keys: (type group, week, country) for every week the interval (widened
-        by the tolerance) touches and every country named. Reports without a date interval or a
-        country are never fused, so they have none."""
+        by the tolerance) touches and every country named, and (type group, week, its mention) so that
+        the events of one mention meet whatever their countries ("urged Iran and Pakistan": one
+        event per recipient). Reports without a date interval or a country are never fused, so they
+        have none."""
         iv = self.span
         if iv is None or not self.countries:
             return ()
         R = rules()
         group = R.groups.get(self.event_type, self.event_type)
         weeks = range((iv[0] - R.tolerance) // 7, (iv[1] + R.tolerance) // 7 + 1)
-        return tuple((group, w, c) for w in weeks for c in sorted(self.countries))
+        keys = sorted(self.countries) + ([f"@{self.doc_id}#{self.trigger}"] if self.trigger is not None else [])
+        return tuple((group, w, k) for w in weeks for k in keys)
 
 
 @lru_cache(maxsize=1)
@@ -340,7 +343,7 @@ def evidence(a: Report, b: Report) -> dict[str, float]:
     shared = len(a.names & b.names)
     if shared:
         out["names"] = min(shared, 2) / 2
-    elif len(a.names) >= 2 and len(b.names) >= 2:
+    elif a.names and b.names:
         out["names"] = -0.5
     # the dyad: each role both fill agrees (+) or not (-); the other way round counts against
     if reversed_dyad(a, b) and not same_mention(a, b):
@@ -517,8 +520,8 @@ def cluster_component(comp: list[Report], edges: dict[str, dict[str, float]]) ->
 
 
 def attach(groups: dict[int, list[int]], pv: np.ndarray) -> None:
-    """Second stage: a cluster joins another when one of its reports is strongly linked to one of the
-    other's (the best pair reaches `attach`), nothing rules the two out (no pair of another modality
+    """Second stage: a cluster joins a larger (or as large) one when one of its reports is strongly
+    linked to one of the other's (the best pair reaches `attach`), nothing rules the two out (no pair of another modality
     or type, a mean pair value of at least `attach_mean`) and the choice is unambiguous: no cluster
     that excludes the chosen one (an absolute conflict or a low mean between them) is nearly as close
     (within `margin`). A weak mention (one role, a date from the dateline, a country for a place)
@@ -554,7 +557,7 @@ def attach(groups: dict[int, list[int]], pv: np.ndarray) -> None:
         near = np.where(alive[None, :] & ~np.eye(g, dtype=bool), gmax, -np.inf) >= (top - R.margin)[:, None]
         near[rows, top_j] = False
         ambiguous = (near & excl[top_j]).any(axis=1)
-        ok = alive & (top >= R.attach) & ~ambiguous
+        ok = alive & (top >= R.attach) & ~ambiguous & (size <= size[top_j])  # the smaller one joins
         if not ok.any():
             return
         first = np.minimum(rows, top_j)
