@@ -54,8 +54,8 @@ WORD = re.compile(r"[a-z]{4,}")
 
 @dataclass(frozen=True)
 class Rules:
-    groups: dict[str, str]  # event type -> its blocking group (types linked by compatible pairs)
-    pairs: frozenset[frozenset[str]]
+    near: dict[str, frozenset[str]]  # event type -> the types a report of the same event may carry (itself, its pairs)
+    near2: dict[str, frozenset[str]]  # event type -> the types sharing a pair with it (one sentence read two ways)
     tolerance: int
     undated_days: int
     max_km: dict[int, float | None]
@@ -78,19 +78,14 @@ class Rules:
 @lru_cache(maxsize=1)
 def rules() -> Rules:
     y = load_yaml("fusion.yaml")
-    pairs = frozenset(frozenset(p) for p in y["compatible_types"])
-    parent: dict[str, str] = {}
-
-    def find(t: str) -> str:
-        while parent.setdefault(t, t) != t:
-            t = parent[t]
-        return t
-
+    pairs: dict[str, set[str]] = defaultdict(set)
     for a, b in y["compatible_types"]:
-        ra, rb = find(a), find(b)
-        parent[max(ra, rb)] = min(ra, rb)
+        pairs[a].add(b)
+        pairs[b].add(a)
+    near = {t: frozenset(ps | {t}) for t, ps in pairs.items()}
+    near2 = {t: frozenset(x for p in ps for x in pairs[p]) - near[t] for t, ps in pairs.items()}
     return Rules(
-        groups={t: find(t) for t in parent}, pairs=pairs, tolerance=int(y["date_tolerance_days"]),
+        near=near, near2=near2, tolerance=int(y["date_tolerance_days"]),
         undated_days=int(y["undated_days"]),
         max_km={int(k): v for k, v in y["max_km"].items()}, ratio=float(y["casualties"]["ratio"]),
         slack=float(y["casualties"]["slack"]), weights={k: float(v) for k, v in y["weights"].items()},
@@ -182,31 +177,50 @@ class Report:
         slack = rules().relative_days if self.relative else 0
         return d.toordinal() - slack, end.toordinal() + slack
 
-    @property
+    @cached_property
     def weak(self) -> bool:
         """An underspecified mention: the text does not date it, or it names only one side."""
         return not self.stated or not (self.actors and self.recipients)
 
-    @property
+    @cached_property
     def exact(self) -> bool:
         """Dated to one day by the text, not reckoned from another event."""
         return self.span is not None and self.span[0] == self.span[1]
 
     @cached_property
     def blocks(self) -> tuple[tuple[str, int, str], ...]:
-        """The blocking index keys: (type group, week, country) for every week the interval (widened
-        by the tolerance) touches and every country named, and (type group, week, its mention) so that
-        the events of one mention meet whatever their countries ("urged Iran and Pakistan": one
-        event per recipient). Reports without a date interval or a country are never fused, so they
-        have none."""
+        """The blocking index keys: (type, week, country) for every week the interval (widened by the
+        tolerance) touches and every country named; (type, week, its mention) so that the events of
+        one mention meet whatever their countries ("urged Iran and Pakistan": one event per
+        recipient); (type, week, its sentence) for the types one sentence may be read as. Reports
+        without a date interval or a country are never fused, so they have none."""
         iv = self.span
         if iv is None or not self.countries:
             return ()
         R = rules()
-        group = R.groups.get(self.event_type, self.event_type)
         weeks = range((iv[0] - R.tolerance) // 7, (iv[1] + R.tolerance) // 7 + 1)
-        keys = sorted(self.countries) + ([f"@{self.doc_id}#{self.trigger}"] if self.trigger is not None else [])
-        return tuple((group, w, k) for w in weeks for k in keys)
+        keys = sorted(self.countries) + self.own_keys
+        return tuple((self.event_type, w, k) for w in weeks for k in keys)
+
+    @property
+    def own_keys(self) -> list[str]:
+        return ([f"@{self.doc_id}#{self.trigger}"] if self.trigger is not None else []) + (
+            [f"@{self.doc_id}:{self.sentence}"] if self.sentence is not None else [])
+
+    @cached_property
+    def probes(self) -> tuple[tuple[str, int, str], ...]:
+        """The keys under which the reports it may be linked to are indexed: its own keys with every
+        type it is compatible with; its sentence's key with the types one sentence may be read as."""
+        if not self.blocks:
+            return ()
+        R = rules()
+        own = {k for k in self.blocks}
+        near = R.near.get(self.event_type, frozenset([self.event_type]))
+        sentence = f"@{self.doc_id}:{self.sentence}"
+        out = {(t, w, k) for (_, w, k) in own for t in near}
+        if self.sentence is not None:
+            out |= {(t, w, sentence) for (_, w, _) in own for t in R.near2.get(self.event_type, ())}
+        return tuple(sorted(out))
 
 
 @lru_cache(maxsize=1)
@@ -307,16 +321,15 @@ def one_figure(c: tuple[int, int, int] | None, R: Rules) -> bool:
 
 
 def conflict(a: Report, b: Report) -> str | None:
-    """Why two reports cannot describe the same event (a hard constraint), or None. Only what a
-    report states reliably rules a link out: a different modality or type, date intervals that cannot
-    meet, places too far apart for their precision, and a dyad the other way round on another day
-    that both texts state. Everything else only lowers the score."""
+    """Why two reports cannot be linked (a hard constraint), or None: another modality or type (these
+    two are absolute, see `pair_value`), date intervals that cannot meet, the dyad the other way round
+    on another day both texts state, casualty figures that cannot be one toll, places too far apart
+    for their precision. Everything else only lowers the score."""
     R = rules()
     if a.modality != b.modality:
         return "modality"
-    if a.event_type != b.event_type and frozenset((a.event_type, b.event_type)) not in R.pairs and not (
-            same_sentence(a, b) and any(frozenset((a.event_type, t)) in R.pairs and frozenset((b.event_type, t)) in R.pairs
-                                        for t in R.groups)):
+    if b.event_type not in R.near.get(a.event_type, (a.event_type,)) and not (
+            b.event_type in R.near2.get(a.event_type, ()) and same_sentence(a, b)):
         return "type"
     ia, ib = a.span, b.span
     if ia is None or ib is None or ia[0] > ib[1] + R.tolerance or ib[0] > ia[1] + R.tolerance:
@@ -346,14 +359,13 @@ def evidence(a: Report, b: Report) -> dict[str, float]:
     elif a.names and b.names:
         out["names"] = -0.5
     # the dyad: each role both fill agrees (+) or not (-); the other way round counts against
-    if reversed_dyad(a, b) and not same_mention(a, b):
+    aa, ar, ba, br = a.actors, a.recipients, b.actors, b.recipients
+    if aa & br and ar & ba and not (aa & ba or ar & br) and not same_mention(a, b):
         out["dyad"] = -1.0
-    else:
-        roles = [(1.0 if x & y else -0.5) for x, y in ((a.actors, b.actors), (a.recipients, b.recipients)) if x and y]
-        crossed = bool(a.actors and b.actors and not a.actors & b.actors
-                       and (a.actors & b.recipients or b.actors & a.recipients))
-        if roles:
-            out["dyad"] = sum(roles) / len(roles) - (0.5 if crossed else 0.0)
+    elif (aa and ba) or (ar and br):
+        roles = [(1.0 if x & y else -0.5) for x, y in ((aa, ba), (ar, br)) if x and y]
+        crossed = bool(aa and ba and not aa & ba and (aa & br or ba & ar))
+        out["dyad"] = sum(roles) / len(roles) - (0.5 if crossed else 0.0)
     if not (a.countries & b.countries):
         out["countries"] = -1.0
     if a.exact and b.exact:
@@ -368,13 +380,15 @@ def evidence(a: Report, b: Report) -> dict[str, float]:
             out["place"] = -1.0
         elif a.place_country and a.place_country == b.place_country:
             out["place"] = 0.3
-    if any(counts_agree(x, y, R) and one_figure(x, R) and one_figure(y, R)
-           for x, y in ((a.fatalities, b.fatalities), (a.injuries, b.injuries))):
+    if (a.fatalities or a.injuries) and (b.fatalities or b.injuries) and any(
+            counts_agree(x, y, R) and one_figure(x, R) and one_figure(y, R)
+            for x, y in ((a.fatalities, b.fatalities), (a.injuries, b.injuries))):
         out["casualties"] = 1.0
-    if same_mention(a, b) and not apart(a, b, countries=False):
-        out["mention"] = 1.0
-    elif a.doc_id == b.doc_id and (a.weak or b.weak) and not roles_disagree(a, b):
-        out["document"] = 1.0 if a.event_type == b.event_type else 0.5
+    if a.doc_id == b.doc_id:
+        if same_mention(a, b) and not apart(a, b, countries=False):
+            out["mention"] = 1.0
+        elif (a.weak or b.weak) and not roles_disagree(a, b):
+            out["document"] = 1.0 if a.event_type == b.event_type else 0.5
     return out
 
 
@@ -384,7 +398,7 @@ def score(a: Report, b: Report) -> float | None:
     if conflict(a, b) is not None:
         return None
     w = rules().weights
-    return sum(w[k] * v for k, v in evidence(a, b).items())
+    return sum([w[k] * v for k, v in evidence(a, b).items()])
 
 
 ABSOLUTE = ("modality", "type")  # conflicts no other report can outweigh
@@ -403,7 +417,7 @@ def pair_value(a: Report, b: Report) -> float | None:
 
 # ---------------------------------------------------------------------------- blocking
 class Index:
-    """Blocking index: key -> event ids. Two reports that can be linked share a key."""
+    """Blocking index: key -> event ids. A report's probes meet the keys of every report it can be linked to."""
 
     def __init__(self) -> None:
         self.keys: dict[tuple[str, int, str], set[str]] = defaultdict(set)
@@ -422,7 +436,7 @@ class Index:
 
     def candidates(self, r: Report) -> set[str]:
         out: set[str] = set()
-        for k in r.blocks:
+        for k in r.probes:
             out |= self.keys.get(k, set())
         out.discard(r.event_id)
         return out
