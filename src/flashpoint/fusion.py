@@ -380,10 +380,11 @@ def evidence(a: Report, b: Report) -> dict[str, float]:
             out["place"] = -1.0
         elif a.place_country and a.place_country == b.place_country:
             out["place"] = 0.3
-    if (a.fatalities or a.injuries) and (b.fatalities or b.injuries) and any(
-            counts_agree(x, y, R) and one_figure(x, R) and one_figure(y, R)
-            for x, y in ((a.fatalities, b.fatalities), (a.injuries, b.injuries))):
-        out["casualties"] = 1.0
+    if (a.fatalities or a.injuries) and (b.fatalities or b.injuries):
+        agree = [min(x[0], y[0]) for x, y in ((a.fatalities, b.fatalities), (a.injuries, b.injuries))
+                 if counts_agree(x, y, R) and one_figure(x, R) and one_figure(y, R)]
+        if agree:  # two tolls of nine agree more tellingly than two of two
+            out["casualties"] = min(1.0, math.log10(1 + max(agree)))
     if a.doc_id == b.doc_id:
         if same_mention(a, b) and not apart(a, b, countries=False):
             out["mention"] = 1.0
