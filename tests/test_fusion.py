@@ -427,7 +427,7 @@ def test_dyad_command(store):
 
 def test_the_demo_corpus_fuses_above_its_floor():
     """`flashpoint eval fusion`: B-cubed on the demo corpus against its hand-written truth (0.684 before
-    the evidence-sum score, the penalty for soft conflicts and the second stage; 0.782 after), and the
+    the evidence-sum score, the penalty for soft conflicts and the second stage; 0.777 after), and the
     Iran -> Pakistan series: the spike of 16-18 January and the return to cooperation."""
     from flashpoint.evaluation.fusion import dyad_checks
     from flashpoint.evaluation.fusion import run as eval_fusion

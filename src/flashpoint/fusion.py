@@ -357,7 +357,7 @@ def evidence(a: Report, b: Report) -> dict[str, float]:
     if shared:
         out["names"] = min(shared, 2) / 2
     elif a.names and b.names:
-        out["names"] = -0.5
+        out["names"] = -1.0
     # the dyad: each role both fill agrees (+) or not (-); the other way round counts against
     aa, ar, ba, br = a.actors, a.recipients, b.actors, b.recipients
     if aa & br and ar & ba and not (aa & ba or ar & br) and not same_mention(a, b):
