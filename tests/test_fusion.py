@@ -17,7 +17,8 @@ from typer.testing import CliRunner
 
 from flashpoint import cli
 from flashpoint.dyads import build
-from flashpoint.fusion import Fuser, Report, cluster, conflict, content_words, fused_record, score
+from flashpoint.fusion import (Fuser, Report, cluster, conflict, content_words, evidence, fused_record, pair_value,
+                               proper_names, rules, score)
 from flashpoint.models import Document
 from flashpoint.pipeline import extract
 from tests.conftest import db_rows as rows
@@ -70,8 +71,8 @@ def report(i: int, etype="ASSAULT", actor="RUS", recipient="UKR", day=5, fat=Non
 
 reports_strategy = st.lists(
     st.builds(
-        lambda etype, actor, recipient, day, fat, words, precision: (etype, actor, recipient, day, fat, words, precision),
-        st.sampled_from(["ASSAULT", "COERCE", "PROTEST", "ACCUSE"]),
+        lambda etype, actor, recipient, day, fat, words, precision, mention: (etype, actor, recipient, day, fat, words, precision, mention),
+        st.sampled_from(["ASSAULT", "COERCE", "PROTEST", "ACCUSE", "SANCTION", "CONSULT"]),
         st.sampled_from(["RUS", "UKR", "IRN", None]),
         st.sampled_from(["UKR", "PAK", None]),
         st.integers(1, 12),
@@ -79,15 +80,25 @@ reports_strategy = st.lists(
         st.lists(st.sampled_from(["missile", "odesa", "kharkiv", "strike", "march", "police", "killed", "port"]),
                  min_size=1, max_size=5).map(" ".join),
         st.sampled_from(["day", "day", "week", "month"]),
+        # (document, sentence, trigger, relative date, stated date): several events of one document,
+        # one sentence or one mention, and dates reckoned from another event or the dateline
+        st.tuples(st.sampled_from([None, "dA", "dB"]), st.sampled_from([None, 0, 40]), st.sampled_from([None, 0, 12]),
+                  st.booleans(), st.booleans()),
     ),
     min_size=1, max_size=30,
 )
 
 
+def spec_report(i: int, etype, actor, recipient, day, fat, words, precision, mention) -> Report:
+    doc, sentence, trigger, relative, stated = mention
+    return dataclasses.replace(report(i, etype, actor, recipient, day, fat, words, precision, doc=doc), sentence=sentence,
+                               trigger=trigger, relative=relative, stated=stated)
+
+
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(reports_strategy, st.randoms(use_true_random=False), st.integers(1, 6))
 def test_fusion_does_not_depend_on_arrival_order(specs, rnd, batch):
-    reps = [report(i, *spec) for i, spec in enumerate(specs)]
+    reps = [spec_report(i, *spec) for i, spec in enumerate(specs)]
     at_once = {frozenset(r.event_id for r in c.reports) for c in cluster(reps)}
     order = reps[:]
     rnd.shuffle(order)
@@ -114,7 +125,7 @@ def test_the_greedy_pass_for_large_components_does_not_depend_on_arrival_order(s
     small = dataclasses.replace(original(), max_linkage=1)  # every component of two or more: greedy
     fusion.rules = lambda: small
     try:
-        reps = [report(i, *spec) for i, spec in enumerate(specs)]
+        reps = [spec_report(i, *spec) for i, spec in enumerate(specs)]
         at_once = {frozenset(r.event_id for r in c.reports) for c in cluster(reps)}
         order = reps[:]
         rnd.shuffle(order)
@@ -150,7 +161,14 @@ def test_hard_constraints_keep_a_strike_and_its_retaliation_apart():
     two_days_later = report(3, actor="IRN", recipient="PAK", day=18, fat=2, words="strike panjgur children killed")
     other_toll = report(4, actor="IRN", recipient="PAK", day=16, fat=9, words="strike panjgur children killed")
     assert score(strike, retaliation) is None and score(strike, two_days_later) is None and score(strike, other_toll) is None
-    assert score(strike, report(5, actor="IRN", recipient=None, day=16, fat=3, words="strike panjgur killed")) > 0.5
+    assert score(strike, report(5, actor="IRN", recipient=None, day=16, fat=3, words="strike panjgur killed")) >= rules().link
+    # in a cluster's mean these conflicts weigh `conflict_penalty` (one miscoded report can be outweighed);
+    # another modality or a type that is no compatible pair never joins
+    assert pair_value(strike, retaliation) == pair_value(strike, other_toll) == rules().conflict_penalty < 0
+    assert pair_value(strike, dataclasses.replace(strike, event_id="x", modality="future")) is None
+    assert pair_value(strike, report(6, etype="AGREE", actor="IRN", recipient="PAK", day=16)) is None
+    (alone,) = [c for c in cluster([strike, retaliation, two_days_later]) if "e002" in {r.event_id for r in c.reports}]
+    assert len(alone.reports) == 1
 
 
 def test_a_date_the_text_does_not_state_reaches_back_from_the_article():
@@ -196,6 +214,111 @@ def test_a_different_actor_lowers_the_score_a_reversed_dyad_on_another_day_forbi
     agreeing = report(4, actor="IRN", recipient="PAK", day=16, fat=2, words="strike panjgur children killed")
     assert score(strike, agreeing) > score(strike, miscoded) > score(strike, same_day_reversed) > 0
     assert conflict(strike, report(5, actor="PAK", recipient="IRN", day=17, fat=2, words="strike panjgur")) == "dyad reversed"
+
+
+def test_a_relative_date_is_widened_a_stated_day_is_not():
+    # "two days after the Iranian attack" reckoned from the wrong event: two days either way
+    strike = report(1, actor="IRN", recipient="PAK", day=16, words="strike panjgur drones")
+    reckoned = dataclasses.replace(report(2, actor="IRN", recipient="PAK", day=18, words="strike panjgur drones"), relative=True)
+    stated = report(3, actor="IRN", recipient="PAK", day=18, words="strike panjgur drones")
+    assert reckoned.span == (date(2024, 3, 16).toordinal(), date(2024, 3, 20).toordinal()) and not reckoned.exact
+    assert conflict(strike, reckoned) is None and conflict(strike, stated) == "date"
+    assert len({id(c) for c in cluster([strike, reckoned]) for _ in c.reports}) == 1
+    text = "Pakistan struck militant hideouts in Iran on Thursday, two days after an Iranian drone attack in Balochistan."
+    recs = [e.to_dict() for e in next(extract([Document("relative", text, date(2024, 1, 18))]))[1]]
+    dated = [Report.from_record(r, None, date(2024, 1, 18)) for r in recs]
+    assert any(r.relative for r in dated if r.record["date_text"] and "after" in r.record["date_text"]) or not any(
+        r.record["date_text"] and "after" in r.record["date_text"] for r in dated)
+
+
+def test_one_mention_coded_as_several_events_is_one_event_unless_its_places_part():
+    # "The United Nations urged Iran and Pakistan to show restraint": one event per recipient, one mention
+    to_iran = dataclasses.replace(report(1, etype="REQUEST", actor=None, recipient="IRN", day=18, words="urged restraint",
+                                         doc="d"), trigger=40, sentence=0)
+    to_pakistan = dataclasses.replace(to_iran, event_id="e002", recipients=frozenset(["PAK"]))
+    assert evidence(to_iran, to_pakistan).get("mention") == 1.0
+    assert len(cluster([to_iran, to_pakistan])) == 1
+    # "missiles at Erbil and Idlib": the same mention, but the places lie in two countries
+    erbil = located(dataclasses.replace(to_iran, event_id="e003", event_type="ASSAULT", recipients=frozenset(["IRQ"])),
+                    36.19, 44.01, 95446, country="IRQ")
+    idlib = located(dataclasses.replace(erbil, event_id="e004", recipients=frozenset(["SYR"])), 35.93, 36.63, 169389,
+                    precision=3, country="SYR")
+    assert "mention" not in evidence(erbil, idlib) and evidence(erbil, idlib)["place"] == -1.0
+    assert len(cluster([erbil, idlib])) == 2
+
+
+def test_a_sentence_read_as_a_recall_a_consultation_and_a_protest_may_be_one_event():
+    recall = dataclasses.replace(report(1, etype="SANCTION", actor="IRQ", recipient="IRN", day=16, doc="d",
+                                        words="recalled ambassador consultations summoned"), sentence=0, trigger=5)
+    protest = dataclasses.replace(recall, event_id="e002", event_type="ACCUSE", trigger=60)
+    consult = dataclasses.replace(recall, event_id="e003", event_type="CONSULT", trigger=30)
+    assert conflict(consult, protest) is None  # both compatible with SANCTION, from one sentence
+    assert len(cluster([recall, protest, consult])) == 1
+    elsewhere = dataclasses.replace(consult, event_id="e004", doc_id="other", sentence=0)
+    assert conflict(elsewhere, protest) == "type"
+
+
+def test_an_underspecified_mention_joins_the_event_its_article_reports():
+    # an article's "the attack" (no date of its own, no recipient) is the attack the article dates
+    lead = report(1, actor="RUS", recipient="UKR", day=5, fat=5, words="missile attack odesa port killed", doc="gw")
+    mention = dataclasses.replace(report(2, actor="RUS", recipient=None, day=5, words="attack port damaged", doc="gw"),
+                                  stated=False)
+    other = [report(i, actor="RUS", recipient="UKR", day=5, fat=6, words="missile strike odesa killed") for i in (3, 4)]
+    assert evidence(lead, mention)["document"] == 1.0
+    (one,) = cluster([lead, mention, *other])
+    assert len(one.reports) == 4
+
+
+def test_a_weak_mention_joins_the_strike_it_names_not_the_other_one():
+    odesa = [located(report(i, actor="RUS", recipient="UKR", day=5, fat=5, words="missile strike odesa port killed"),
+                     46.48, 30.73, 698740, country="UKR") for i in (1, 2, 3)]
+    kharkiv = [located(report(i, actor="RUS", recipient="UKR", day=5, fat=30, words="missile strike kharkiv killed"),
+                       49.99, 36.23, 706483, country="UKR") for i in (4, 5, 6)]
+    weak = dataclasses.replace(report(7, actor="RUS", recipient=None, day=5, words="missile strike odesa port"), stated=False)
+    groups = {frozenset(r.event_id for r in c.reports) for c in cluster([*odesa, *kharkiv, weak])}
+    assert groups == {frozenset(["e001", "e002", "e003", "e007"]), frozenset(["e004", "e005", "e006"])}
+
+
+def test_attach_joins_a_cluster_only_when_the_choice_is_unambiguous():
+    import numpy as np
+
+    from flashpoint.fusion import attach
+
+    R, nan = rules(), float("nan")
+    strong, weak_pair = R.attach + 1, R.attach_mean + 0.1
+
+    def matrix(to_a: float, to_b: float, a_b: float) -> np.ndarray:
+        # reports 0-1: cluster A, 2-3: cluster B, 4: a weak mention (one strong pair with each side)
+        pv = np.full((5, 5), weak_pair)
+        pv[0:2, 2:4] = pv[2:4, 0:2] = a_b
+        pv[4, 0] = pv[0, 4] = to_a
+        pv[4, 2] = pv[2, 4] = to_b
+        np.fill_diagonal(pv, nan)
+        return pv
+
+    def run(pv: np.ndarray) -> set[frozenset[int]]:
+        groups = {0: [0, 1], 2: [2, 3], 4: [4]}
+        attach(groups, pv)
+        return {frozenset(g) for g in groups.values()}
+
+    excluding = R.conflict_penalty  # A and B are two events
+    assert run(matrix(strong, weak_pair, excluding)) == {frozenset([0, 1, 4]), frozenset([2, 3])}
+    # as close to B, which excludes A: ambiguous, the mention stays alone
+    assert run(matrix(strong, strong, excluding)) == {frozenset([0, 1]), frozenset([2, 3]), frozenset([4])}
+    # never across another type or modality
+    assert frozenset([4]) in run(np.where(np.arange(25).reshape(5, 5) == 4 * 5 + 1, nan, matrix(strong, weak_pair, excluding)))
+
+
+def test_proper_names_and_casualty_ranges():
+    text = ("ISLAMABAD, Jan 18 (Indus Chronicle) — Pakistan struck hideouts in Iran's Sistan-Baluchestan province, "
+            "the military's media wing said. Officials in Quetta said Jaish al-Adl had been targeted.")
+    # sentence-initial words, country names and the outlet's name are not names
+    assert proper_names(text, "Indus Chronicle") == {"sistan-baluchestan", "quetta", "jaish"}
+    a = report(1, fat=2, words="strike children killed")
+    b = dataclasses.replace(report(2, fat=2, words="strike children killed"), fatalities=(2, 2, 9))
+    assert 0 < evidence(a, report(3, fat=2, words="strike children killed"))["casualties"] < 0.5
+    assert evidence(report(4, fat=9), report(5, fat=10))["casualties"] == 1.0  # nine and ten agree more tellingly
+    assert "casualties" not in evidence(a, b)  # "two killed ... nine killed" in one report agrees with any toll
 
 
 def test_dyad_escalation_rule():
@@ -300,3 +423,16 @@ def test_dyad_command(store):
     assert "no fused events" in run("dyad", "UKR", "RUS", "--db", db).stdout
     assert run("dyad", "RUSSIA", "UKR", "--db", db).exit_code == 2
     assert run("dyad", "RUS", "UKR", "--interval", "month", "--db", db).exit_code == 2
+
+
+def test_the_demo_corpus_fuses_above_its_floor():
+    """`flashpoint eval fusion`: B-cubed on the demo corpus against its hand-written truth (0.684 before
+    the evidence-sum score, the penalty for soft conflicts and the second stage; 0.777 after), and the
+    Iran -> Pakistan series: the spike of 16-18 January and the return to cooperation."""
+    from flashpoint.evaluation.fusion import dyad_checks
+    from flashpoint.evaluation.fusion import run as eval_fusion
+
+    rep = eval_fusion()
+    assert rep.f1 >= 0.75 and rep.recall >= 0.65 and rep.precision >= 0.85, (rep.precision, rep.recall, rep.f1)
+    assert len(rep.mixed) <= 1  # one fused event of miscoded reports still mixes the two strikes (was 3)
+    assert all(dyad_checks(rep.points).values())

@@ -1,20 +1,27 @@
 """Cross-document fusion: the per-report events that describe one real event become one fused event.
 
-Two reports are *compatible* unless a hard constraint rules it out (different modality, types
-that are neither equal nor a listed pair, date intervals that cannot overlap, no country in
-common, the dyad reversed on another day, places too far apart for their precision, casualty
-figures that cannot be the same). A date the text does not state is only an upper bound (the
-event happened in the days before its article); a capital counts as its country (it names a
-government as often as a place). Actors and recipients that differ only lower the score, since
-one report may code a role another leaves out or names differently. Compatible reports get a
-similarity score (text without country names, dyad, place, date, casualties, type; weights in
-`data/fusion.yaml`); pairs scoring at least `link` are *linked*.
+Per-report coding is noisy: one outlet dates an event by its dateline, another reckons it from the
+wrong event ("two days after"), names one side only, codes the dyad backwards or geocodes a
+country instead of a town. So only two kinds of constraint are absolute (another modality, a type
+that is neither equal nor a listed pair); the others (date intervals that cannot meet, places too
+far apart for their precision, the dyad reversed on another day both texts state, casualty
+figures that cannot be one toll) rule a *link* out and count as `conflict_penalty` in a cluster's
+mean score, so that the other reports can outweigh one wrongly coded report but never join two
+events. A date the text does not state is only an upper bound (the event happened in the days
+before its article); a relative date is widened by `relative_days`; a capital counts as its
+country (it names a government as often as a place). Compatible reports get a score: the
+weighted sum of what each field both give says for (> 0) or against (< 0) one event (text without
+country names, proper names, dyad, countries, place, date, casualties, type, one document, one
+mention; weights in `data/fusion.yaml`); a field a report leaves out says nothing. Pairs scoring
+at least `link` are *linked*.
 
 Clustering is order-independent by construction: the links form a graph, and each connected
-component of it is clustered on its own by average linkage in a canonical order (members sorted
-by a key of their content; the two clusters with the best mean score merge first, never past a
-hard conflict, until no pair reaches `join`).
-Neither the graph nor the canonical pass depends on the order in which reports arrived, so
+component of it is clustered on its own in a canonical order (members sorted by a key of their
+content). First average linkage: the two clusters with the best mean pair value merge first,
+never across an absolute conflict, until no pair reaches `join`. Then `attach`: a cluster (mostly
+a weak mention) joins the one it has its strongest pair with when that pair reaches `attach`, the
+mean is not dominated by conflicts, and no cluster that excludes the chosen one is nearly as close.
+Neither the graph nor the canonical passes depend on the order in which reports arrived, so
 adding articles one by one gives the same clusters as clustering everything at once.
 
 Incremental updates touch only what can change: new reports are looked up through a blocking
@@ -47,8 +54,8 @@ WORD = re.compile(r"[a-z]{4,}")
 
 @dataclass(frozen=True)
 class Rules:
-    groups: dict[str, str]  # event type -> its blocking group (types linked by compatible pairs)
-    pairs: frozenset[frozenset[str]]
+    near: dict[str, frozenset[str]]  # event type -> the types a report of the same event may carry (itself, its pairs)
+    near2: dict[str, frozenset[str]]  # event type -> the types sharing a pair with it (one sentence read two ways)
     tolerance: int
     undated_days: int
     max_km: dict[int, float | None]
@@ -60,29 +67,32 @@ class Rules:
     stopwords: frozenset[str]
     escalation: dict[str, float]
     max_linkage: int  # components larger than this are clustered by the greedy pass
+    relative_words: frozenset[str]  # a date_text with one of these words was reckoned from another event
+    relative_days: int
+    conflict_penalty: float
+    attach: float
+    attach_mean: float
+    margin: float
 
 
 @lru_cache(maxsize=1)
 def rules() -> Rules:
     y = load_yaml("fusion.yaml")
-    pairs = frozenset(frozenset(p) for p in y["compatible_types"])
-    parent: dict[str, str] = {}
-
-    def find(t: str) -> str:
-        while parent.setdefault(t, t) != t:
-            t = parent[t]
-        return t
-
+    pairs: dict[str, set[str]] = defaultdict(set)
     for a, b in y["compatible_types"]:
-        ra, rb = find(a), find(b)
-        parent[max(ra, rb)] = min(ra, rb)
+        pairs[a].add(b)
+        pairs[b].add(a)
+    near = {t: frozenset(ps | {t}) for t, ps in pairs.items()}
+    near2 = {t: frozenset(x for p in ps for x in pairs[p]) - near[t] for t, ps in pairs.items()}
     return Rules(
-        groups={t: find(t) for t in parent}, pairs=pairs, tolerance=int(y["date_tolerance_days"]),
+        near=near, near2=near2, tolerance=int(y["date_tolerance_days"]),
         undated_days=int(y["undated_days"]),
         max_km={int(k): v for k, v in y["max_km"].items()}, ratio=float(y["casualties"]["ratio"]),
         slack=float(y["casualties"]["slack"]), weights={k: float(v) for k, v in y["weights"].items()},
         link=float(y["link"]), join=float(y["join"]), stopwords=frozenset(y["stopwords"]), escalation=y["escalation"],
-        max_linkage=int(y["max_linkage"]),
+        max_linkage=int(y["max_linkage"]), relative_words=frozenset(y["relative_date_words"]),
+        relative_days=int(y["relative_days"]), conflict_penalty=float(y["conflict_penalty"]),
+        attach=float(y["attach"]), attach_mean=float(y["attach_mean"]), margin=float(y["margin"]),
     )
 
 
@@ -101,15 +111,20 @@ class Report:
     date: date | None
     precision: str
     stated: bool = True  # the text dates the event; False: the coder fell back on the article's date
+    relative: bool = False  # the text dates it from another event ("two days after", "last week")
+    trigger: int | None = None  # where its main mention starts in its document (one mention, several events)
+    sentence: int | None = None  # where the sentence of its main mention starts in its document
     lat: float | None = None
     lon: float | None = None
     geo_precision: int | None = None
     geonameid: int | None = None
     capital: bool = False  # the place is a country's capital (a government's metonym as often as a place)
+    country_level: bool = False  # the place is a whole country
     place_country: str | None = None
     fatalities: tuple[int, int, int] | None = None  # best, low, high
     injuries: tuple[int, int, int] | None = None
     words: frozenset[str] = frozenset()
+    names: frozenset[str] = frozenset()  # the proper names of its evidence (places, people, groups), lower case
     confidence: float = 0.5
     record: dict[str, Any] | None = field(default=None, compare=False, hash=False, repr=False)
 
@@ -128,11 +143,13 @@ class Report:
             actors=frozenset(a["country"] for a in r.get("actor") or [] if a.get("country")),
             recipients=frozenset(a["country"] for a in r.get("recipient") or [] if a.get("country")),
             date=date.fromisoformat(d) if isinstance(d, str) else d, precision=r.get("date_precision") or "unknown",
-            stated=bool(r.get("date_text")),
+            stated=bool(r.get("date_text")), relative=relative_date(r.get("date_text")),
+            trigger=(r.get("trigger") or {}).get("start"),
+            sentence=min((e["start"] for e in r.get("evidence") or [] if e.get("role") in ("sentence", None) and "start" in e), default=None),
             lat=loc.get("lat"), lon=loc.get("lon"), geo_precision=loc.get("precision"), geonameid=loc.get("geonameid"),
-            capital=loc.get("feature_code") == "PPLC",
+            capital=loc.get("feature_code") == "PPLC", country_level=str(loc.get("feature_code") or "").startswith("PCL"),
             place_country=loc.get("country"), fatalities=count(r.get("fatalities")), injuries=count(r.get("injuries")),
-            words=content_words(sentence), confidence=float(r.get("confidence") or 0.5), record=r if keep else None,
+            words=content_words(sentence), names=proper_names(sentence, source), confidence=float(r.get("confidence") or 0.5), record=r if keep else None,
         )
 
     @cached_property
@@ -157,25 +174,53 @@ class Report:
             end = d.replace(day=calendar.monthrange(d.year, d.month)[1])
         else:
             end = d.replace(month=12, day=31)
-        return d.toordinal(), end.toordinal()
+        slack = rules().relative_days if self.relative else 0
+        return d.toordinal() - slack, end.toordinal() + slack
 
-    @property
+    @cached_property
+    def weak(self) -> bool:
+        """An underspecified mention: the text does not date it, or it names only one side."""
+        return not self.stated or not (self.actors and self.recipients)
+
+    @cached_property
     def exact(self) -> bool:
-        """Dated to one day by the text."""
+        """Dated to one day by the text, not reckoned from another event."""
         return self.span is not None and self.span[0] == self.span[1]
 
     @cached_property
     def blocks(self) -> tuple[tuple[str, int, str], ...]:
-        """The blocking index keys: (type group, week, country) for every week the interval (widened
-        by the tolerance) touches and every country named. Reports without a date interval or a
-        country are never fused, so they have none."""
+        """The blocking index keys: (type, week, country) for every week the interval (widened by the
+        tolerance) touches and every country named; (type, week, its mention) so that the events of
+        one mention meet whatever their countries ("urged Iran and Pakistan": one event per
+        recipient); (type, week, its sentence) for the types one sentence may be read as. Reports
+        without a date interval or a country are never fused, so they have none."""
         iv = self.span
         if iv is None or not self.countries:
             return ()
         R = rules()
-        group = R.groups.get(self.event_type, self.event_type)
         weeks = range((iv[0] - R.tolerance) // 7, (iv[1] + R.tolerance) // 7 + 1)
-        return tuple((group, w, c) for w in weeks for c in sorted(self.countries))
+        keys = sorted(self.countries) + self.own_keys
+        return tuple((self.event_type, w, k) for w in weeks for k in keys)
+
+    @property
+    def own_keys(self) -> list[str]:
+        return ([f"@{self.doc_id}#{self.trigger}"] if self.trigger is not None else []) + (
+            [f"@{self.doc_id}:{self.sentence}"] if self.sentence is not None else [])
+
+    @cached_property
+    def probes(self) -> tuple[tuple[str, int, str], ...]:
+        """The keys under which the reports it may be linked to are indexed: its own keys with every
+        type it is compatible with; its sentence's key with the types one sentence may be read as."""
+        if not self.blocks:
+            return ()
+        R = rules()
+        own = {k for k in self.blocks}
+        near = R.near.get(self.event_type, frozenset([self.event_type]))
+        sentence = f"@{self.doc_id}:{self.sentence}"
+        out = {(t, w, k) for (_, w, k) in own for t in near}
+        if self.sentence is not None:
+            out |= {(t, w, sentence) for (_, w, _) in own for t in R.near2.get(self.event_type, ())}
+        return tuple(sorted(out))
 
 
 @lru_cache(maxsize=1)
@@ -185,6 +230,29 @@ def country_words() -> frozenset[str]:
     from .lexicon import load_csv
 
     return frozenset(w for r in load_csv("countries.csv") for w in WORD.findall(r["alias"].lower()))
+
+
+def relative_date(text: str | None) -> bool:
+    """A date the text gives relative to another event ("a day after", "two days earlier", "last week"):
+    the coder may have reckoned it from the wrong event, so it is widened by `relative_days`."""
+    return bool(text) and any(w in rules().relative_words for w in text.lower().split())
+
+
+NAME = re.compile(r"(?<![.!?\n(—\"“] )(?<!^)\b[A-Z][a-z]+(?:-[A-Za-z][a-z]+)*")
+
+
+def proper_names(text: str, source: str | None = None) -> frozenset[str]:
+    """Capitalised words inside a sentence (not its first word) that are not country names, common
+    words or the outlet's own name: the places, people and groups a report names ("Panjgur",
+    "Amir-Abdollahian", "Jaish"). Two reports naming the same ones likely tell of the same event."""
+    stop = rules().stopwords | country_words() | frozenset(WORD.findall((source or "").lower()))
+    out = set()
+    for line in re.split(r"(?<=[.!?])\s+|\n+", re.sub(r"\([^)]*\)", " ", text)):
+        for m in NAME.finditer(line.strip()):
+            w = m.group().lower()
+            if m.start() > 0 and len(w) >= 4 and w not in stop:
+                out.add(w)
+    return frozenset(out)
 
 
 def content_words(text: str) -> frozenset[str]:
@@ -215,20 +283,58 @@ def counts_agree(a: tuple[int, int, int] | None, b: tuple[int, int, int] | None,
     return a[1] <= b[2] * R.ratio + R.slack and b[1] <= a[2] * R.ratio + R.slack
 
 
+def reversed_dyad(a: Report, b: Report) -> bool:
+    """Each report's actor is the other's recipient and no role agrees: the other way round."""
+    return bool(a.actors & b.recipients and a.recipients & b.actors
+                and not (a.actors & b.actors or a.recipients & b.recipients))
+
+
+def roles_disagree(a: Report, b: Report) -> bool:
+    """A role both reports fill names no country in common."""
+    return any(x and y and not x & y for x, y in ((a.actors, b.actors), (a.recipients, b.recipients)))
+
+
+def apart(a: Report, b: Report, countries: bool = True) -> bool:
+    """Located in two countries (a capital stands for its government, not a place); with
+    `countries=False` only places below the level of a country count ("missiles at Erbil and Idlib")."""
+    return bool(a.place_country and b.place_country and a.place_country != b.place_country
+                and not (a.capital or b.capital) and (countries or not (a.country_level or b.country_level)))
+
+
+def same_sentence(a: Report, b: Report) -> bool:
+    """Two events coded from one sentence of one document: "recalled its ambassador for consultations
+    and summoned the chargé d'affaires" read as a recall, a consultation and a protest. Two types
+    that are both compatible with a third are then not held apart: the other fields decide."""
+    return a.doc_id == b.doc_id and a.sentence is not None and a.sentence == b.sentence
+
+
+def same_mention(a: Report, b: Report) -> bool:
+    """Two events of one mention in one document (a reciprocal pair or one per recipient)."""
+    return a.doc_id == b.doc_id and a.trigger is not None and a.trigger == b.trigger
+
+
+def one_figure(c: tuple[int, int, int] | None, R: Rules) -> bool:
+    """A report's own figures agree with each other (its low and high could be one toll): only then
+    does agreeing with another report's figures speak for one event ("two killed ... nine killed" in
+    one sentence agrees with any toll in between)."""
+    return c is not None and c[2] <= c[1] * R.ratio + R.slack
+
+
 def conflict(a: Report, b: Report) -> str | None:
-    """Why two reports cannot describe the same event (a hard constraint), or None."""
+    """Why two reports cannot be linked (a hard constraint), or None: another modality or type (these
+    two are absolute, see `pair_value`), date intervals that cannot meet, the dyad the other way round
+    on another day both texts state, casualty figures that cannot be one toll, places too far apart
+    for their precision. Everything else only lowers the score."""
     R = rules()
     if a.modality != b.modality:
         return "modality"
-    if a.event_type != b.event_type and frozenset((a.event_type, b.event_type)) not in R.pairs:
+    if b.event_type not in R.near.get(a.event_type, (a.event_type,)) and not (
+            b.event_type in R.near2.get(a.event_type, ()) and same_sentence(a, b)):
         return "type"
     ia, ib = a.span, b.span
     if ia is None or ib is None or ia[0] > ib[1] + R.tolerance or ib[0] > ia[1] + R.tolerance:
         return "date"
-    if not (a.countries & b.countries):
-        return "no country in common"
-    if a.exact and b.exact and ia != ib and a.actors & b.recipients and a.recipients & b.actors and not (
-            a.actors & b.actors or a.recipients & b.recipients):
+    if a.exact and b.exact and ia != ib and reversed_dyad(a, b):
         return "dyad reversed"  # on another day, the other way round: a strike and the retaliation
     if counts_agree(a.fatalities, b.fatalities, R) is False or counts_agree(a.injuries, b.injuries, R) is False:
         return "casualties"
@@ -239,44 +345,80 @@ def conflict(a: Report, b: Report) -> str | None:
     return None
 
 
-def role_agreement(a: Report, b: Report) -> float | None:
-    """The share of the roles both reports fill (actor, recipient) that name a country in common;
-    None when no role is filled in both."""
-    known = [bool(x & y) for x, y in ((a.actors, b.actors), (a.recipients, b.recipients)) if x and y]
-    return sum(known) / len(known) if known else None
-
-
-def score(a: Report, b: Report) -> float | None:
-    """Similarity of two reports in 0..1, or None when they cannot describe the same event."""
-    if conflict(a, b) is not None:
-        return None
+def evidence(a: Report, b: Report) -> dict[str, float]:
+    """The parts of the score: for each field both reports give, how much it speaks for (> 0) or
+    against (< 0) one real event, in units of the `weights` of data/fusion.yaml."""
     R = rules()
-    fat, inj = counts_agree(a.fatalities, b.fatalities, R), counts_agree(a.injuries, b.injuries, R)
-    place = 0.0
+    out: dict[str, float] = {}
+    shorter = min(len(a.words), len(b.words))
+    out["text"] = len(a.words & b.words) / shorter if shorter else 0.0
+    out["type"] = 1.0 if a.event_type == b.event_type else 0.0
+    shared = len(a.names & b.names)
+    if shared:
+        out["names"] = min(shared, 2) / 2
+    elif a.names and b.names:
+        out["names"] = -1.0
+    # the dyad: each role both fill agrees (+) or not (-); the other way round counts against
+    aa, ar, ba, br = a.actors, a.recipients, b.actors, b.recipients
+    if aa & br and ar & ba and not (aa & ba or ar & br) and not same_mention(a, b):
+        out["dyad"] = -1.0
+    elif (aa and ba) or (ar and br):
+        roles = [(1.0 if x & y else -0.5) for x, y in ((aa, ba), (ar, br)) if x and y]
+        crossed = bool(aa and ba and not aa & ba and (aa & br or ba & ar))
+        out["dyad"] = sum(roles) / len(roles) - (0.5 if crossed else 0.0)
+    if not (a.countries & b.countries):
+        out["countries"] = -1.0
+    if a.exact and b.exact:
+        out["date"] = 1.0 if a.span == b.span else 0.0
     if a.lat is not None and b.lat is not None:
         limit = max_km(a, b)
         if a.geonameid is not None and a.geonameid == b.geonameid:
-            place = 1.0
+            out["place"] = 1.0
         elif limit is not None:
-            place = 1.0 - km(a, b) / limit
+            out["place"] = 1.0 - km(a, b) / limit
+        elif apart(a, b):
+            out["place"] = -1.0
         elif a.place_country and a.place_country == b.place_country:
-            place = 0.5
-    shorter = min(len(a.words), len(b.words))
-    parts = {  # each part in 0..1, or None when neither report can tell (it is then left out)
-        "text": len(a.words & b.words) / shorter if shorter else 0.0,
-        "dyad": role_agreement(a, b),
-        "place": place if a.lat is not None and b.lat is not None else None,
-        "date": (1.0 if a.span == b.span else 0.0) if a.exact and b.exact else None,
-        "casualties": (1.0 if fat or inj else 0.0) if fat is not None or inj is not None else None,
-        "type": 1.0 if a.event_type == b.event_type else 0.5,
-    }
-    known = {k: v for k, v in parts.items() if v is not None}
-    return sum(R.weights[k] * v for k, v in known.items()) / sum(R.weights[k] for k in known)
+            out["place"] = 0.3
+    if (a.fatalities or a.injuries) and (b.fatalities or b.injuries):
+        agree = [min(x[0], y[0]) for x, y in ((a.fatalities, b.fatalities), (a.injuries, b.injuries))
+                 if counts_agree(x, y, R) and one_figure(x, R) and one_figure(y, R)]
+        if agree:  # two tolls of nine agree more tellingly than two of two
+            out["casualties"] = min(1.0, math.log10(1 + max(agree)))
+    if a.doc_id == b.doc_id:
+        if same_mention(a, b) and not apart(a, b, countries=False):
+            out["mention"] = 1.0
+        elif (a.weak or b.weak) and not roles_disagree(a, b):
+            out["document"] = 1.0 if a.event_type == b.event_type else 0.5
+    return out
+
+
+def score(a: Report, b: Report) -> float | None:
+    """How strongly two reports speak for one real event (the weighted sum of their evidence), or
+    None when they cannot describe the same event."""
+    if conflict(a, b) is not None:
+        return None
+    w = rules().weights
+    return sum([w[k] * v for k, v in evidence(a, b).items()])
+
+
+ABSOLUTE = ("modality", "type")  # conflicts no other report can outweigh
+
+
+def pair_value(a: Report, b: Report) -> float | None:
+    """What a pair adds to the mean score of a cluster holding both: its score; `conflict_penalty`
+    when a field both state rules the link out (a date, a distance, a reversed dyad: one report may
+    have coded it wrongly, so the other pairs of the two clusters may outweigh it); None when the
+    two can never be one event (another modality or type)."""
+    why = conflict(a, b)
+    if why is None:
+        return score(a, b)
+    return None if why in ABSOLUTE else rules().conflict_penalty
 
 
 # ---------------------------------------------------------------------------- blocking
 class Index:
-    """Blocking index: key -> event ids. Two reports that can be linked share a key."""
+    """Blocking index: key -> event ids. A report's probes meet the keys of every report it can be linked to."""
 
     def __init__(self) -> None:
         self.keys: dict[tuple[str, int, str], set[str]] = defaultdict(set)
@@ -295,7 +437,7 @@ class Index:
 
     def candidates(self, r: Report) -> set[str]:
         out: set[str] = set()
-        for k in r.blocks:
+        for k in r.probes:
             out |= self.keys.get(k, set())
         out.discard(r.event_id)
         return out
@@ -362,11 +504,13 @@ def cluster_component(comp: list[Report], edges: dict[str, dict[str, float]]) ->
         for j in range(i + 1, n):
             s = near.get(members[j].event_id)
             if s is None:
-                s = score(members[i], members[j])
+                s = pair_value(members[i], members[j])
             if s is None:
                 blocked[i, j] = blocked[j, i] = True
             else:
                 total[i, j] = total[j, i] = s
+    pv = np.where(blocked, np.nan, total)  # the pair values (nan: never one event)
+    np.fill_diagonal(pv, np.nan)
     size = np.ones(n)
     alive = np.ones(n, dtype=bool)
     join = rules().join
@@ -386,12 +530,69 @@ def cluster_component(comp: list[Report], edges: dict[str, dict[str, float]]) ->
         size[i] += size[j]
         alive[j] = False
         groups[i] += groups.pop(j)
+    attach(groups, pv)
     return [[members[x] for x in sorted(g)] for _, g in sorted(groups.items())]
+
+
+def attach(groups: dict[int, list[int]], pv: np.ndarray) -> None:
+    """Second stage: a cluster joins a larger (or as large) one when one of its reports is strongly
+    linked to one of the other's (the best pair reaches `attach`), nothing rules the two out (no pair of another modality
+    or type, a mean pair value of at least `attach_mean`) and the choice is unambiguous: no cluster
+    that excludes the chosen one (an absolute conflict or a low mean between them) is nearly as close
+    (within `margin`). A weak mention (one role, a date from the dateline, a country for a place)
+    thus reaches the cluster of the reports that state its event, which average linkage would keep
+    apart. Repeated, best first, until no cluster can join another: canonical, since the groups come
+    in the canonical order of their members. Cost per merge: one pass over the group matrices."""
+    R = rules()
+    keys = sorted(groups)
+    g = len(keys)
+    if g < 2:
+        return
+    block = np.isnan(pv)
+    val = np.where(block, 0.0, pv)
+    member = np.zeros((g, len(pv)))
+    for i, k in enumerate(keys):
+        member[i, groups[k]] = 1.0
+    gsum = member @ val @ member.T
+    gblock = (member @ block.astype(float) @ member.T) > 0
+    masked = np.where(block, -np.inf, val)
+    to_group = np.stack([masked[:, groups[k]].max(axis=1) for k in keys], axis=1)  # report -> group
+    gmax = np.stack([to_group[groups[k]].max(axis=0) for k in keys])
+    size = member.sum(axis=1)
+    alive = np.ones(g, dtype=bool)
+    rows = np.arange(g)
+    while True:
+        mean = gsum / np.outer(size, size)
+        excl = gblock | (mean < R.attach_mean) | ~alive[None, :] | ~alive[:, None]
+        np.fill_diagonal(excl, True)
+        cand = np.where(excl, -np.inf, gmax)
+        top_j = cand.argmax(axis=1)
+        top = cand[rows, top_j]
+        # a rival: any other cluster nearly as close through one pair, even one this cluster cannot join
+        near = np.where(alive[None, :] & ~np.eye(g, dtype=bool), gmax, -np.inf) >= (top - R.margin)[:, None]
+        near[rows, top_j] = False
+        ambiguous = (near & excl[top_j]).any(axis=1)
+        ok = alive & (top >= R.attach) & ~ambiguous & (size <= size[top_j])  # the smaller one joins
+        if not ok.any():
+            return
+        first = np.minimum(rows, top_j)
+        i = max(np.flatnonzero(ok), key=lambda x: (top[x], -first[x], -x))
+        a, b = sorted((int(i), int(top_j[i])))
+        groups[keys[a]] = sorted(groups[keys[a]] + groups.pop(keys[b]))
+        gsum[a, :] += gsum[b, :]
+        gsum[:, a] = gsum[a, :]
+        gsum[a, a] += gsum[b, b]  # the pairs inside the merged group are not compared again
+        gblock[a, :] |= gblock[b, :]
+        gblock[:, a] = gblock[a, :]
+        gmax[a, :] = np.maximum(gmax[a, :], gmax[b, :])
+        gmax[:, a] = gmax[a, :]
+        size[a] += size[b]
+        alive[b] = False
 
 
 def greedy(members: list[Report], edges: dict[str, dict[str, float]]) -> list[list[Report]]:
     """In canonical order, each report joins the linked cluster it scores best on average (at least
-    `join`, no hard conflict with any member), or starts one."""
+    `join`, no absolute conflict with any member), or starts one."""
     join = rules().join
     clusters: list[list[Report]] = []
     home: dict[str, int] = {}
@@ -399,7 +600,7 @@ def greedy(members: list[Report], edges: dict[str, dict[str, float]]) -> list[li
         near = edges.get(r.event_id, {})
         best, best_avg = None, 0.0
         for k in sorted({home[o] for o in near if o in home}):
-            scores = [near[m.event_id] if m.event_id in near else score(r, m) for m in clusters[k]]
+            scores = [near[m.event_id] if m.event_id in near else pair_value(r, m) for m in clusters[k]]
             if None in scores:
                 continue
             avg = sum(scores) / len(scores)  # type: ignore[arg-type]

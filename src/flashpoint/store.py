@@ -249,8 +249,9 @@ class Store:
         if spans:
             # the fused reports whose interval can meet a new one: a week, month or year interval
             # starts on its stored date, up to a year before the window it reaches into; an undated
-            # report's ends on its article's date, `undated_days` after the window's start
-            tol, back, cond, args = rules().tolerance, rules().undated_days, [], []
+            # report's ends on its article's date, `undated_days` after the window's start; a relative
+            # date reaches `relative_days` either side of its stored date
+            tol, back, cond, args = rules().tolerance + rules().relative_days, rules().undated_days, [], []
             for a, b in spans:
                 lo, hi = date.fromordinal(a - tol), date.fromordinal(b + tol)
                 cond.append("(e.date BETWEEN ? AND ? OR e.date_precision IN ('week', 'month', 'year') AND e.date BETWEEN ? AND ?"
