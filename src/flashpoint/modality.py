@@ -26,12 +26,74 @@ def verb_chain(tok: Token) -> list[Token]:
     """The trigger and the words it hangs from up to its clause's main verb (xcomp/conj/objects)."""
     chain = [tok]
     t = tok
-    while t.dep_ in CHAIN_DEPS and t.head.i != t.i:
+    while t.dep_ in CHAIN_DEPS and t.head.i != t.i and not own_clause(t):
         t = t.head
         chain.append(t)
         if t.pos_ in ("VERB", "AUX") and t.dep_ not in ("xcomp", "conj"):
             break
     return chain
+
+
+def own_clause(t: Token) -> bool:
+    """A conjunct verb with its own subject is a clause of its own: "X is not linked to Y, but
+    offices were raided" (the negation of the first says nothing of the raid)."""
+    return t.dep_ == "conj" and t.pos_ in ("VERB", "AUX") and any(c.dep_ in ("nsubj", "nsubjpass") for c in t.children)
+
+
+def clause_head(tok: Token) -> Token:
+    """The verb of the trigger's own clause (a noun's verb, through objects, conjuncts, prepositions)."""
+    t = tok
+    while t.dep_ in CHAIN_DEPS and t.head.i != t.i and not own_clause(t) and not (t.pos_ in ("VERB", "AUX") and t.dep_ not in ("xcomp", "conj")):
+        t = t.head
+    return t
+
+
+def dated(clause: Token) -> bool:
+    return any(t.ent_type_ in ("DATE", "TIME") for t in clause.subtree)
+
+
+def described(tok: Token, c: dict[str, set[str]]) -> bool:
+    """A relative clause in the past or the perfect whose subject is the relative pronoun tells who
+    someone is, background, not news ("an IS member who encouraged him to ...", "their countries,
+    which have backed opposing sides"), unless it dates the act itself ("Tillerson, who met Trump
+    on Saturday") or its antecedent is an event ("the attack that killed a policeman")."""
+    v = tok
+    while v.dep_ == "conj" and v.head.i != v.i and not any(x.dep_ in ("nsubj", "nsubjpass") for x in v.children):
+        v = v.head
+    if v.dep_ != "relcl" or v.pos_ not in ("VERB", "AUX") or dated(v):
+        return False
+    if not any(x.dep_ in ("nsubj", "nsubjpass") and x.tag_ in ("WP", "WDT") for x in v.children):
+        return False
+    if v.head.lemma_.lower() in c["event_antecedents"]:
+        return False
+    perfect = any(x.dep_ == "aux" and x.lemma_ == "have" for x in v.children)
+    return perfect or v.tag_ == "VBD" or any(x.dep_ == "auxpass" and x.tag_ == "VBD" for x in v.children)
+
+
+def long_after(tok: Token, c: dict[str, set[str]]) -> bool:
+    """What a clause "months after ..." or "years since ..." tells came long before the news ("arrested
+    months after the politician was elected promising to clean up")."""
+    for t in [tok, *tok.ancestors]:
+        if t.pos_ in ("VERB", "AUX") and any(m.dep_ == "mark" and m.lower_ in ("after", "since") for m in t.children):
+            return any(x.lemma_.lower() in c["long_spans"] for x in t.children if x.dep_ in ("npadvmod", "dep", "advmod"))
+    return False
+
+
+def denied_content(clause: Token, c: dict[str, set[str]]) -> bool:
+    """The clause is what is said to be untrue: "it is not true that ...", "it is false that ..."."""
+    if clause.dep_ not in ("ccomp", "csubj") or clause.head.i == clause.i:
+        return False
+    head = clause.head
+    adjs = {x.lemma_.lower() for x in head.children if x.dep_ in ("acomp", "attr")}
+    negated = any(x.dep_ == "neg" for x in head.children)
+    return bool(adjs & c["false_adjectives"]) or (negated and bool(adjs & c["true_adjectives"]))
+
+
+def past_period(tok: Token, clause: Token, c: dict[str, set[str]]) -> bool:
+    """ "During the primaries, she supported ...", "criticised ... on the campaign trail": a period
+    the news has left behind, when the clause gives no date of its own."""
+    span = tok.doc[clause.left_edge.i : clause.right_edge.i + 1].text.lower()
+    return any(p in span for p in c["past_periods"]) and not dated(clause)
 
 
 def modality(tok: Token, negation_is_trigger: bool = False, year: int | None = None, dateline: date | None = None) -> str:
@@ -46,6 +108,10 @@ def modality(tok: Token, negation_is_trigger: bool = False, year: int | None = N
     span = tok.doc[clause.left_edge.i : clause.right_edge.i + 1].text.lower()
     if any(p in span for p in c["historical_phrases"]) or (year and dateline and year < dateline.year - 1):
         return "historical"
+    if described(tok, c) or long_after(tok, c) or past_period(tok, clause, c):
+        return "historical"
+    if not negation_is_trigger and denied_content(clause_head(tok), c):
+        return "negated"
     if not negation_is_trigger and (words & c["negation"] or any(t.lemma_ in c["negating_verbs"] for t in chain[1:])):
         return "negated"
     if words & (c["hypothetical_aux"] | c["hypothetical_markers"]):
