@@ -364,10 +364,28 @@ def anaphoric(c: Candidate) -> bool:
     return definite or not c.actors
 
 
+def linked(g: Group, c: Candidate) -> bool:
+    """One event told by two triggers of one sentence: an event noun that is the subject of the verb
+    ("the explosion hit the church"), or coordinated verbs on the same sides whatever their modes
+    ("the home was searched and his parents were detained")."""
+    if g.type != c.trig.type or g.modality != c.modality:
+        return False
+    for m in g.members:
+        if sentence_id(m) != sentence_id(c) or m.token.i == c.token.i:
+            continue
+        a, b = m.token, c.token
+        if (a.dep_ == "nsubj" and a.head.i == b.i) or (b.dep_ == "nsubj" and b.head.i == a.i):
+            return True
+        if coordinated(a, b) or (a.head.i == b.head.i and a.dep_ == b.dep_ == "conj"):
+            ca, cr = countries(c.actors), countries(c.recipients) - countries(c.actors)
+            return not (ca and g.actor_c and not ca & g.actor_c) and not (cr and g.recip_c and not cr & g.recip_c)
+    return False
+
+
 def fuse(cands: list[Candidate]) -> list[Group]:
     groups: list[Group] = []
     for c in cands:
-        g = next((g for g in groups if merge_key_ok(g, c)), None)
+        g = next((g for g in groups if merge_key_ok(g, c) or linked(g, c)), None)
         if g is None and anaphoric(c):
             g = next((g for g in reversed(groups) if g.type == c.trig.type and g.modality == c.modality), None)
             if g is not None and g.apart(c):

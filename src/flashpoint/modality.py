@@ -6,6 +6,7 @@ become asserted events; the cues are data (data/modality.yaml), read on the trig
 
 from __future__ import annotations
 
+import re
 from datetime import date, timedelta
 from functools import lru_cache
 
@@ -14,6 +15,7 @@ from spacy.tokens import Token
 from .lexicon import load_yaml
 from .models import Event
 
+YEAR = re.compile(r"1[89]\d\d|20\d\d")
 CHAIN_DEPS = {"xcomp", "conj", "dobj", "nsubjpass", "pobj", "pcomp", "prep", "nsubj", "acomp", "attr"}  # pcomp: "aimed at evacuating"
 
 
@@ -93,7 +95,24 @@ def past_period(tok: Token, clause: Token, c: dict[str, set[str]]) -> bool:
     """ "During the primaries, she supported ...", "criticised ... on the campaign trail": a period
     the news has left behind, when the clause gives no date of its own."""
     span = tok.doc[clause.left_edge.i : clause.right_edge.i + 1].text.lower()
-    return any(p in span for p in c["past_periods"]) and not dated(clause)
+    return any(re.search(p, span) for p in c["past_periods"]) and not dated(clause)
+
+
+def stated_years(tok: Token, clause: Token) -> list[int]:
+    """Years the clause states for its own verb ("had begun by July 2014 expressing support": a
+    participle's time is its governing verb's), not those of its subject's description ("who became
+    a citizen in 2006")."""
+    gov = clause.head if clause.dep_ == "advcl" and clause.tag_ == "VBG" and clause.head.i != clause.i else clause
+    out = []
+    for t in gov.subtree:
+        if t.ent_type_ != "DATE" or not YEAR.fullmatch(t.text):
+            continue
+        x = t
+        while x.i != gov.i and x.dep_ not in ("nsubj", "nsubjpass", "relcl", "appos", "ccomp", "acl") and x.head.i != x.i:
+            x = x.head
+        if x.i == gov.i:
+            out.append(int(t.text))
+    return out
 
 
 def modality(tok: Token, negation_is_trigger: bool = False, year: int | None = None, dateline: date | None = None) -> str:
@@ -107,6 +126,8 @@ def modality(tok: Token, negation_is_trigger: bool = False, year: int | None = N
     words = {ch.lower_ for ch in children}
     span = tok.doc[clause.left_edge.i : clause.right_edge.i + 1].text.lower()
     if any(p in span for p in c["historical_phrases"]) or (year and dateline and year < dateline.year - 1):
+        return "historical"
+    if dateline and any(y < dateline.year - 1 for y in stated_years(tok, clause)):
         return "historical"
     if described(tok, c) or long_after(tok, c) or past_period(tok, clause, c):
         return "historical"

@@ -78,6 +78,10 @@ def not_an_event(tok: Token, kind: str | None = None) -> bool:
         return True  # "an official who asked not to be named": a source's condition, not a request
     if habitual(tok):
         return True  # "supporters who say they approve of Putin": what people are like
+    if tok.pos_ == "NOUN" and tok.dep_ == "pobj" and tok.head.lower_ == "of" and tok.head.head.lemma_.lower() in s["identity_nouns"]:
+        return True  # "organizers of a London rally", "a supporter of lone-wolf attacks": who people are
+    if grounds(tok, kind, s):
+        return True  # "police arrested two teenagers, accused of plotting an attack": why they were arrested
     if tok.dep_ in ("pobj", "pcomp") and tok.head.lower_ in s["topic_preps"]:
         return True  # "a conversation about email hacking": what is talked about
     if kind in s["participle_types"] and tok.pos_ == "VERB" and tok.dep_ == "acl" and tok.tag_ == "VBG":
@@ -130,6 +134,17 @@ def alleged(tok: Token, s: dict[str, frozenset[str]]) -> bool:
     if t.pos_ == "NOUN" and t.dep_ in ("dobj", "nsubj", "nsubjpass") and t.head.pos_ in ("VERB", "AUX"):
         t = t.head
     return t.dep_ == "ccomp" and t.head.lemma_.lower() in s["alleging_verbs"]
+
+
+def grounds(tok: Token, kind: str | None, s: dict[str, frozenset[str]]) -> bool:
+    """An accusation participle on the people an arrest verb acts on gives the grounds of the arrest,
+    the arrest is the event ("arrested two teenagers aged 15 and 17, accused of plotting an attack")."""
+    if kind != "ACCUSE" or tok.dep_ != "acl" or tok.tag_ != "VBN":
+        return False
+    held = tok.head
+    while held.dep_ in ("appos", "conj") and held.head.i != held.i:
+        held = held.head
+    return held.dep_ in ("dobj", "nsubjpass") and held.head.lemma_.lower() in s["arrest_verbs"]
 
 
 def link_line(tok: Token, s: dict[str, frozenset[str]]) -> bool:
