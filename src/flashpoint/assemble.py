@@ -364,6 +364,13 @@ def anaphoric(c: Candidate) -> bool:
     return definite or not c.actors
 
 
+def tally(c: Candidate) -> bool:
+    """ "In all, four members of the security forces ... were killed": the sum of what was told before."""
+    verb = c.token if c.token.pos_ in ("VERB", "AUX") else c.token.head
+    return any((x.dep_ == "prep" and x.lower_ == "in" and any(g.lower_ in ("all", "total") for g in x.children))
+               or (x.dep_ == "advmod" and x.lower_ in ("altogether", "overall")) for x in verb.children)
+
+
 def linked(g: Group, c: Candidate) -> bool:
     """One event told by two triggers of one sentence: an event noun that is the subject of the verb
     ("the explosion hit the church"), or coordinated verbs on the same sides whatever their modes
@@ -386,7 +393,7 @@ def fuse(cands: list[Candidate]) -> list[Group]:
     groups: list[Group] = []
     for c in cands:
         g = next((g for g in groups if merge_key_ok(g, c) or linked(g, c)), None)
-        if g is None and anaphoric(c):
+        if g is None and (anaphoric(c) or tally(c)):
             g = next((g for g in reversed(groups) if g.type == c.trig.type and g.modality == c.modality), None)
             if g is not None and g.apart(c):
                 g = None

@@ -36,6 +36,15 @@ def verb_chain(tok: Token) -> list[Token]:
     return chain
 
 
+def governing_clause(clause: Token) -> Token:
+    """What is said in a participle of saying is said when its governing verb's act was done
+    ("previously petitioned the UN, saying Turkey was violating its constitution")."""
+    h = clause.head
+    if clause.dep_ == "ccomp" and h.dep_ == "advcl" and h.tag_ == "VBG" and h.lemma_ in cues()["speech_verbs"] and h.head.i != h.i:
+        return h.head
+    return clause
+
+
 def own_clause(t: Token) -> bool:
     """A conjunct verb with its own subject is a clause of its own: "X is not linked to Y, but
     offices were raided" (the negation of the first says nothing of the raid)."""
@@ -124,7 +133,8 @@ def modality(tok: Token, negation_is_trigger: bool = False, year: int | None = N
     clause = chain[-1]
     children = [ch for t in chain for ch in t.children if ch.ent_type_ not in ("DATE", "TIME")]  # "on 4 May": a month
     words = {ch.lower_ for ch in children}
-    span = tok.doc[clause.left_edge.i : clause.right_edge.i + 1].text.lower()
+    outer = governing_clause(clause)
+    span = tok.doc[outer.left_edge.i : outer.right_edge.i + 1].text.lower()
     if any(p in span for p in c["historical_phrases"]) or (year and dateline and year < dateline.year - 1):
         return "historical"
     if dateline and any(y < dateline.year - 1 for y in stated_years(tok, clause)):

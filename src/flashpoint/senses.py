@@ -139,8 +139,10 @@ def alleged(tok: Token, s: dict[str, frozenset[str]]) -> bool:
 def grounds(tok: Token, kind: str | None, s: dict[str, frozenset[str]]) -> bool:
     """An accusation participle on the people an arrest verb acts on gives the grounds of the arrest,
     the arrest is the event ("arrested two teenagers aged 15 and 17, accused of plotting an attack")."""
-    if kind != "ACCUSE" or tok.dep_ != "acl" or tok.tag_ != "VBN":
+    if kind != "ACCUSE" or tok.dep_ not in ("acl", "advcl") or tok.tag_ != "VBN" or any(c.dep_.startswith("nsubj") for c in tok.children):
         return False
+    if tok.dep_ == "advcl":  # "arrested two teenagers, accused of plotting": parsed on the verb
+        return tok.head.lemma_.lower() in s["arrest_verbs"]
     held = tok.head
     while held.dep_ in ("appos", "conj") and held.head.i != held.i:
         held = held.head
