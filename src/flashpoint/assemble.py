@@ -385,7 +385,8 @@ def linked(g: Group, c: Candidate) -> bool:
             return True
         if coordinated(a, b) or (a.head.i == b.head.i and a.dep_ == b.dep_ == "conj"):
             ca, cr = countries(c.actors), countries(c.recipients) - countries(c.actors)
-            return not (ca and g.actor_c and not ca & g.actor_c) and not (cr and g.recip_c and not cr & g.recip_c)
+            sides = not (ca and g.actor_c and not ca & g.actor_c) and not (cr and g.recip_c and not cr & g.recip_c)
+            return sides and not g.apart(c)  # "attacked a checkpoint on Sunday and ambushed a patrol on Monday": two
     return False
 
 
