@@ -15,6 +15,7 @@ from spacy.tokens import Token
 from .lexicon import load_yaml
 from .models import Event
 
+DATE_PATH = {"prep", "pobj", "npadvmod", "nummod", "compound", "amod", "det", "nmod", "quantmod"}
 YEAR = re.compile(r"1[89]\d\d|20\d\d")
 CHAIN_DEPS = {"xcomp", "conj", "dobj", "nsubjpass", "pobj", "pcomp", "prep", "nsubj", "acomp", "attr"}  # pcomp: "aimed at evacuating"
 
@@ -116,8 +117,8 @@ def stated_years(tok: Token, clause: Token) -> list[int]:
     for t in gov.subtree:
         if t.ent_type_ != "DATE" or not YEAR.fullmatch(t.text):
             continue
-        x = t
-        while x.i != gov.i and x.dep_ not in ("nsubj", "nsubjpass", "relcl", "appos", "ccomp", "acl") and x.head.i != x.i:
+        x = t  # the date must modify the verb itself ("by July 2014"), not a noun ("his conviction for an assault in 2005")
+        while x.i != gov.i and x.dep_ in DATE_PATH and x.head.i != x.i:
             x = x.head
         if x.i == gov.i:
             out.append(int(t.text))

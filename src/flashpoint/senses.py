@@ -170,8 +170,9 @@ def habitual(tok: Token) -> bool:
     t = tok
     while t.dep_ in ("ccomp", "xcomp", "conj") and t.head.i != t.i:
         t = t.head
-        if t.dep_ == "relcl":
-            return t.tag_ in ("VBZ", "VBP") and not any(c.dep_ in ("aux", "auxpass") for c in t.children)
+        if t.dep_ == "relcl":  # ... whose subject is the relative pronoun ("a man authorities say was shot" reports)
+            return (t.tag_ in ("VBZ", "VBP") and not any(c.dep_ in ("aux", "auxpass") for c in t.children)
+                    and any(c.dep_ == "nsubj" and c.tag_ in ("WP", "WDT") for c in t.children))
     return False
 
 
