@@ -15,7 +15,7 @@ from spacy.tokens import Token
 from .lexicon import load_yaml
 from .models import Event
 
-DATE_PATH = {"prep", "pobj", "npadvmod", "nummod", "compound", "amod", "det", "nmod", "quantmod"}
+DATE_PATH = {"prep", "agent", "pobj", "npadvmod", "nummod", "compound", "amod", "det", "nmod", "quantmod"}
 YEAR = re.compile(r"1[89]\d\d|20\d\d")
 CHAIN_DEPS = {"xcomp", "conj", "dobj", "nsubjpass", "pobj", "pcomp", "prep", "nsubj", "acomp", "attr"}  # pcomp: "aimed at evacuating"
 
