@@ -285,3 +285,11 @@ def test_eventness_labels_are_found_again_when_the_type_or_the_first_trigger_mov
     ev2 = replace(ev, evidence=[*ev.evidence, Span(text, other, other + 4, "trigger")])
     assert label_of(ev2, "t", {}, {("t", other): member}) is member
     assert label_of(ev2, "t", {}, {("t", start + 500): member}) is None
+
+
+def test_a_courts_order_of_what_shall_be_is_its_ruling_and_a_summons_a_request():
+    text = ("A judge in Cincinnati sentenced Ali Saleh to 20 years in prison on Wednesday. "
+            "The judge imposed the prison term and ordered that Saleh remain under supervision for life.")
+    assert counted(text) == {"SANCTION": 1}
+    summons = "A judge in Buenos Aires has ordered the former minister to appear on October 16 for questioning, court sources said."
+    assert "REQUEST" in {k for k, _ in asserted(summons)}

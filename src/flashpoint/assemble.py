@@ -9,13 +9,14 @@ from dataclasses import replace
 from datetime import date, timedelta
 
 from . import acled
-from .coder import SAY_VERBS, VERBAL, Candidate, speaker
+from .coder import SAY_VERBS, VERBAL, Candidate, speaker, subject_lemmas
 from .context import ArticleContext
 from .facts import casualty_facts
 from .lexicon import goldstein, load_actor_dictionary, load_plover, plover_score
 from .models import Actor, Event, Location, Span, stable_id
 from .places import country_place
 from .modality import latest_day, planned_in_the_past
+from .senses import senses
 from .roles import article_country, civilian_target, counterpart, event_roles, implicit_agent, passive, perpetrators
 
 VIOLENT = {"ASSAULT", "COERCE", "PROTEST", "MOBILIZE"}
@@ -522,6 +523,21 @@ def intentions(cands: list[Candidate]) -> None:
             c.convention = f"{'conditional' if t == 'THREATEN' else was} announcement is {t}"
 
 
+def court_orders(cands: list[Candidate]) -> None:
+    """A court's or a judge's order of what shall be ("the judge ordered that he remain under
+    supervision for life") is a ruling, SANCTION convict (PLOVER: sanctioned via court order); an
+    order addressed to someone ("ordered Menem to appear") stays a REQUEST."""
+    courts = senses()["court_subjects"]
+    for c in cands:
+        tok = c.token
+        if c.trig.type != "REQUEST" or tok.lemma_.lower() not in ("order", "rule") or not subject_lemmas(tok) & courts:
+            continue
+        if any(x.dep_ == "ccomp" and any(m.lower_ == "that" for m in x.children) for x in tok.children) or any(
+                x.dep_ == "ccomp" and x.tag_ == "VB" for x in tok.children):
+            c.trig = replace(c.trig, type="SANCTION", mode="convict", cameo="116", acled=None, objects=frozenset())
+            c.convention = "a court's order is SANCTION"
+
+
 def names_a_place(c: Candidate) -> bool:
     """Does the event's sentence name a place, even one the gazetteer does not know ("clashed in Al
     Zayaynya")? A material event is real with a place as with a victim."""
@@ -530,6 +546,7 @@ def names_a_place(c: Candidate) -> bool:
 
 def assemble(doc_id: str, text: str, dateline: date | None, cands: list[Candidate], country_counts: Counter, context: ArticleContext | None = None) -> list[Event]:
     intentions(cands)
+    court_orders(cands)
     resolve_relative(cands, dateline)
     for c in cands:
         default_date(c, dateline)
