@@ -293,3 +293,13 @@ def test_a_courts_order_of_what_shall_be_is_its_ruling_and_a_summons_a_request()
     assert counted(text) == {"SANCTION": 1}
     summons = "A judge in Buenos Aires has ordered the former minister to appear on October 16 for questioning, court sources said."
     assert "REQUEST" in {k for k, _ in asserted(summons)}
+
+
+def test_a_speaker_named_again_by_surname_is_the_same_speaker():
+    from flashpoint.assemble import same_speaker
+
+    assert same_speaker({"Sandra Jansen"}, {"Jansen"}) and not same_speaker({"Sandra Jansen"}, {"Rachel Notley"})
+    assert not same_speaker({"Jansen"}, {"Jans"})
+    text = ("Indian Prime Minister Narendra Modi urged Pakistan on Monday to act against the militants. "
+            "Modi said Pakistan must close the training camps.")
+    assert counted(text) == {"REQUEST": 1}

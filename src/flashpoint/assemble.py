@@ -278,13 +278,19 @@ def merge_key_ok(a: "Group", c: Candidate) -> bool:
     cr = countries(c.recipients) - ca  # a group hit by its own country's forces abroad says nothing of the dyad
     if ca and a.actor_c and not (ca & a.actor_c):
         return False
-    if c.trig.type in VERBAL and (names := actor_names(c)) and a.actor_n and not (names & a.actor_n):
+    if c.trig.type in VERBAL and (names := actor_names(c)) and a.actor_n and not same_speaker(names, a.actor_n):
         return False  # "Sisi condemned the attack", "the Grand Mufti condemned the attack": two statements
     if cr and a.recip_c and not (cr & a.recip_c):
         return False
     if not (ca or cr) or not (a.actor_c or a.recip_c):
         return sentence_key(c) in a.sentences
     return not a.apart(c)
+
+
+def same_speaker(a: set[str], b: set[str]) -> bool:
+    """Two name sets share a speaker: the same name, or a surname that ends the full name
+    ("Jansen" and "Sandra Jansen")."""
+    return any(x == y or x.endswith(" " + y) or y.endswith(" " + x) for x in a for y in b)
 
 
 def actor_names(c: Candidate) -> set[str]:
