@@ -303,3 +303,10 @@ def test_a_speaker_named_again_by_surname_is_the_same_speaker():
     text = ("Indian Prime Minister Narendra Modi urged Pakistan on Monday to act against the militants. "
             "Modi said Pakistan must close the training camps.")
     assert counted(text) == {"REQUEST": 1}
+
+
+def test_a_past_season_is_history_and_what_follows_it_too():
+    text = ("Police in Munich arrested a Syrian man on Monday. France suffered a wave of attacks in the south of the country "
+            "over the summer. Dozens of people were killed in separate shootings and bombings.")
+    assert {k for k, _ in asserted(text, "2016-12-16")} == {"COERCE"}
+    assert "ASSAULT" in {k for k, _ in asserted("Gunmen attacked a police post in Kirkuk over the summer, killing two.", "2016-08-20")}

@@ -397,12 +397,31 @@ def linked(g: Group, c: Candidate) -> bool:
     return False
 
 
+def continued_history(groups: list[Group], c: Candidate) -> Group | None:
+    """An agentless or definite mention with no date of its own right after a past event of its type
+    tells more of that past ("Germany suffered a spate of attacks over the summer. Ten people were
+    killed ..."): it joins it, as history."""
+    if c.modality != "asserted" or stated_period(c):
+        return None
+    g = next((g for g in reversed(groups) if g.type == c.trig.type), None)
+    if g is None or g.modality != "historical":
+        return None
+    last = g.members[-1]
+    doc = c.token.doc
+    if last.token.doc is not doc or not (last.sentence.start == c.sentence.start or (
+            last.sentence.end <= c.sentence.start and all(t.is_space for t in doc[last.sentence.end : c.sentence.start]))):
+        return None
+    c.modality = "historical"
+    return g
+
+
 def fuse(cands: list[Candidate]) -> list[Group]:
     groups: list[Group] = []
     for c in cands:
         g = next((g for g in groups if merge_key_ok(g, c) or linked(g, c)), None)
         if g is None and (anaphoric(c) or tally(c)):
-            g = next((g for g in reversed(groups) if g.type == c.trig.type and g.modality == c.modality), None)
+            g = continued_history(groups, c)
+            g = g or next((g for g in reversed(groups) if g.type == c.trig.type and g.modality == c.modality), None)
             if g is not None and g.apart(c):
                 g = None
         if g:

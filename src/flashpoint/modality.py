@@ -108,6 +108,25 @@ def past_period(tok: Token, clause: Token, c: dict[str, set[str]]) -> bool:
     return any(re.search(p, span) for p in c["past_periods"]) and not dated(clause)
 
 
+SEASON = re.compile(r"\b(?:over|during|in|last|this|earlier this)\s+(?:the\s+)?(summer|spring|autumn|fall|winter)\b(?!\s+(?:of|\d))")
+SEASON_MONTHS = {"spring": (3, 5), "summer": (6, 8), "autumn": (9, 11), "fall": (9, 11), "winter": (12, 2)}
+
+
+def past_season(span: str, dateline: date) -> bool:
+    """ "Germany suffered a spate of attacks over the summer" in a December report: the last such
+    season ended long before the dateline (by `historical_days`); in the season itself it is news."""
+    for m in SEASON.finditer(span):
+        first, last = SEASON_MONTHS[m.group(1)]
+        months = {first, (first % 12) + 1, last}
+        if dateline.month in months:
+            continue
+        year = dateline.year if last < dateline.month else dateline.year - 1
+        end = date(year + last // 12, last % 12 + 1, 1) - timedelta(days=1)
+        if (dateline - end).days >= historical_days():
+            return True
+    return False
+
+
 def stated_years(tok: Token, clause: Token) -> list[int]:
     """Years the clause states for its own verb ("had begun by July 2014 expressing support": a
     participle's time is its governing verb's), not those of its subject's description ("who became
@@ -139,6 +158,8 @@ def modality(tok: Token, negation_is_trigger: bool = False, year: int | None = N
     if any(p in span for p in c["historical_phrases"]) or (year and dateline and year < dateline.year - 1):
         return "historical"
     if dateline and any(y < dateline.year - 1 for y in stated_years(tok, clause)):
+        return "historical"
+    if dateline and past_season(span, dateline):
         return "historical"
     if described(tok, c) or long_after(tok, c) or past_period(tok, clause, c):
         return "historical"
