@@ -212,3 +212,101 @@ def test_the_blast_after_an_accident_is_the_accident():
     text = ("A gas cylinder explosion at a restaurant in Mashhad injured 14 people on Friday, firefighters said. "
             "The blast occurred near the Imam Reza shrine in central Mashhad, local media reported.")
     assert "ASSAULT" not in {k for k, _ in asserted(text)}
+
+
+def counted(text: str, dateline: str = "2016-11-23") -> dict[str, int]:
+    out: dict[str, int] = {}
+    for kind, _ in asserted(text, dateline):
+        out[kind] = out.get(kind, 0) + 1
+    return out
+
+
+def test_a_negation_does_not_reach_a_conjunct_clause_with_its_own_subject():
+    text = "The minister's case is not linked to the inquiry, but police raided offices at the ministry on Friday."
+    assert "COERCE" in {k for k, _ in asserted(text)}
+
+
+def test_a_relative_clause_telling_who_someone_is_is_background_unless_it_dates_the_act():
+    text = "The suspect spoke by phone with Abu Omar, an Islamic State recruiter who urged him to attack a police station, investigators said."
+    assert "REQUEST" not in {k for k, _ in asserted(text)}
+    assert "CONSULT" in {k for k, _ in asserted("Kerry, who met with Lavrov in Geneva on Saturday, said the talks would go on.")}
+
+
+@pytest.mark.parametrize("text,kind", [
+    ("A deputy mayor of Naples was arrested on Thursday, months after the council was elected promising to fight corruption.", "AGREE"),
+    ("During the Democratic primaries, he supported Senator Bernie Sanders.", "SUPPORT"),
+    ('"It is not true that the minister had any contact with these men or their allegations," a spokesman said.', "ACCUSE"),
+    ("Hussein, who moved to Berlin in 2009, had begun by June 2013 expressing support for al-Shabaab online, prosecutors said.", "SUPPORT"),
+    ("The group previously petitioned the court to intervene, saying the government was violating the constitution.", "REJECT"),
+])
+def test_history_and_denied_content_are_not_asserted(text, kind):
+    assert kind not in {k for k, _ in asserted(text)}
+
+
+@pytest.mark.parametrize("text,kind", [
+    ("The councillor resigned after alleging she was threatened and harassed by party officials in Lagos.", "COERCE"),
+    ("Parliament approved the bill on Tuesday.\nREAD MORE: Ukraine and EU sign trade agreement in Brussels\nThe vote was 250 to 40.", "AGREE"),
+    ("A police official who asked not to be named said the bomb weighed 12 kilograms.", "REQUEST"),
+    ("She criticised party members who say they approve of the Russian president.", "SUPPORT"),
+    ("Organizers of a rally in Halifax in support of Syrian refugees thanked the government on Sunday.", "PROTEST"),
+    ("Police in Munich arrested two men on Friday, accused of planning an attack on a shopping centre.", "ACCUSE"),
+    ("The senator attacked the president's proposal to close the border, calling it cruel.", "ASSAULT"),
+])
+def test_allegations_links_sources_habits_identities_and_grounds_are_no_events(text, kind):
+    assert kind not in {k for k, _ in asserted(text)}
+
+
+def test_a_verbal_attack_on_a_proposal_is_criticism():
+    assert "ACCUSE" in {k for k, _ in asserted("The senator attacked the president's proposal to close the border, calling it cruel.")}
+
+
+def test_one_event_told_by_two_triggers_of_a_sentence_is_one_record():
+    assert counted("The explosion on Sunday hit a mosque in Quetta, police said.").get("ASSAULT") == 1
+    assert counted("The man's flat in Hamburg was searched on Monday and his brother and father were detained.").get("COERCE") == 1
+    assert counted("Turkish jets bombed Kurdish militants in Iraq and shelled villages in Syria on Monday, officials said.").get("ASSAULT") == 2
+
+
+def test_eventness_labels_are_found_again_when_the_type_or_the_first_trigger_moved():
+    from dataclasses import replace
+
+    from flashpoint.evaluation.train_eventness import label_of
+    from flashpoint.models import Span
+
+    text = "Police raided the offices of the newspaper in Ankara on Monday and detained its editor."
+    ev = next(e for e in next(extract([Document("t", text, date(2016, 11, 23))]))[1] if e.event_type == "COERCE")
+    start = ev.trigger.start
+    other = next(e.start for e in ev.evidence if e.role == "trigger" and e.start != start) if len(
+        [e for e in ev.evidence if e.role == "trigger"]) > 1 else start + 1000
+    lab = lambda s, t, label: {"doc": "t", "trigger_start": s, "event_type": t, "label": label}
+    exact, moved = lab(start, "COERCE", "event"), lab(start, "ASSAULT", "not_event")
+    assert label_of(ev, "t", {("t", start, "COERCE"): exact}, {("t", start): moved}) is exact
+    assert label_of(ev, "t", {}, {("t", start): moved}) is moved
+    member = lab(other, "COERCE", "historical")
+    ev2 = replace(ev, evidence=[*ev.evidence, Span(text, other, other + 4, "trigger")])
+    assert label_of(ev2, "t", {}, {("t", other): member}) is member
+    assert label_of(ev2, "t", {}, {("t", start + 500): member}) is None
+
+
+def test_a_courts_order_of_what_shall_be_is_its_ruling_and_a_summons_a_request():
+    text = ("A judge in Cincinnati sentenced Ali Saleh to 20 years in prison on Wednesday. "
+            "The judge imposed the prison term and ordered that Saleh remain under supervision for life.")
+    assert counted(text) == {"SANCTION": 1}
+    summons = "A judge in Buenos Aires has ordered the former minister to appear on October 16 for questioning, court sources said."
+    assert "REQUEST" in {k for k, _ in asserted(summons)}
+
+
+def test_a_speaker_named_again_by_surname_is_the_same_speaker():
+    from flashpoint.assemble import same_speaker
+
+    assert same_speaker({"Sandra Jansen"}, {"Jansen"}) and not same_speaker({"Sandra Jansen"}, {"Rachel Notley"})
+    assert not same_speaker({"Jansen"}, {"Jans"})
+    text = ("Indian Prime Minister Narendra Modi urged Pakistan on Monday to act against the militants. "
+            "Modi said Pakistan must close the training camps.")
+    assert counted(text) == {"REQUEST": 1}
+
+
+def test_a_past_season_is_history_and_what_follows_it_too():
+    text = ("Police in Munich arrested a Syrian man on Monday. France suffered a wave of attacks in the south of the country "
+            "over the summer. Dozens of people were killed in separate shootings and bombings.")
+    assert {k for k, _ in asserted(text, "2016-12-16")} == {"COERCE"}
+    assert "ASSAULT" in {k for k, _ in asserted("Gunmen attacked a police post in Kirkuk over the summer, killing two.", "2016-08-20")}

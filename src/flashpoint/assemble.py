@@ -10,7 +10,7 @@ from datetime import date, timedelta
 from functools import lru_cache
 
 from . import acled
-from .coder import SAY_VERBS, VERBAL, Candidate, speaker
+from .coder import SAY_VERBS, VERBAL, Candidate, speaker, subject_lemmas
 from .context import ArticleContext
 from .facts import casualty_facts
 from .lexicon import goldstein, load_actor_dictionary, load_plover, load_yaml, plover_score
@@ -18,6 +18,7 @@ from .models import Actor, Event, Location, Span, stable_id
 from .places import country_place
 from .modality import latest_day, planned_in_the_past
 from .roles import article_country, civilian_target, counterpart, event_roles, implicit_agent, known_perpetrator, passive, perpetrators
+from .senses import senses
 
 VIOLENT = {"ASSAULT", "COERCE", "PROTEST", "MOBILIZE"}
 DOMESTIC = {"COP", "JUD"}  # police and courts act in their own country
@@ -279,13 +280,19 @@ def merge_key_ok(a: "Group", c: Candidate) -> bool:
     cr = countries(c.recipients) - ca  # a group hit by its own country's forces abroad says nothing of the dyad
     if ca and a.actor_c and not (ca & a.actor_c):
         return False
-    if c.trig.type in VERBAL and (names := actor_names(c)) and a.actor_n and not (names & a.actor_n):
+    if c.trig.type in VERBAL and (names := actor_names(c)) and a.actor_n and not same_speaker(names, a.actor_n):
         return False  # "Sisi condemned the attack", "the Grand Mufti condemned the attack": two statements
     if cr and a.recip_c and not (cr & a.recip_c):
         return False
     if not (ca or cr) or not (a.actor_c or a.recip_c):
         return sentence_key(c) in a.sentences
     return not a.apart(c)
+
+
+def same_speaker(a: set[str], b: set[str]) -> bool:
+    """Two name sets share a speaker: the same name, or a surname that ends the full name
+    ("Jansen" and "Sandra Jansen")."""
+    return any(x == y or x.endswith(" " + y) or y.endswith(" " + x) for x in a for y in b)
 
 
 def actor_names(c: Candidate) -> set[str]:
@@ -379,19 +386,64 @@ def tells_another(c: Candidate) -> bool:
     return any(t.lower_ in markers and t.dep_ in ("det", "amod") and t.head.lemma_.lower() in nouns for t in c.sentence)
 
 
+def tally(c: Candidate) -> bool:
+    """ "In all, four members of the security forces ... were killed": the sum of what was told before."""
+    verb = c.token if c.token.pos_ in ("VERB", "AUX") else c.token.head
+    return any((x.dep_ == "prep" and x.lower_ == "in" and any(g.lower_ in ("all", "total") for g in x.children))
+               or (x.dep_ == "advmod" and x.lower_ in ("altogether", "overall")) for x in verb.children)
+
+
+def linked(g: Group, c: Candidate) -> bool:
+    """One event told by two triggers of one sentence: an event noun that is the subject of the verb
+    ("the explosion hit the church"), or coordinated verbs on the same sides whatever their modes
+    ("the home was searched and his parents were detained")."""
+    if g.type != c.trig.type or g.modality != c.modality:
+        return False
+    for m in g.members:
+        if sentence_id(m) != sentence_id(c) or m.token.i == c.token.i:
+            continue
+        a, b = m.token, c.token
+        if (a.dep_ == "nsubj" and a.head.i == b.i) or (b.dep_ == "nsubj" and b.head.i == a.i):
+            return True
+        if coordinated(a, b) or (a.head.i == b.head.i and a.dep_ == b.dep_ == "conj"):
+            ca, cr = countries(c.actors), countries(c.recipients) - countries(c.actors)
+            sides = not (ca and g.actor_c and not ca & g.actor_c) and not (cr and g.recip_c and not cr & g.recip_c)
+            return sides and not g.apart(c)  # "attacked a checkpoint on Sunday and ambushed a patrol on Monday": two
+    return False
+
+
+def continued_history(groups: list[Group], c: Candidate) -> Group | None:
+    """An agentless or definite mention with no date of its own right after a past event of its type
+    tells more of that past ("Germany suffered a spate of attacks over the summer. Ten people were
+    killed ..."): it joins it, as history."""
+    if c.modality != "asserted" or stated_period(c):
+        return None
+    g = next((g for g in reversed(groups) if g.type == c.trig.type), None)
+    if g is None or g.modality != "historical":
+        return None
+    last = g.members[-1]
+    doc = c.token.doc
+    if last.token.doc is not doc or not (last.sentence.start == c.sentence.start or (
+            last.sentence.end <= c.sentence.start and all(t.is_space for t in doc[last.sentence.end : c.sentence.start]))):
+        return None
+    c.modality = "historical"
+    return g
+
+
 def fuse(cands: list[Candidate]) -> list[Group]:
     groups: list[Group] = []
     for c in cands:
         if tells_another(c):  # only a record begun in this very sentence
-            g = next((g for g in groups if sentence_key(g.members[0]) == sentence_key(c) and merge_key_ok(g, c)), None)
+            g = next((g for g in groups if sentence_key(g.members[0]) == sentence_key(c) and (merge_key_ok(g, c) or linked(g, c))), None)
             if g:
                 g.add(c)
             else:
                 groups.append(Group(c))
             continue
-        g = next((g for g in groups if merge_key_ok(g, c)), None)
-        if g is None and anaphoric(c):
-            g = next((g for g in reversed(groups) if g.type == c.trig.type and g.modality == c.modality), None)
+        g = next((g for g in groups if merge_key_ok(g, c) or linked(g, c)), None)
+        if g is None and (anaphoric(c) or tally(c)):
+            g = continued_history(groups, c)
+            g = g or next((g for g in reversed(groups) if g.type == c.trig.type and g.modality == c.modality), None)
             if g is not None and g.apart(c):
                 g = None
         if g:
@@ -518,6 +570,21 @@ def intentions(cands: list[Candidate]) -> None:
             c.convention = f"{'conditional' if t == 'THREATEN' else was} announcement is {t}"
 
 
+def court_orders(cands: list[Candidate]) -> None:
+    """A court's or a judge's order of what shall be ("the judge ordered that he remain under
+    supervision for life") is a ruling, SANCTION convict (PLOVER: sanctioned via court order); an
+    order addressed to someone ("ordered Menem to appear") stays a REQUEST."""
+    courts = senses()["court_subjects"]
+    for c in cands:
+        tok = c.token
+        if c.trig.type != "REQUEST" or tok.lemma_.lower() not in ("order", "rule") or not subject_lemmas(tok) & courts:
+            continue
+        if any(x.dep_ == "ccomp" and any(m.lower_ == "that" for m in x.children) for x in tok.children) or any(
+                x.dep_ == "ccomp" and x.tag_ == "VB" for x in tok.children):
+            c.trig = replace(c.trig, type="SANCTION", mode="convict", cameo="116", acled=None, objects=frozenset())
+            c.convention = "a court's order is SANCTION"
+
+
 def names_a_place(c: Candidate) -> bool:
     """Does the event's sentence name a place, even one the gazetteer does not know ("clashed in Al
     Zayaynya")? A material event is real with a place as with a victim."""
@@ -526,6 +593,7 @@ def names_a_place(c: Candidate) -> bool:
 
 def assemble(doc_id: str, text: str, dateline: date | None, cands: list[Candidate], country_counts: Counter, context: ArticleContext | None = None) -> list[Event]:
     intentions(cands)
+    court_orders(cands)
     resolve_relative(cands, dateline)
     for c in cands:
         default_date(c, dateline)

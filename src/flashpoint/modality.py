@@ -6,6 +6,7 @@ become asserted events; the cues are data (data/modality.yaml), read on the trig
 
 from __future__ import annotations
 
+import re
 from datetime import date, timedelta
 from functools import lru_cache
 
@@ -14,6 +15,8 @@ from spacy.tokens import Token
 from .lexicon import load_yaml
 from .models import Event
 
+DATE_PATH = {"prep", "agent", "pobj", "npadvmod", "nummod", "compound", "amod", "det", "nmod", "quantmod"}
+YEAR = re.compile(r"1[89]\d\d|20\d\d")
 CHAIN_DEPS = {"xcomp", "conj", "dobj", "nsubjpass", "pobj", "pcomp", "prep", "nsubj", "acomp", "attr"}  # pcomp: "aimed at evacuating"
 
 
@@ -26,14 +29,119 @@ def verb_chain(tok: Token) -> list[Token]:
     """The trigger and the words it hangs from up to its clause's main verb (xcomp/conj/objects)."""
     chain = [tok]
     t = tok
-    while t.dep_ in CHAIN_DEPS and t.head.i != t.i:
-        if t.dep_ == "conj" and t.pos_ in ("VERB", "AUX") and any(c.dep_ in ("nsubj", "nsubjpass") for c in t.children):
-            break  # "X is not linked ..., but offices were raided": a conjoined clause with its own subject
+    while t.dep_ in CHAIN_DEPS and t.head.i != t.i and not own_clause(t):
         t = t.head
         chain.append(t)
         if t.pos_ in ("VERB", "AUX") and t.dep_ not in ("xcomp", "conj"):
             break
     return chain
+
+
+def governing_clause(clause: Token) -> Token:
+    """What is said in a participle of saying is said when its governing verb's act was done
+    ("previously petitioned the UN, saying Turkey was violating its constitution")."""
+    h = clause.head
+    if clause.dep_ == "ccomp" and h.dep_ == "advcl" and h.tag_ == "VBG" and h.lemma_ in cues()["speech_verbs"] and h.head.i != h.i:
+        return h.head
+    return clause
+
+
+def own_clause(t: Token) -> bool:
+    """A conjunct verb with its own subject is a clause of its own: "X is not linked to Y, but
+    offices were raided" (the negation of the first says nothing of the raid)."""
+    return t.dep_ == "conj" and t.pos_ in ("VERB", "AUX") and any(c.dep_ in ("nsubj", "nsubjpass") for c in t.children)
+
+
+def clause_head(tok: Token) -> Token:
+    """The verb of the trigger's own clause (a noun's verb, through objects, conjuncts, prepositions)."""
+    t = tok
+    while t.dep_ in CHAIN_DEPS and t.head.i != t.i and not own_clause(t) and not (t.pos_ in ("VERB", "AUX") and t.dep_ not in ("xcomp", "conj")):
+        t = t.head
+    return t
+
+
+def dated(clause: Token) -> bool:
+    return any(t.ent_type_ in ("DATE", "TIME") for t in clause.subtree)
+
+
+def described(tok: Token, c: dict[str, set[str]]) -> bool:
+    """A relative clause in the past or the perfect whose subject is the relative pronoun tells who
+    someone is, background, not news ("an IS member who encouraged him to ...", "their countries,
+    which have backed opposing sides"), unless it dates the act itself ("Tillerson, who met Trump
+    on Saturday") or its antecedent is an event ("the attack that killed a policeman")."""
+    v = tok
+    while v.dep_ == "conj" and v.head.i != v.i and not any(x.dep_ in ("nsubj", "nsubjpass") for x in v.children):
+        v = v.head
+    if v.dep_ != "relcl" or v.pos_ not in ("VERB", "AUX") or dated(v):
+        return False
+    if not any(x.dep_ in ("nsubj", "nsubjpass") and x.tag_ in ("WP", "WDT") for x in v.children):
+        return False
+    if v.head.lemma_.lower() in c["event_antecedents"]:
+        return False
+    perfect = any(x.dep_ == "aux" and x.lemma_ == "have" for x in v.children)
+    return perfect or v.tag_ == "VBD" or any(x.dep_ == "auxpass" and x.tag_ == "VBD" for x in v.children)
+
+
+def long_after(tok: Token, c: dict[str, set[str]]) -> bool:
+    """What a clause "months after ..." or "years since ..." tells came long before the news ("arrested
+    months after the politician was elected promising to clean up")."""
+    for t in [tok, *tok.ancestors]:
+        if t.pos_ in ("VERB", "AUX") and any(m.dep_ == "mark" and m.lower_ in ("after", "since") for m in t.children):
+            return any(x.lemma_.lower() in c["long_spans"] for x in t.children if x.dep_ in ("npadvmod", "dep", "advmod"))
+    return False
+
+
+def denied_content(clause: Token, c: dict[str, set[str]]) -> bool:
+    """The clause is what is said to be untrue: "it is not true that ...", "it is false that ..."."""
+    if clause.dep_ not in ("ccomp", "csubj") or clause.head.i == clause.i:
+        return False
+    head = clause.head
+    adjs = {x.lemma_.lower() for x in head.children if x.dep_ in ("acomp", "attr")}
+    negated = any(x.dep_ == "neg" for x in head.children)
+    return bool(adjs & c["false_adjectives"]) or (negated and bool(adjs & c["true_adjectives"]))
+
+
+def past_period(tok: Token, clause: Token, c: dict[str, set[str]]) -> bool:
+    """ "During the primaries, she supported ...", "criticised ... on the campaign trail": a period
+    the news has left behind, when the clause gives no date of its own."""
+    span = tok.doc[clause.left_edge.i : clause.right_edge.i + 1].text.lower()
+    return any(re.search(p, span) for p in c["past_periods"]) and not dated(clause)
+
+
+SEASON = re.compile(r"\b(?:over|during|in|last|this|earlier this)\s+(?:the\s+)?(summer|spring|autumn|fall|winter)\b(?!\s+(?:of|\d))")
+SEASON_MONTHS = {"spring": (3, 5), "summer": (6, 8), "autumn": (9, 11), "fall": (9, 11), "winter": (12, 2)}
+
+
+def past_season(span: str, dateline: date) -> bool:
+    """ "Germany suffered a spate of attacks over the summer" in a December report: the last such
+    season ended long before the dateline (by `historical_days`); in the season itself it is news."""
+    for m in SEASON.finditer(span):
+        first, last = SEASON_MONTHS[m.group(1)]
+        months = {first, (first % 12) + 1, last}
+        if dateline.month in months:
+            continue
+        year = dateline.year if last < dateline.month else dateline.year - 1
+        end = date(year + last // 12, last % 12 + 1, 1) - timedelta(days=1)
+        if (dateline - end).days >= historical_days():
+            return True
+    return False
+
+
+def stated_years(tok: Token, clause: Token) -> list[int]:
+    """Years the clause states for its own verb ("had begun by July 2014 expressing support": a
+    participle's time is its governing verb's), not those of its subject's description ("who became
+    a citizen in 2006")."""
+    gov = clause.head if clause.dep_ == "advcl" and clause.tag_ == "VBG" and clause.head.i != clause.i else clause
+    out = []
+    for t in gov.subtree:
+        if t.ent_type_ != "DATE" or not YEAR.fullmatch(t.text):
+            continue
+        x = t  # the date must modify the verb itself ("by July 2014"), not a noun ("his conviction for an assault in 2005")
+        while x.i != gov.i and x.dep_ in DATE_PATH and x.head.i != x.i:
+            x = x.head
+        if x.i == gov.i:
+            out.append(int(t.text))
+    return out
 
 
 def modality(tok: Token, negation_is_trigger: bool = False, year: int | None = None, dateline: date | None = None) -> str:
@@ -46,9 +154,18 @@ def modality(tok: Token, negation_is_trigger: bool = False, year: int | None = N
     # "on 4 May", "Around 4 May 2020 (as reported)": a month, not a modal, whether or not the NER dates it
     children = [ch for t in chain for ch in t.children if ch.ent_type_ not in ("DATE", "TIME") and ch.pos_ != "PROPN"]
     words = {ch.lower_ for ch in children}
-    span = tok.doc[clause.left_edge.i : clause.right_edge.i + 1].text.lower()
+    outer = governing_clause(clause)
+    span = tok.doc[outer.left_edge.i : outer.right_edge.i + 1].text.lower()
     if any(p in span for p in c["historical_phrases"]) or (year and dateline and year < dateline.year - 1):
         return "historical"
+    if dateline and any(y < dateline.year - 1 for y in stated_years(tok, clause)):
+        return "historical"
+    if dateline and past_season(span, dateline):
+        return "historical"
+    if described(tok, c) or long_after(tok, c) or past_period(tok, clause, c):
+        return "historical"
+    if not negation_is_trigger and denied_content(clause_head(tok), c):
+        return "negated"
     if not negation_is_trigger and (words & c["negation"] or any(t.lemma_ in c["negating_verbs"] for t in chain[1:])):
         return "negated"
     if words & (c["hypothetical_aux"] | c["hypothetical_markers"]):

@@ -70,8 +70,18 @@ def not_an_event(tok: Token, kind: str | None = None) -> bool:
         return True  # "surviving many assassination plots", "numerous attacks": a tally, no one event
     if tok.dep_ == "relcl" and tok.head.lower_ in s["generic_antecedents"]:
         return True  # "the descendants of those who supported the Prophet": who they are, not what they did that day
-    if accused_of(tok, s):
-        return True  # "accused the regime of heavy shelling": what the accusation says, the ACCUSE is the event
+    if accused_of(tok, s) or alleged(tok, s):
+        return True  # "accused the regime of heavy shelling", "alleging she was harassed": what the accusation says
+    if link_line(tok, s):
+        return True  # "READ MORE: EU-Canada trade deal clears legal hurdle": the title of another article
+    if anonymous(tok, s):
+        return True  # "an official who asked not to be named": a source's condition, not a request
+    if habitual(tok):
+        return True  # "supporters who say they approve of Putin": what people are like
+    if tok.pos_ == "NOUN" and tok.dep_ == "pobj" and tok.head.lower_ == "of" and tok.head.head.lemma_.lower() in s["identity_nouns"]:
+        return True  # "organizers of a London rally", "a supporter of lone-wolf attacks": who people are
+    if grounds(tok, kind, s):
+        return True  # "police arrested two teenagers, accused of plotting an attack": why they were arrested
     if tok.dep_ in ("pobj", "pcomp") and tok.head.lower_ in s["topic_preps"]:
         return True  # "a conversation about email hacking": what is talked about
     if kind in s["participle_types"] and tok.pos_ == "VERB" and tok.dep_ == "acl" and tok.tag_ == "VBG":
@@ -113,6 +123,57 @@ def accused_of(tok: Token, s: dict[str, frozenset[str]]) -> bool:
     while h.dep_ in ("conj", "dobj") and h.pos_ in ("NOUN", "PROPN", "PRON") and h.head.i != h.i:
         h = h.head
     return h.pos_ == "VERB" and h.lemma_.lower() in s["accusing_verbs"]
+
+
+def alleged(tok: Token, s: dict[str, frozenset[str]]) -> bool:
+    """The clause an alleging verb reports ("alleging she was harassed by volunteers"): the allegation
+    is the event, what it alleges is not asserted by the report."""
+    t = tok
+    while t.dep_ == "conj" and t.head.i != t.i:
+        t = t.head
+    if t.pos_ == "NOUN" and t.dep_ in ("dobj", "nsubj", "nsubjpass") and t.head.pos_ in ("VERB", "AUX"):
+        t = t.head
+    return t.dep_ == "ccomp" and t.head.lemma_.lower() in s["alleging_verbs"]
+
+
+def grounds(tok: Token, kind: str | None, s: dict[str, frozenset[str]]) -> bool:
+    """An accusation participle on the people an arrest verb acts on gives the grounds of the arrest,
+    the arrest is the event ("arrested two teenagers aged 15 and 17, accused of plotting an attack")."""
+    if kind != "ACCUSE" or tok.dep_ not in ("acl", "advcl") or tok.tag_ != "VBN" or any(c.dep_.startswith("nsubj") for c in tok.children):
+        return False
+    if tok.dep_ == "advcl":  # "arrested two teenagers, accused of plotting": parsed on the verb
+        return tok.head.lemma_.lower() in s["arrest_verbs"]
+    held = tok.head
+    while held.dep_ in ("appos", "conj") and held.head.i != held.i:
+        held = held.head
+    return held.dep_ in ("dobj", "nsubjpass") and held.head.lemma_.lower() in s["arrest_verbs"]
+
+
+def link_line(tok: Token, s: dict[str, frozenset[str]]) -> bool:
+    """The trigger's line of text opens with a link label ("READ MORE:", "RELATED:"): the headline of
+    another article, not this one's report."""
+    text = tok.doc.text
+    start = text.rfind("\n", 0, tok.idx) + 1
+    line = text[start : start + 40].lstrip().lower()
+    return any(line.startswith(label) for label in s["link_labels"])
+
+
+def anonymous(tok: Token, s: dict[str, frozenset[str]]) -> bool:
+    """ "asked not to be named", "requested anonymity": how a source is quoted."""
+    return any((x.dep_ == "xcomp" and x.lemma_.lower() in s["anonymity"] and any(a.dep_ == "auxpass" for a in x.children))
+               or (x.dep_ == "dobj" and x.lemma_.lower() in s["anonymity"]) for x in tok.children)
+
+
+def habitual(tok: Token) -> bool:
+    """A clause under a relative clause in the simple present ("supporters who say they approve of
+    Putin", "a group that claims it defends ..."): what someone is like, not what happened."""
+    t = tok
+    while t.dep_ in ("ccomp", "xcomp", "conj") and t.head.i != t.i:
+        t = t.head
+        if t.dep_ == "relcl":  # ... whose subject is the relative pronoun ("a man authorities say was shot" reports)
+            return (t.tag_ in ("VBZ", "VBP") and not any(c.dep_ in ("aux", "auxpass") for c in t.children)
+                    and any(c.dep_ == "nsubj" and c.tag_ in ("WP", "WDT") for c in t.children))
+    return False
 
 
 def accidental(sent, s: dict[str, frozenset[str]]) -> bool:

@@ -63,24 +63,40 @@ class Example:
     dense: np.ndarray
 
 
+def label_of(ev, doc_id: str, by_key: dict, by_start: dict) -> dict | None:
+    """The label of a coded event: the one given to its trigger and type; else to its trigger under
+    another type (what the word denotes in its sentence does not change with the type the rules
+    give it, and a real event of another type is an event to the judge); else to another mention
+    fused into it (its first trigger moved when the coder's fusion changed)."""
+    if ev.trigger is None:
+        return None
+    exact = by_key.get((doc_id, ev.trigger.start, ev.event_type))
+    if exact is not None:
+        return exact
+    starts = [ev.trigger.start] + [e.start for e in ev.evidence if e.role == "trigger" and e.start != ev.trigger.start]
+    return next((by_start[(doc_id, s)] for s in starts if (doc_id, s) in by_start), None)
+
+
 def collect(shared: Path, labels: list[dict]) -> tuple[list[Example], int]:
     """Features of every labelled event the coder (without the judge) still produces; and how many labels it no longer does."""
     by_key = {(r["doc"], r["trigger_start"], r["event_type"]): r for r in labels}
+    by_start = {(r["doc"], r["trigger_start"]): r for r in labels}
     docs = corpus_documents(shared, {r["doc"] for r in labels})
-    out, found = [], set()
+    out, seen, used = [], set(), set()
     for doc, chunks in zip(docs, parse((d.text for d in docs), load_nlp())):
         events = code_document(doc, chunks, judge=False)
         art = article(chunks, doc.date, len(events))
         for ev in events:
-            key = (doc.id, ev.trigger.start if ev.trigger else None, ev.event_type)
-            r = by_key.get(key)
+            r = label_of(ev, doc.id, by_key, by_start)
             tok = token_at(chunks, ev.trigger.start) if ev.trigger else None
-            if r is None or tok is None or key in found:
-                continue
-            found.add(key)
+            key = (doc.id, ev.trigger.start if ev.trigger else None)
+            if r is None or tok is None or key in seen:
+                continue  # one example per trigger (an event split per recipient is one judgement)
+            seen.add(key)
+            used.add((r["doc"], r["trigger_start"]))
             f, dense = features(ev, tok, art)
             out.append(Example(doc.id, MERGED.get(r["label"], r["label"]), f, dense))
-    return out, len(labels) - len(found)
+    return out, len(labels) - len(used)
 
 
 def fit(examples: list[Example], c: float):
