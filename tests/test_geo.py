@@ -142,33 +142,33 @@ def located(text: str, day: date = date(2020, 5, 4)):
 
 
 def test_admin_hints_in_parentheses_constrain_the_lookup():
-    # ACLED: "Gahemba (Ruyigi, Ruyigi)" in Burundi went to Gambia (a spelling variant)
-    loc = located("On 4 May 2020, Imbonerakure attacked the local hill leader of the CNL in Gahemba (Ruyigi, Ruyigi).")
+    # "Gahemba (Ruyigi, Ruyigi)" in Burundi went to Gambia (a spelling variant)
+    loc = located("Ruling-party youths beat up an opposition organiser in Gahemba (Ruyigi, Ruyigi) late on Tuesday.")
     assert (loc.country, loc.admin1, loc.precision) == ("BDI", "Ruyigi", 2)
     # "Songho, Doucoumbo Commune (Bandiagara, Mopti)" in Mali went to Matsudo, Japan
-    loc = located("On 4 May 2020, unidentified militants attacked the village of Songho, Doucoumbo Commune (Bandiagara, Mopti).")
+    loc = located("Gunmen on motorbikes raided the village of Songho, Doucoumbo Commune (Bandiagara, Mopti), residents said.")
     assert (loc.country, loc.admin1) == ("MLI", "Mopti")
     assert places.km(loc.lat, loc.lon, 14.35, -3.61) < 50  # Bandiagara
 
 
 def test_admin_hint_names_the_ner_missed_still_count():
-    loc = located("On 4 May 2020, Ethiopia troops shot down a plane near Bardaale airport in Bardaale town (Buur Hakaba,Bay).")
+    loc = located("Soldiers shot down a small cargo plane close to Bardaale airport in Bardaale town (Buur Hakaba,Bay) on Monday.")
     assert loc.country == "SOM"
 
 
 def test_admin_hint_picks_the_homonym_in_its_province():
-    tops = by_text(topo("On 4 May 2020, residents held a protest in Shahdadpur town (Sanghar, Sindh).")["toponyms"])
+    tops = by_text(topo("Shopkeepers staged a sit-in in Shahdadpur town (Sanghar, Sindh) over power cuts.")["toponyms"])
     assert (tops["Shahdadpur"]["country"], tops["Shahdadpur"]["admin1"]) == ("PAK", "Sindh")
 
 
 def test_directional_phrase_resolves_to_the_named_place():
     # "the eastern countryside of Dar'a" (Syria) went to Eastern Province, Saudi Arabia
-    loc = located("On 4 May 2020, unidentified gunmen shot and wounded a sheikh in the town of Eastern Sharqiya in the eastern countryside of Dar'a.")
+    loc = located("On Sunday, masked men shot a local council member in the town of Eastern Sharqiya in the eastern countryside of Dar'a.")
     assert (loc.country, loc.admin1, loc.precision) == ("SYR", "Daraa", 2)
 
 
 def test_names_inside_organisation_and_building_names_are_not_places():
-    assert topo("Around 4 May 2020, the dissolution of the Federal Police was formalized.")["toponyms"] == []
+    assert topo("Last week the government formally disbanded the Federal Police, officials confirmed.")["toponyms"] == []
     res = topo("WASHINGTON (RNS) — Hundreds of people rallied outside the White House on Monday.")["toponyms"]
     assert "White" not in [r["text"] for r in res]
 
@@ -203,12 +203,12 @@ def test_possessive_container_keeps_a_district_in_its_city():
 
 def test_comma_container_province_keeps_a_village_in_it():
     # no Novotroitske of Donetsk oblast in the gazetteer: the oblast's city, not one in Kherson
-    loc = located("On 4 May 2020, the NAF rebel forces fired grenade launchers and small arms at the governmental positions near Novotroitske, Donetsk.")
+    loc = located("Separatist fighters fired mortars and machine guns at army positions near Novotroitske, Donetsk, overnight.")
     assert loc.admin1 == "Donetsk"
 
 
 def test_place_of_the_sentence_when_the_clause_names_none():
-    loc = located("On 4 May 2020, in Morelia, Michoacan, armed clashes were reported in the north of the city in which two people died.")
+    loc = located("In Morelia, Michoacan, gunfights broke out in the north of the city on Saturday and two people died.")
     assert (loc.name, loc.precision) == ("Morelia", 1)
 
 
@@ -219,7 +219,7 @@ def test_spelling_variant_only_in_the_countries_the_text_names():
 
 
 def test_admin_hints_without_a_recognised_name_before_them():
-    loc = located("On 4 May 2020, Al shabaab militants attacked a defensive base in Ceel Salini settlement (Afgooye, Lower Shabelle).")
+    loc = located("Al shabaab fighters stormed an army outpost in Ceel Salini settlement (Afgooye, Lower Shabelle) at dawn.")
     assert (loc.text, loc.name, loc.country, loc.precision) == ("Ceel Salini", "Afgooye", "SOM", 2)
 
 
@@ -237,9 +237,9 @@ def test_acled_notes_scoring(tmp_path):
     (tmp_path / "eval" / "acled_notes_dev.csv").write_text(
         "data_id,event_date,event_type,sub_event_type,actor1,actor2,country,iso3,admin1,admin2,location,latitude,longitude,geo_precision,fatalities,source,notes\n"
         '1,4-May-20,Protests,Peaceful protest,Protesters,,Pakistan,PAK,Sindh,Sanghar,Shahdadpur,25.9255,68.6226,1,0,Dawn,'
-        '"On 4 May 2020, residents held a protest demonstration in Shahdadpur town (Sanghar, Sindh), against non-provision of rations."\n'
+        '"Traders marched through Shahdadpur town (Sanghar, Sindh) on Monday to demand lower fuel prices."\n'
         '2,4-May-20,Protests,Peaceful protest,Protesters,,Pakistan,PAK,Sindh,Sanghar,Shahdadpur,35.0,68.6226,1,2,Dawn,'
-        '"On 4 May 2020, residents held a protest demonstration in Shahdadpur town (Sanghar, Sindh)."\n',
+        '"Traders marched through Shahdadpur town (Sanghar, Sindh) on Monday."\n',
         encoding="utf-8",
     )
     rep = eval_acled.run(tmp_path)
@@ -324,7 +324,7 @@ def test_provinces_under_the_names_news_and_acled_use():
 
 def test_a_big_city_outweighs_a_hint_read_as_a_homonym_abroad():
     # "Nord-Ouest" is also a Haitian department; Bamenda is the Cameroonian region's capital
-    loc = located("On Friday taxi drivers demonstrated in Bamenda town (Mezam, Nord-Ouest) against a fuel price rise.")
+    loc = located("Motorbike taxi riders blocked streets in Bamenda town (Mezam, Nord-Ouest) on Friday over a fuel price rise.")
     assert loc.country == "CMR" and loc.precision == 1
 
 
