@@ -106,7 +106,7 @@ def test_no_recipient_from_elsewhere_in_the_article(shared):
 
 
 def test_the_accused_is_the_object_and_the_accusation_follows_of():
-    [accuse] = [e for e in events_of("The Sudanese government has accused Darfur rebels of breaking a two-week-old truce, a member of the African Union team trying to mediate a deal has said.") if e.event_type == "ACCUSE"]
+    [accuse] = [e for e in events_of("Sudan's government accused Darfur rebels of violating a ceasefire agreed last month, an African Union envoy said on Monday.") if e.event_type == "ACCUSE"]
     [gov] = accuse.actor
     [rebels] = accuse.recipient
     assert (gov.country, gov.sector) == ("SDN", "GOV")
@@ -163,7 +163,7 @@ def test_a_coordinated_subject_is_an_actor_not_the_place_of_another_event():
 
 def test_weapons_being_made_are_no_attack():
     # making arms or naming them ("weapons of mass destruction") is no ASSAULT
-    evs = events_of("A militant cell based in Mindanao claims to be producing chemical and biological weapons to use against the Philippines and Japan, according to a newspaper report Monday.")
+    evs = events_of("An armed group based in Mindanao says it is developing chemical weapons to use against the army and foreign troops, a local newspaper reported on Tuesday.")
     assert not [e for e in evs if e.event_type == "ASSAULT"]
     evs = events_of("Libya said it would let U.N. weapons inspectors return to dispel any suspicion that Libya still holds weapons of mass destruction.")
     assert not [e for e in evs if e.event_type == "ASSAULT"]
@@ -230,8 +230,8 @@ def test_saying_reports_are_false_rejects_them():
 
 
 def test_a_capital_name_resolved_to_a_town_elsewhere_is_that_town():
-    text = ("Organizers of a London rally for refugees in Syria thanked Canada on Saturday for what it has done. "
-            "More than 200 people attended the rally in Victoria Park. Canadian officials in Ontario attended.")
+    text = ("Organizers of a London vigil for refugees from Syria thanked Canada on Saturday for its help. "
+            "About 150 people attended the vigil in Harris Park. Canadian officials in Ontario attended.")
     thanks = next(e for e in events_of(text, "2016-12-18") if e.event_type == "SUPPORT")
     assert countries(thanks.actor) == {"CAN"}, [(a.text, a.country) for a in thanks.actor]
 
@@ -243,9 +243,9 @@ def test_the_weapon_in_the_subject_hits_the_object_not_the_place():
 
 
 def test_the_possessor_of_an_assassination_or_arrest_is_who_it_happened_to():
-    [ev] = [e for e in events_of("The spectacle of Karlov's assassination by a member of the Turkish security forces shocked Moscow.", "2016-12-20")
+    [ev] = [e for e in events_of("Gorev's assassination by a member of the Turkish security forces stunned diplomats in Moscow.", "2016-12-20")
             if e.event_type == "ASSAULT"]
-    assert countries(ev.actor) == {"TUR"} and ["Karlov's"] == [r.text for r in ev.recipient]
+    assert countries(ev.actor) == {"TUR"} and ["Gorev's"] == [r.text for r in ev.recipient]
     [arrest] = [e for e in events_of("Police in Ankara said the gunman's arrest followed a tip-off from his neighbours.", "2016-12-20")
                 if e.event_type == "COERCE"]
     assert "gunman" in " ".join(r.text for r in arrest.recipient) and not any("gunman" in a.text for a in arrest.actor)
@@ -269,14 +269,14 @@ def test_an_object_pronoun_is_not_its_own_clause_s_subject():
 
 def test_the_gunman_who_fired_is_the_attacker_not_the_witness_of_the_main_clause():
     text = ("A Turkish policeman shot Russia's ambassador at an art gallery in Ankara on Monday. "
-            "A photographer and others at the gallery watched in horror as the gunman, who was wearing a dark suit, fired at least eight shots.")
+            "A cameraman and other visitors looked on in shock as the gunman, who was dressed in a black suit, fired several shots.")
     evs = events_of(text, "2016-12-19")
-    assert not any("photographer" in a.text for e in evs for a in e.actor), [(e.trigger.text, e.actor) for e in evs]
+    assert not any("cameraman" in a.text for e in evs for a in e.actor), [(e.trigger.text, e.actor) for e in evs]
     assert all(countries(e.actor) <= {"TUR"} for e in evs if e.event_type == "ASSAULT")
 
 
 def test_an_expletive_it_and_a_persons_nationality_give_no_one_a_country():
-    doc = load_nlp()("It was not clear if all five were killed at the castle.")
+    doc = load_nlp()("It was unclear whether all three died at the scene.")
     assert participant(token(doc, "It")) is False
     evs = events_of("He also expressed bewilderment over party supporters who say they approve of Mr Putin.", "2016-12-17")
     assert not any(a.country == "RUS" for e in evs for a in e.actor)
@@ -284,15 +284,15 @@ def test_an_expletive_it_and_a_persons_nationality_give_no_one_a_country():
 
 def test_another_attack_is_another_record():
     text = ("Gunmen attacked a police patrol in the town of Karak on Sunday, killing two officers. "
-            "In another attack, gunmen fired on a security checkpoint near Karak, causing no injuries. "
-            "In a third incident, armed men opened fire on a police station in the castle.")
+            "In another attack, gunmen shot at a border post near Karak, wounding no one. "
+            "In a third incident, masked men opened fire on a police station inside the old fort.")
     attacks = [e for e in events_of(text, "2016-12-18") if e.event_type == "ASSAULT" and e.modality == "asserted"]
     sentences = [{s.text for s in e.evidence if s.role == "sentence"} for e in attacks]
     assert len(attacks) == 3 and all(len(s) == 1 for s in sentences), sentences
 
 
 def test_people_of_no_stated_country_belong_to_the_dateline_country_the_article_names_most():
-    text = ("WASHINGTON (RNS) Evangelical leaders are praising President Obama for pressing for the release of an American aid "
+    text = ("WASHINGTON (RNS) Church leaders are applauding President Obama for pushing for the release of an American aid "
             "worker held in Iran. The White House said the United States would keep pressing Iran. Washington has no ties with Tehran.")
     praise = next(e for e in events_of(text, "2016-01-20") if e.event_type == "SUPPORT")
     assert countries(praise.actor) == {"USA"}, [(a.text, a.country) for a in praise.actor]
@@ -303,18 +303,18 @@ def test_people_of_no_stated_country_belong_to_the_dateline_country_the_article_
 
 
 def test_who_tells_of_a_blast_did_not_set_it_off():
-    text = ("Regional governor Suleyman Kamci said the blast in Kayseri was carried out by a suicide bomber who parked next to the bus. "
-            "It came a week after 44 people were killed in a PKK attack in Istanbul.")
+    text = ("Provincial governor Ahmet Yilmaz said the explosion in Kayseri was carried out by a suicide bomber who drove up beside the bus. "
+            "It came a week after 38 people were killed in a PKK attack in Istanbul.")
     evs = events_of(text, "2016-12-17")
-    assert not any("Kamci" in a.text for e in evs for a in e.actor), [(e.trigger.text, e.actor) for e in evs]
+    assert not any("Yilmaz" in a.text for e in evs for a in e.actor), [(e.trigger.text, e.actor) for e in evs]
     assert any("bomber" in a.text for e in evs if e.event_type == "ASSAULT" for a in e.actor)
     pkk = next(e for e in evs if any("PKK" in a.text for a in e.actor))
-    assert [r.text for r in pkk.recipient] == ["44 people"]  # who was killed in it, not the attack itself
+    assert [r.text for r in pkk.recipient] == ["38 people"]  # who was killed in it, not the attack itself
 
 
 def test_a_stated_recipient_beats_one_inferred_for_another_mention():
     text = ("Turkey's president met Donald Trump at the White House on Tuesday to discuss the Syrian war and the detained pastor. "
-            "Jay Sekulow, a lawyer for the pastor's family, discussed the case with Trump at a White House meeting days before the president's meeting with the Turkish leader.")
+            "Robert Hale, a lawyer for the detained pastor's family, discussed the case with Trump at a White House dinner a week before the summit with the Turkish leader.")
     evs = events_of(text, "2017-05-18")
-    talk = next(e for e in evs if e.trigger.text == "discussed" and any("Sekulow" in a.text for a in e.actor))
+    talk = next(e for e in evs if e.trigger.text == "discussed" and any("Hale" in a.text for a in e.actor))
     assert any("Trump" in r.text or "case" in r.text for r in talk.recipient), [(r.text, r.country) for r in talk.recipient]

@@ -313,6 +313,13 @@ def judges(verb: Token, trig: Trigger) -> bool:
     return trig.type in rule["violent"] and any(t.type in rule["types"] and matches(t, verb) for t in load_triggers().by_word.get(lemma(verb), []))
 
 
+def subordinated(tok: Token) -> list[Token]:
+    """The nouns a subordinator parsed as a preposition took for objects between the trigger's head
+    and the trigger ("watched in shock as the gunman ... fired"): the subject of the trigger's clause."""
+    return [o for p in tok.head.subtree if p.dep_ == "prep" and p.lower_ in SUBORDINATORS and tok.head.i < p.i < tok.i
+            and tok not in p.subtree for o in children(p, "pobj")]
+
+
 def governing_verb(tok: Token) -> Token | None:
     """The verb whose subject also does a subjectless verbal complement: a gerund after a
     preposition of that verb ("resorted to throwing stones", "after shooting the ambassador, the
@@ -415,10 +422,10 @@ class Coder:
                 recip_toks.append(tok.head)
             elif not subj and (gov := governing_verb(tok)) is not None:  # "resorted to throwing stones", "is committed to"
                 subj = children(gov, "nsubj")
-            elif not subj and tok.dep_ == "advcl" and tok.tag_ in ("VBD", "VBZ", "VBP"):
-                # a finite clause of its own ("as the gunman, who wore a suit, fired eight shots") parsed without its
-                # subject: the noun its subordinator took for an object, never the main clause's subject
-                subj = [o for p in children(tok.head, "prep") if p.lower_ in SUBORDINATORS and p.i < tok.i for o in children(p, "pobj")][-1:]
+            elif not subj and tok.tag_ in ("VBD", "VBZ", "VBP") and (tok.dep_ == "advcl" or (tok.dep_ == "conj" and subordinated(tok))):
+                # a finite clause of its own ("watched (in shock) as the gunman, who wore a suit, fired eight shots")
+                # parsed without its subject: the noun its subordinator took for an object, never the main clause's subject
+                subj = subordinated(tok)[-1:]
             elif not subj and tok.dep_ in ("xcomp", "conj", "advcl", "acl"):
                 subj = children(tok.head, "nsubj") or ([tok.head] if tok.head.pos_ in ("NOUN", "PROPN") else [])
                 if subj and subj[0].pos_ != "VERB" and not participant(subj[0], self.coref) and (lv := light_verb(subj[0])):
@@ -468,8 +475,9 @@ class Coder:
                     actor_toks += [o for v in children(lv, "ccomp") if not children(v, "nsubj", "nsubjpass") for o in prep_objects(v, {"by"})]
                 elif tok.dep_ == "nsubjpass":
                     actor_toks += prep_objects(lv, {"by"})
-                elif tok.dep_ == "nsubj" and trig.type in ("ASSAULT", "COERCE"):  # "a car bomb killed 13 soldiers in X"
-                    recip_toks = children(lv, "dobj") + recip_toks
+                elif tok.dep_ == "nsubj" and trig.type in ("ASSAULT", "COERCE") and not recip_toks:
+                    # "a car bomb killed 13 soldiers in X"; not "X's assassination by Y stunned diplomats": X
+                    recip_toks = children(lv, "dobj")
                 recip_toks += [o for o in prep_objects(lv, lex.defaults["noun_recipient_preps"] | trig.recipient_preps) if o.i != tok.i]
         if trig.objects:  # the object is a thing (an ambassador, a meeting); its owner acts
             for o in children(tok, *OBJ_DEPS) + prep_objects(tok, {"of"}):
