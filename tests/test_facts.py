@@ -194,3 +194,14 @@ def test_eval_facts_on_the_seed(shared):
     assert s01.fatalities_pred == {"best": 2, "low": 2, "high": 2} and s01.injuries_pred["best"] == 3
     assert s01.contested_pred is True
     assert sum(c.found for c in s01.claims) >= 4
+
+
+def test_a_figure_belongs_to_the_event_of_its_own_clause():
+    # one sentence, two strikes: the toll is the earlier attack's, told in its own clause
+    text = ("Israel carried out air strikes on Hezbollah positions in southern Lebanon early on Friday, two days "
+            "after a Hezbollah rocket attack killed three soldiers near Metula.")
+    evs = next(extract([Document("t", text, date(2023, 6, 9))]))[1]
+    strikes = [e for e in evs if e.event_type == "ASSAULT" and "ISR" in {a.country for a in e.actor}]
+    assert strikes and all(e.fatalities is None for e in strikes), [(e.actor, e.fatalities) for e in strikes]
+    rocket = [e for e in evs if e.event_type == "ASSAULT" and e.fatalities is not None]
+    assert [e.fatalities.best for e in rocket] == [3]
