@@ -241,3 +241,16 @@ def test_a_stated_date_wins_over_a_headline_dated_by_the_dateline():
             "late on Tuesday, the Congolese army said.")
     evs = [e for e in events_of(text) if e.event_type == "ASSAULT"]
     assert evs and all(e.date == "2023-06-06" for e in evs), [(e.date, e.date_text) for e in evs]
+
+
+def test_a_coordinated_clause_with_its_own_subject_keeps_its_date_and_its_agent():
+    # "three farmers were killed ..., and on Sunday it recalled its ambassador": Sunday and "it" are
+    # the recall's; the killing keeps the dateline's week and no actor borrowed from the recall
+    text = ("Sudan says three farmers were killed and five women injured in the Geneina district, and on Sunday it "
+            "recalled its ambassador from Chad.")
+    evs = events_of(text)
+    recall = one(evs, "SANCTION", "SDN")
+    assert (recall.date, recall.date_text) == ("2023-06-04", "on Sunday")
+    killed = [e for e in evs if e.event_type == "ASSAULT"]
+    assert killed and all((e.date, e.date_text) == ("2023-06-08", None) for e in killed)
+    assert all("SDN" not in {a.country for a in e.actor} for e in killed)

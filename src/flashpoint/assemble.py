@@ -71,6 +71,8 @@ def resolve_relative(cands: list[Candidate], dateline: date | None = None) -> No
         rels = dt.relative_mentions(sent)
         if c.date and rels:
             unborrow(c, rels, dateline)
+        if c.date and c.date_text:
+            unborrow_conjunct(c, peers[sentence_id(c)], dateline)
         if c.date and not c.relative:
             continue
         if c.relative:
@@ -160,6 +162,26 @@ def unborrow(c: Candidate, rels: list, dateline: date | None) -> None:
             return
 
 
+def unborrow_conjunct(c: Candidate, peers: list[Candidate], dateline: date | None) -> None:
+    """A date the coder took from a coordinated clause with its own subject and event ("two
+    children were killed ..., and on Wednesday it recalled its ambassador") is that event's, not
+    c's: c keeps no stated date (its default applies)."""
+    from . import dates as dt
+
+    sent, mine = c.sentence, dt.event_clause(c.token)
+    for m in dt.mentions_of(sent.text):
+        if m.kind == "relative" or (tok := dt.token_at(sent, m)) is None or dt.resolve(m, dateline).date != c.date:
+            continue
+        if m.text != c.date_text and not c.relative:
+            continue
+        other = dt.event_clause(tok)
+        if other.i != mine.i and other.dep_ == "conj" and c.token not in other.subtree and any(
+            o is not c and dt.event_clause(o.token).i == other.i for o in peers
+        ):
+            c.date, c.date_text, c.relative = None, None, None
+            return
+
+
 def governed_by(sent, m, c: Candidate, peers: list[Candidate]) -> Candidate | None:
     """The candidate of the clause a relative phrase ("a day after Y") modifies: the one coded
     from the phrase's governor, else one of its clause outside the phrase ("The attack came a
@@ -215,7 +237,10 @@ def fill_roles(cands: list[Candidate], salient: list[str], context: ArticleConte
         if not c.actors:
             sibling = [o for o in peers if o is not c and o.sentence == c.sentence and o.actors and o.trig.type == c.trig.type]
             # ... or a verb coordinated with it ("attacked and killed"), not one in a clause about someone else
-            sibling = sibling or [o for o in peers if o is not c and o.sentence == c.sentence and o.actors and coordinated(o.token, c.token)]
+            # (the subject of an active verb is not the agent of a coordinated passive with a subject of
+            # its own: "two children were killed ..., and it recalled its ambassador"; two passives share theirs)
+            sibling = sibling or [o for o in peers if o is not c and o.sentence == c.sentence and o.actors and coordinated(o.token, c.token)
+                                  and not (has_dep(c.token, "nsubjpass") and has_dep(o.token, "nsubj"))]
             if sibling:
                 c.actors = list(sibling[0].actors)
         if (agent := implicit_agent(c, context)) is not None:  # "seven people have been arrested": by the police
@@ -254,6 +279,10 @@ def fill_roles(cands: list[Candidate], salient: list[str], context: ArticleConte
             home = mine == {iso} and c.trig.type != "PROTEST"
             c.recipients = [*c.recipients, Actor("", d.country_name(iso) or iso, iso, None if home else "GOV")]
             c.spans["recipient_inferred"] = c.spans["sentence"]
+
+
+def has_dep(tok, dep: str) -> bool:
+    return any(t.dep_ == dep for t in tok.children)
 
 
 def coordinated(a, b) -> bool:
