@@ -205,3 +205,11 @@ def test_a_figure_belongs_to_the_event_of_its_own_clause():
     assert strikes and all(e.fatalities is None for e in strikes), [(e.actor, e.fatalities) for e in strikes]
     rocket = [e for e in evs if e.event_type == "ASSAULT" and e.fatalities is not None]
     assert [e.fatalities.best for e in rocket] == [3]
+
+
+@pytest.mark.parametrize("sentence, field, best", [
+    ("Rescuers said eleven miners, all of them from the same village, were killed in the blast.", "fatalities", 11),
+    ("Seven protesters, including a 14-year-old boy, were wounded when police opened fire.", "injuries", 7),
+])
+def test_a_parenthesis_between_count_and_verb(sentence, field, best):
+    assert [c.value for c in claims(sentence, field)] == [best]

@@ -40,6 +40,8 @@ from .lexicon import load_yaml
 from .models import Claim, Count
 from .timing import timed
 
+# a parenthesis between a count and its verb: "nine people, all of them foreign nationals, were killed"
+ASIDE = r"(?:\s*,\s*(?:all|most|many|some|among|including|both|mostly|none)\b[^,;.()]{1,60}?,)?"
 Key = tuple[int, int]  # a token: (id of its doc, index)
 COUNT_FIELDS = ("fatalities", "injuries", "missing", "arrested")
 FACT_TYPES = {"ASSAULT", "COERCE", "PROTEST"}  # events whose figures are gathered
@@ -140,7 +142,7 @@ def patterns() -> dict[str, re.Pattern]:
     targets = alternation(cas["target_verbs"])
     resp = alternation(w for ws in cas["responsibility"].values() for w in ws)
     rx = {
-        "passive": rf"(?<![\w-])(?P<subj>{subj})\s+{aux}(?P<verb>{passive})(?![\w-])",
+        "passive": rf"(?<![\w-])(?P<subj>{subj}){ASIDE}\s+{aux}(?P<verb>{passive})(?![\w-])",
         "active": rf"(?<![\w-])(?P<verb>{active})\s+(?P<subj>{subj})",
         "noun": rf"(?<![\w-])(?P<subj>(?:{count})(?:,?\s+{desc_word}){{0,2}}?,?\s+(?P<verb>{nouns}))(?![\w-])",
         "toll": rf"(?<![\w-])(?P<verb>{alternation(cas['toll_phrases'])})\s+(?:[\w'-]+\s+){{0,8}}?(?:to|at|of|is|was|reached)\s+(?P<subj>{count})",
