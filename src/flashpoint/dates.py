@@ -16,7 +16,10 @@ A `DateMention` is found by pattern in the text and resolved against the datelin
   give their first day, at day precision for one day, week for up to a week, else month or year;
 - relations between events ("a day after the attacks", "two days later", "the next day") are kept
   as `offset_days` for assemble.resolve_relative, signed as (date of the event before the phrase)
-  minus (date of the event after it): "X a day after Y" +1, "X, and two days later Y" -2.
+  minus (date of the event after it): "X a day after Y" +1, "X, and two days later Y" -2; the
+  helpers below find what such a phrase modifies in the parse (`phrase_governor`: coordinated
+  phrases share theirs), the event noun an adverbial one follows (`noun_before`) and the clause an
+  event word belongs to (`event_clause`: a conjunct with its own subject is one of its own).
 """
 
 from __future__ import annotations
