@@ -197,3 +197,60 @@ def test_an_event_with_only_the_dateline_falls_back_on_the_articles_date():
             "airspace by Iran, saying an Iranian strike in Balochistan province had killed two children.")
     evs = events_of(text, date(2024, 1, 16))
     assert evs and all(e.date_text != "Jan 16" for e in evs)
+
+
+# --- relative phrases are reckoned from the event they modify ------------------------------------
+
+
+def test_coordinated_after_clauses_both_count_from_the_main_event():
+    # "X, three days after Y and a day after Z": Z is a day before X, not a day before Y
+    text = ("Sudan and Chad agreed on Thursday to reopen their border crossings, officials said, four days after "
+            "Sudanese troops shelled a Chadian border post and a day after Chadian forces hit back with raids inside Sudan.")
+    evs = events_of(text)
+    assert (one(evs, "ASSAULT", "SDN").date, one(evs, "ASSAULT", "SDN").date_text) == ("2023-06-04", "four days after")
+    back = one(evs, "ASSAULT", "TCD")
+    assert (back.date, back.date_text) == ("2023-06-07", "a day after")
+
+
+def test_a_date_inside_the_after_phrase_is_the_earlier_events():
+    # "The strike came a day after Y on Tuesday, and it raised concern": Tuesday is Y's; the strike
+    # is a day later; the concern is not dated from Y at all
+    text = ("The Russian strike on Odesa came a day after Ukraine attacked an oil depot in Belgorod on Tuesday, and "
+            "it raised concern in European capitals that the war was spreading to new fronts.")
+    evs = events_of(text)
+    assert (one(evs, "ASSAULT", "UKR").date, one(evs, "ASSAULT", "RUS").date) == ("2023-06-06", "2023-06-07")
+    concern = [e for e in evs if e.event_type == "ACCUSE"]
+    assert concern and all((e.date, e.date_text) == ("2023-06-08", None) for e in concern), [(e.date, e.date_text) for e in concern]
+
+
+def test_earlier_after_an_event_noun_dates_that_noun():
+    # "in response to an attack on its territory two days earlier": the attack is two days before
+    # the strike; the strike itself is not moved back
+    text = ("The United States and Britain urged both sides on Thursday to show restraint, after India shelled "
+            "positions inside Pakistan in response to a Pakistani attack on its border posts two days earlier.")
+    evs = events_of(text)
+    shelled = one(evs, "ASSAULT", "IND")
+    assert shelled.date_text != "two days earlier"
+    attack = one(evs, "ASSAULT", "PAK")
+    assert (attack.date, attack.date_text) == ("2023-06-06", "two days earlier")
+
+
+def test_a_stated_date_wins_over_a_headline_dated_by_the_dateline():
+    text = ("Rebel shelling kills three in Goma, army says\n\n"
+            "GOMA, June 8 (Lakeside Wire) — Three civilians were killed when M23 rebels shelled a market in Goma "
+            "late on Tuesday, the Congolese army said.")
+    evs = [e for e in events_of(text) if e.event_type == "ASSAULT"]
+    assert evs and all(e.date == "2023-06-06" for e in evs), [(e.date, e.date_text) for e in evs]
+
+
+def test_a_coordinated_clause_with_its_own_subject_keeps_its_date_and_its_agent():
+    # "three farmers were killed ..., and on Sunday it recalled its ambassador": Sunday and "it" are
+    # the recall's; the killing keeps the dateline's week and no actor borrowed from the recall
+    text = ("Sudan says three farmers were killed and five women injured in the Geneina district, and on Sunday it "
+            "recalled its ambassador from Chad.")
+    evs = events_of(text)
+    recall = one(evs, "SANCTION", "SDN")
+    assert (recall.date, recall.date_text) == ("2023-06-04", "on Sunday")
+    killed = [e for e in evs if e.event_type == "ASSAULT"]
+    assert killed and all((e.date, e.date_text) == ("2023-06-08", None) for e in killed)
+    assert all("SDN" not in {a.country for a in e.actor} for e in killed)

@@ -215,3 +215,22 @@ def test_eval_facts_on_the_seed(shared):
 def test_fatalities_of_short_reports(text, best):
     facts = facts_of_text(text)
     assert facts is not None and facts.fatalities is not None and facts.fatalities.best == best, facts
+
+
+def test_a_figure_belongs_to_the_event_of_its_own_clause():
+    # one sentence, two strikes: the toll is the earlier attack's, told in its own clause
+    text = ("Israel carried out air strikes on Hezbollah positions in southern Lebanon early on Friday, two days "
+            "after a Hezbollah rocket attack killed three soldiers near Metula.")
+    evs = next(extract([Document("t", text, date(2023, 6, 9))]))[1]
+    strikes = [e for e in evs if e.event_type == "ASSAULT" and "ISR" in {a.country for a in e.actor}]
+    assert strikes and all(e.fatalities is None for e in strikes), [(e.actor, e.fatalities) for e in strikes]
+    rocket = [e for e in evs if e.event_type == "ASSAULT" and e.fatalities is not None]
+    assert [e.fatalities.best for e in rocket] == [3]
+
+
+@pytest.mark.parametrize("sentence, field, best", [
+    ("Rescuers said eleven miners, all of them from the same village, were killed in the blast.", "fatalities", 11),
+    ("Seven protesters, including a 14-year-old boy, were wounded when police opened fire.", "injuries", 7),
+])
+def test_a_parenthesis_between_count_and_verb(sentence, field, best):
+    assert [c.value for c in claims(sentence, field)] == [best]

@@ -69,10 +69,14 @@ def resolve_relative(cands: list[Candidate], dateline: date | None = None) -> No
 
     peers = same_sentence(cands)
     for i, c in enumerate(cands):
-        if c.date and not c.relative:
-            continue
         sent, pos = c.sentence, c.token.idx - c.sentence.start_char
         rels = dt.relative_mentions(sent)
+        if c.date and rels:
+            unborrow(c, rels, dateline)
+        if c.date and c.date_text:
+            unborrow_conjunct(c, peers[sentence_id(c)], dateline)
+        if c.date and not c.relative:
+            continue
         if c.relative:
             if c.date:
                 continue
@@ -85,6 +89,14 @@ def resolve_relative(cands: list[Candidate], dateline: date | None = None) -> No
             if x.date and dt.in_phrase_object(sent, m, c.token) and dt.in_phrase_object(sent, m, x.token):
                 put(c, x.date, m, x)  # "a week after 44 people were killed in a PKK attack": both told at once
                 continue
+            if not m.adverbial:
+                if dt.in_phrase_object(sent, m, c.token):
+                    # "X, three days after Y and a day after Z": Z is reckoned from X, which the
+                    # phrase modifies, not from the candidate coded just before it
+                    if (gov := governed_by(sent, m, c, peers[sentence_id(c)])) is not None and gov.token.idx - sent.start_char < m.start:
+                        x, j = gov, cands.index(gov)
+                elif dt.event_clause(c.token).i != dt.event_clause(dt.phrase_governor(sent, m)).i:
+                    continue  # "The strike came a day after Y, and it raised concern": not raised's date
             if m.adverbial:  # "X, and two days later Y": Y's own clause, against the last dated event
                 ref = earlier(i)
                 if ref and dt.mention_head(sent, m).i == dt.clause_head(c.token).i:
@@ -111,6 +123,12 @@ def resolve_relative(cands: list[Candidate], dateline: date | None = None) -> No
                         c.date, c.date_precision, c.date_text = dateline - timedelta(days=m.offset_days), m.precision, m.text
                         break
                 continue
+            if m.offset_days is not None and m.adverbial and (noun := dt.noun_before(sent, m, peers[sentence_id(c)])) is not None:
+                # "in response to an attack on its territory two days earlier": the attack's date
+                if noun is c and (ref := next((o for o in peers[sentence_id(c)] if o.date and o.token.i == dt.clause_head(c.token).i), None) or earlier(i)):
+                    put(c, ref.date - timedelta(days=m.offset_days), m, ref)
+                    break
+                continue
             if m.offset_days is None or dt.in_phrase_object(sent, m, c.token) or dt.mention_head(sent, m).i != dt.clause_head(c.token).i:
                 continue
             later_cands = [o for o in peers[sentence_id(c)] if o is not c and o.sentence == sent and o.token.idx - sent.start_char >= m.end]
@@ -121,6 +139,66 @@ def resolve_relative(cands: list[Candidate], dateline: date | None = None) -> No
                 sign = -1 if m.adverbial else 1
                 put(c, ref.date + timedelta(days=sign * m.offset_days), m, ref)
             break
+
+
+def unborrow(c: Candidate, rels: list, dateline: date | None) -> None:
+    """A date the coder took from inside "a day after [Y on Tuesday]" for an event outside it is
+    Y's: the event the phrase modifies ("The strike came a day after Y on Tuesday") is reckoned
+    from it (Wednesday); any other (", and it raised concern") loses it (its default applies)."""
+    from . import dates as dt
+
+    sent = c.sentence
+    for r in rels:
+        if r.adverbial or r.offset_days is None or dt.in_phrase_object(sent, r, c.token):
+            continue
+        for m in dt.mentions_of(sent.text):
+            if m.kind == "relative" or m.start < r.end or (tok := dt.token_at(sent, m)) is None or not dt.in_phrase_object(sent, r, tok):
+                continue
+            if dt.resolve(m, dateline).date != c.date:
+                continue
+            if dt.event_clause(c.token).i == dt.event_clause(dt.phrase_governor(sent, r)).i:
+                c.date, c.date_precision, c.date_text = c.date + timedelta(days=r.offset_days), max(m.precision, r.precision, key=lambda p: PRECISION_RANK[p]), r.text
+            else:
+                c.date, c.date_text = None, None
+            c.relative = None
+            return
+
+
+def unborrow_conjunct(c: Candidate, peers: list[Candidate], dateline: date | None) -> None:
+    """A date the coder took from a coordinated clause with its own subject and event ("two
+    children were killed ..., and on Wednesday it recalled its ambassador") is that event's, not
+    c's: c keeps no stated date (its default applies)."""
+    from . import dates as dt
+
+    sent, mine = c.sentence, dt.event_clause(c.token)
+    for m in dt.mentions_of(sent.text):
+        if m.kind == "relative" or (tok := dt.token_at(sent, m)) is None or dt.resolve(m, dateline).date != c.date:
+            continue
+        if m.text != c.date_text and not c.relative:
+            continue
+        other = dt.event_clause(tok)
+        if other.i != mine.i and other.dep_ == "conj" and c.token not in other.subtree and any(
+            o is not c and dt.event_clause(o.token).i == other.i for o in peers
+        ):
+            c.date, c.date_text, c.relative = None, None, None
+            return
+
+
+def governed_by(sent, m, c: Candidate, peers: list[Candidate]) -> Candidate | None:
+    """The candidate of the clause a relative phrase ("a day after Y") modifies: the one coded
+    from the phrase's governor, else one of its clause outside the phrase ("The attack came a
+    day after ..."), going up the governor's ancestors; None when none is coded."""
+    from . import dates as dt
+
+    others = [o for o in peers if o is not c and o.sentence == sent and not dt.in_phrase_object(sent, m, o.token)]
+    g = dt.phrase_governor(sent, m)
+    while True:
+        found = [o for o in others if o.token.i == g.i] or [o for o in others if dt.event_clause(o.token).i == g.i]
+        if found:
+            return min(found, key=lambda o: abs(o.token.i - g.i))
+        if g.head.i == g.i or not sent.start <= g.head.i < sent.end:
+            return None
+        g = g.head
 
 
 def default_date(c: Candidate, dateline: date | None) -> None:
@@ -161,7 +239,10 @@ def fill_roles(cands: list[Candidate], salient: list[str], context: ArticleConte
         if not c.actors:
             sibling = [o for o in peers if o is not c and o.sentence == c.sentence and o.actors and o.trig.type == c.trig.type]
             # ... or a verb coordinated with it ("attacked and killed"), not one in a clause about someone else
-            sibling = sibling or [o for o in peers if o is not c and o.sentence == c.sentence and o.actors and coordinated(o.token, c.token)]
+            # (the subject of an active verb is not the agent of a coordinated passive with a subject of
+            # its own: "two children were killed ..., and it recalled its ambassador"; two passives share theirs)
+            sibling = sibling or [o for o in peers if o is not c and o.sentence == c.sentence and o.actors and coordinated(o.token, c.token)
+                                  and not (has_dep(c.token, "nsubjpass") and has_dep(o.token, "nsubj"))]
             if sibling:
                 c.actors = list(sibling[0].actors)
         known_perpetrator(c, cands[:i])  # "the gunman fired": the attacker named before
@@ -201,6 +282,10 @@ def fill_roles(cands: list[Candidate], salient: list[str], context: ArticleConte
             home = mine == {iso} and c.trig.type != "PROTEST"
             c.recipients = [*c.recipients, Actor("", d.country_name(iso) or iso, iso, None if home else "GOV")]
             c.spans["recipient_inferred"] = c.spans["sentence"]
+
+
+def has_dep(tok, dep: str) -> bool:
+    return any(t.dep_ == dep for t in tok.children)
 
 
 def coordinated(a, b) -> bool:
@@ -497,7 +582,9 @@ def evidence_spans(text: str, ms: list[Candidate]) -> list[Span]:
 def build_event(doc_id: str, text: str, g: Group, document: list[Candidate]) -> Event:
     ms = g.members
     first = ms[0]
-    dated = sorted((m for m in ms if m.date), key=lambda m: PRECISION_RANK[m.date_precision])
+    # the most precise date; at equal precision one the text states ("late on Tuesday") before the
+    # dateline a present-tense headline defaults to ("Iranian strike kills two children")
+    dated = sorted((m for m in ms if m.date), key=lambda m: (PRECISION_RANK[m.date_precision], m.date_text is None))
     main = dated[0] if dated else first
     actors, recipients = event_roles(ms)  # one mention's actor and recipient, not the union of all mentions
     actors = unique(actors)

@@ -16,7 +16,10 @@ A `DateMention` is found by pattern in the text and resolved against the datelin
   give their first day, at day precision for one day, week for up to a week, else month or year;
 - relations between events ("a day after the attacks", "two days later", "the next day") are kept
   as `offset_days` for assemble.resolve_relative, signed as (date of the event before the phrase)
-  minus (date of the event after it): "X a day after Y" +1, "X, and two days later Y" -2.
+  minus (date of the event after it): "X a day after Y" +1, "X, and two days later Y" -2; the
+  helpers below find what such a phrase modifies in the parse (`phrase_governor`: coordinated
+  phrases share theirs), the event noun an adverbial one follows (`noun_before`) and the clause an
+  event word belongs to (`event_clause`: a conjunct with its own subject is one of its own).
 """
 
 from __future__ import annotations
@@ -325,6 +328,22 @@ def clause_head(tok):
     return tok
 
 
+def token_at(sent, m: DateMention):
+    """The last word of a mention in a spaCy sentence."""
+    span = sent.char_span(m.start, m.end, alignment_mode="expand")
+    return span[-1] if span is not None and len(span) else None
+
+
+def event_clause(tok):
+    """The clause an event word belongs to for dating: its clause head, and a coordinated verb
+    with no subject of its own shares its first conjunct's ("recalled its envoy and suspended
+    visits"); one with its own subject is a clause of its own ("..., and it raised concern")."""
+    head = clause_head(tok)
+    while head.dep_ == "conj" and head.head.i != head.i and not any(c.dep_ in ("nsubj", "nsubjpass") for c in head.children):
+        head = clause_head(head.head)
+    return head
+
+
 def mention_head(sent, m: DateMention):
     """The head of the clause a relative phrase modifies: "later"/"after" attach to its verb; a
     subordinating "after" ("a day after attacks were carried out") to the clause it introduces."""
@@ -333,6 +352,47 @@ def mention_head(sent, m: DateMention):
     if key.dep_ == "mark":
         key = key.head.head
     return clause_head(key)
+
+
+def phrase_governor(sent, m: DateMention):
+    """The word whose event a non-adverbial relative phrase dates another against: what "a day
+    after [Y]" modifies. A subordinate "after Y" clause hangs from that word; coordinated ones
+    share it ("X, three days after Y and a day after Z": both are reckoned from X, not Z from Y).
+    A prepositional "after [the attack]" hangs from it directly."""
+    span = sent.char_span(m.start, m.end, alignment_mode="expand")
+    key = span[-1]
+    if key.dep_ != "mark":
+        gov = key.head
+    else:
+        clause = key.head
+        while clause.dep_ == "conj" and clause.head.i != clause.i:
+            clause = clause.head
+        gov = clause.head
+    while span.start <= gov.i < span.end and gov.head.i != gov.i:  # "a day after" hung from its own "day"
+        gov = gov.head
+    # "..., four days after Y and a day after Z" parsed with Z's phrase inside Y's clause: the
+    # coordinated phrase shares the first one's governor
+    prev = [p for p in relative_mentions(sent) if p.end <= m.start and not p.adverbial]
+    if prev and re.search(r"\band\s*$", sent.text[prev[-1].end : m.start]) and in_phrase_object(sent, prev[-1], gov):
+        return phrase_governor(sent, prev[-1])
+    return gov
+
+
+def noun_before(sent, m: DateMention, cands):
+    """The event noun an adverbial phrase right after it dates ("an attack on its territory two
+    days earlier", "the strikes the next day"): the candidate noun whose phrase ends where the
+    relative phrase begins."""
+    for c in cands:
+        t = c.token
+        if t.pos_ not in ("NOUN", "PROPN") or not sent.start <= t.i < sent.end or t.idx - sent.start_char >= m.start:
+            continue
+        ends = [w.idx + len(w) - sent.start_char for w in t.subtree]
+        if any(e > m.end for e in ends):
+            continue  # the phrase sits inside the noun's phrase, not at its end
+        end = max(e for e in ends if e <= m.start)
+        if not sent.text[end:m.start].strip(" ,"):
+            return c
+    return None
 
 
 def in_phrase_object(sent, m: DateMention, tok) -> bool:

@@ -40,6 +40,9 @@ from .lexicon import load_yaml
 from .models import Claim, Count
 from .timing import timed
 
+# a parenthesis between a count and its verb: "nine people, all of them foreign nationals, were killed"
+ASIDE = r"(?:\s*,\s*(?:all|most|many|some|among|including|both|mostly|none)\b[^,;.()]{1,60}?,)?"
+Key = tuple[int, int]  # a token: (id of its doc, index)
 COUNT_FIELDS = ("fatalities", "injuries", "missing", "arrested")
 FACT_TYPES = {"ASSAULT", "COERCE", "PROTEST"}  # events whose figures are gathered
 MONTH_END = re.compile(r"\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?\s*$", re.IGNORECASE)
@@ -140,7 +143,7 @@ def patterns() -> dict[str, re.Pattern]:
     targets = alternation(cas["target_verbs"])
     resp = alternation(w for ws in cas["responsibility"].values() for w in ws)
     rx = {
-        "passive": rf"(?<![\w-])(?P<subj>{subj})\s+{aux}(?P<verb>{passive})(?![\w-])",
+        "passive": rf"(?<![\w-])(?P<subj>{subj}){ASIDE}\s+{aux}(?P<verb>{passive})(?![\w-])",
         "active": rf"(?<![\w-])(?P<verb>{active})\s+(?P<subj>{subj})",
         "noun": rf"(?<![\w-])(?P<subj>(?:{count})(?:,?\s+{desc_word}){{0,2}}?,?\s+(?P<verb>{nouns}))(?![\w-])",
         "toll": rf"(?<![\w-])(?P<verb>{alternation(cas['toll_phrases'])})\s+(?:[\w'-]+\s+){{0,8}}?(?:to|at|of|is|was|reached|as)\s+(?P<subj>{count})",
@@ -430,14 +433,37 @@ def token_at(sent: Span, start: int, end: int) -> Token | None:
     return span.root if span is not None and len(span) else None
 
 
-def sentence_claims(sent: Span) -> list[FactClaim]:
+def sentence_claims(sent: Span, mine: frozenset[Key] = frozenset(), others: frozenset[Key] = frozenset()) -> list[FactClaim]:
+    """The claims of a sentence, less those told in the clause of a violent mention of another
+    event (`others`) rather than of one of this event's (`mine`)."""
+
+    def own(at: Token | None) -> bool:
+        return not others or clause_owner(at, mine | others) not in others
+
     out = []
     for f in figures(sent.text, sent):
-        value: Any = f.best if f.low == f.high else [f.low, f.high]
-        out.append(FactClaim(f.field, value, source_of(sent, token_at(sent, f.start, f.end)), f.quote, f.victims))
+        at = token_at(sent, f.start, f.end)
+        if own(at):
+            value: Any = f.best if f.low == f.high else [f.low, f.high]
+            out.append(FactClaim(f.field, value, source_of(sent, at), f.quote, f.victims))
     for field_, value, s, e, victims in other_claims(sent.text, sent):
-        out.append(FactClaim(field_, value, source_of(sent, token_at(sent, s, e)), sent.text[s:e], victims))
+        at = token_at(sent, s, e)
+        if own(at):
+            out.append(FactClaim(field_, value, source_of(sent, at), sent.text[s:e], victims))
     return out
+
+
+def clause_owner(tok: Token | None, mentions: frozenset[Key]) -> Key | None:
+    """The violent mention among `mentions` whose clause a figure is told in: the figure's word
+    or its nearest ancestor that is one ("Pakistan struck on Thursday, two days after an Iranian
+    attack killed two children": the two are the attack's, not the strike's)."""
+    while tok is not None:
+        if (id(tok.doc), tok.i) in mentions:
+            return id(tok.doc), tok.i
+        if tok.head.i == tok.i:
+            return None
+        tok = tok.head
+    return None
 
 
 def count(claims: list[Claim]) -> Count | None:
@@ -485,18 +511,21 @@ def is_contested(claims: list[FactClaim]) -> bool:
 def casualty_facts(members: list[Any], document: list[Any]) -> Facts | None:
     """Claims of the event whose mentions (coder candidates) are `members`; `document` holds all
     the document's candidates, which decide whose a figure in a later sentence is."""
-    return facts_of_sentences(event_sentences(members, document))
+    mine = frozenset((id(m.token.doc), m.token.i) for m in members)
+    others = frozenset((id(c.token.doc), c.token.i) for c in document if anchors_an_event(c)) - mine
+    return facts_of_sentences(event_sentences(members, document), mine, others)
 
 
-def facts_of_sentences(sentences: list[Span]) -> Facts | None:
-    """Claims from the sentences that speak of one event (each sentence once)."""
+def facts_of_sentences(sentences: list[Span], mine: frozenset[Key] = frozenset(), others: frozenset[Key] = frozenset()) -> Facts | None:
+    """Claims from the sentences that speak of one event (each sentence once); a figure told in
+    the clause of another event's violent mention (`others`) is that event's, not this one's."""
     claims: list[FactClaim] = []
     seen_sents, seen = set(), set()
     for sent in sentences:
         if (id(sent.doc), sent.start) in seen_sents:
             continue
         seen_sents.add((id(sent.doc), sent.start))
-        for c in sentence_claims(sent):
+        for c in sentence_claims(sent, mine, others):
             key = (c.field, str(c.value), c.source)
             if key not in seen:  # one source repeating itself in a sentence is one claim
                 seen.add(key)
