@@ -82,13 +82,15 @@ def blas_ops(nlp: Language) -> None:
     numpy's BLAS on one thread instead of cython-blis. The cython-blis wheel falls back to its generic,
     non-vectorised kernel on CPUs it has no configuration for (this machine's AMD EPYC, see `libblis:
     selecting sub-configuration 'generic'` with BLIS_ARCH_DEBUG=1), where a tok2vec layer's product
-    costs 2.7x what OpenBLAS's takes. The same products: the same tags, parses and entities
-    (tests/test_nlp.py). One thread: parallelism is `--workers`, and a second BLAS thread per
+    costs 2.7x what OpenBLAS's takes. The products differ only in rounding: the same tags, parses
+    and entities (tests/test_nlp.py; all 113k tokens of the 300 bench articles). One thread: parallelism is `--workers`, and a second BLAS thread per
     process costs more CPU than it saves on a busy machine. The parser's transition loop keeps its
-    own blis call (compiled in spaCy)."""
+    own blis call (compiled in spaCy). A numpy without a tuned BLAS (OpenBLAS or MKL) keeps blis."""
     from thinc.api import NumpyOps
-    from threadpoolctl import threadpool_limits
+    from threadpoolctl import threadpool_info, threadpool_limits
 
+    if not any(p["user_api"] == "blas" and p["internal_api"] in ("openblas", "mkl") for p in threadpool_info()):
+        return
     ops = NumpyOps(use_blis=False)
     for _, pipe in nlp.pipeline:
         model = getattr(pipe, "model", None)
