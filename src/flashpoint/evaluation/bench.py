@@ -94,6 +94,7 @@ def run(n: int = 300, workers: int = 1, batch: int = 32) -> dict[str, Any]:
     from ..store import Store
 
     docs = corpus(n)
+    load_at_start = os.getloadavg()
     t0 = time.perf_counter()
     pool = None
     if workers <= 1:
@@ -143,6 +144,9 @@ def run(n: int = 300, workers: int = 1, batch: int = 32) -> dict[str, Any]:
         "cpu_s": round(full_cpu, 2),
         "bare_parse_cpu_s": round(bare_cpu, 2),
         "cpu_ratio_vs_bare_parse": round(bare_cpu / full_cpu, 3) if full_cpu else None,
+        # cores each run had on average (CPU / wall): on a shared machine, what the wall ratio could be
+        "cores": round(full_cpu / full_s, 2),
+        "bare_parse_cores": round(bare_cpu / bare_s, 2),
         # the bare parse on the pipeline's BLAS (nlp.blas_ops): stock spaCy multiplies through cython-blis
         "blas_bare_parse_cpu_s": round(blas_cpu, 2),
         "ratio_vs_blas_bare_parse": round(blas_s / full_s, 3),
@@ -151,6 +155,7 @@ def run(n: int = 300, workers: int = 1, batch: int = 32) -> dict[str, Any]:
         "peak_worker_rss_mb": round(rss_mb(resource.RUSAGE_CHILDREN), 1) if workers > 1 else None,  # (the pool is closed)
         "startup_s": round(startup, 2),
         "stage_cpu_s": {k: round(v, 2) for k, v in stages.items()},
+        "load_average_at_start": [round(x, 2) for x in load_at_start],
         "load_average": [round(x, 2) for x in os.getloadavg()],
     }
 
