@@ -181,7 +181,8 @@ def test_bench_json_compares_the_full_ingest_with_a_bare_parse_of_the_same_docum
     b = json.loads(r.stdout)
     assert b["documents"] == 4 and b["tokens"] > 0 and b["events"] > 0
     assert b["ratio_vs_bare_parse"] == pytest.approx(b["docs_per_s"] / b["bare_parse_docs_per_s"], rel=0.02)
-    assert {"tokens_per_s", "peak_rss_mb", "startup_s", "cpu_ratio_vs_bare_parse"} <= set(b)
+    assert {"tokens_per_s", "peak_rss_mb", "startup_s", "cpu_ratio_vs_bare_parse", "ratio_with_startup", "cores"} <= set(b)
+    assert 0 < b["blas_bare_parse_cpu_s"] and b["ratio_vs_blas_bare_parse"] > 0  # the same parse on the pipeline's BLAS
     assert set(b["stage_cpu_s"]) == {"parse", "code", "geo", "facts", "store"} and b["stage_cpu_s"]["parse"] > 0
 
 

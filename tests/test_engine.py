@@ -64,3 +64,16 @@ def test_the_ray_engine_stores_exactly_what_the_local_engine_stores(tmp_path):
     assert a == b
     days = {p.name for p in parquet.glob("wave=*/day=*")}
     assert days and all(d.startswith("day=2024-01-") for d in days)  # partitioned by the documents' dates
+
+
+def test_a_batch_is_split_among_the_workers_in_order_by_characters():
+    from flashpoint.engine import split
+    from flashpoint.models import Document
+
+    sizes = [9_000, 300, 400, 8_000, 500, 600, 700, 7_000, 200, 100]
+    batch = [Document(id=f"d{i}", text="x" * n) for i, n in enumerate(sizes)]
+    parts = split(batch, 2)
+    assert [d.id for p in parts for d in p] == [d.id for d in batch]  # every document once, in input order
+    assert [len(p) for p in parts] == [4, 6]  # a part ends with the document that takes it past half the characters
+    assert split(batch[:1], 2) == [batch[:1]]  # one document: one part
+    assert len(split(batch, 3)) == 3 and all(split(batch, 3))

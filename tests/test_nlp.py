@@ -51,3 +51,23 @@ def test_the_pipeline_uses_the_memoised_components():
     names = load_nlp().pipe_names
     assert "memo_attribute_ruler" in names and "attribute_ruler" not in names
     assert names.index("memo_lemmatizer") == names.index("memo_attribute_ruler") + 1
+
+
+def parses(docs) -> list[list[tuple]]:
+    return [[(t.tag_, t.dep_, t.head.i, t.ent_iob_, t.ent_type_, t.is_sent_start) for t in d] for d in docs]
+
+
+def test_the_networks_on_numpys_blas_tag_parse_and_find_entities_as_with_blis(texts):
+    from threadpoolctl import threadpool_info
+    from thinc.api import NumpyOps
+
+    from flashpoint.nlp import blas_ops
+
+    model = bare_model()
+    with model.select_pipes(enable=["tok2vec", "tagger", "parser", "ner"]):
+        stock = parses(model.pipe(texts[:40]))
+        blas_ops(model)
+        ours = parses(model.pipe(texts[:40]))
+    assert sum(map(len, ours)) > 10_000 and ours == stock
+    assert not model.get_pipe("ner").model.ops.use_blis and isinstance(model.get_pipe("ner").model.ops, NumpyOps)
+    assert all(p["num_threads"] == 1 for p in threadpool_info() if p["user_api"] == "blas")

@@ -1,8 +1,8 @@
 """Where documents are parsed and coded: in this process, or in worker processes (`ingest
 --workers N`) while this process stays the single writer of the store.
 
-Each worker loads the pipeline once and codes whole batches; batches come back in input order,
-at most two per worker in flight, so memory stays flat however long the input is.
+Each worker loads the pipeline once; each batch is split among the workers and comes back whole,
+in input order, with at most three batches in flight, so memory stays flat however long the input is.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ import os
 import signal
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import nullcontext
 from dataclasses import dataclass
 from itertools import chain
 from typing import TYPE_CHECKING
@@ -38,23 +39,25 @@ _worker_error: BaseException | None = None
 
 
 def _init_worker() -> None:
-    """Load the pipeline, the gazetteer and the lexicons once per worker process."""
+    """Load the pipeline, the gazetteer and the lexicons once per worker process, and code one short
+    article (pipeline.warm_up) so that what loads on first use is loaded before the first batch."""
     global _worker_error
     try:
         from .lexicon import load_triggers
-        from .nlp import load_nlp
+        from .pipeline import warm_up
         from .places import gazetteer
 
-        load_nlp()
+        warm_up()
         gazetteer()
         load_triggers()
     except Exception as e:  # reported with the first batch instead of a pool that respawns forever
         _worker_error = e
 
 
-def _init_pool_worker() -> None:
+def _init_pool_worker(ready) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the main process's: it stops the pool
     _init_worker()
+    ready.release()
 
 
 def _code(docs: list[Document]) -> tuple[Coded, dict[str, float]]:
@@ -63,35 +66,81 @@ def _code(docs: list[Document]) -> tuple[Coded, dict[str, float]]:
     if _worker_error is not None:
         raise _worker_error
     before = snapshot()
-    out = list(extract(docs))
+    with stage("worker"):  # the task's whole CPU time, for `flashpoint bench`
+        out = list(extract(docs))
     return out, since(before)
 
 
-def _collect(result: tuple[Coded, dict[str, float]]) -> Coded:
-    coded, stages = result
-    STAGES.update(stages)  # the workers' CPU per stage, for `flashpoint bench`
+def _collect(results: list) -> Coded:
+    """The coded documents of one batch from its parts' results, in order."""
+    coded: Coded = []
+    for r in results:
+        part, stages = r.get()
+        STAGES.update(stages)  # the workers' CPU per stage, for `flashpoint bench`
+        coded += part
     return coded
 
 
-def code_batches(batches: Iterable[list[Document]], workers: int = 1) -> Iterator[Coded]:
+def split(batch: list[Document], parts: int) -> list[list[Document]]:
+    """The batch in up to `parts` consecutive runs of about the same number of characters."""
+    size = sum(len(d.text) for d in batch) / parts
+    out: list[list[Document]] = [[]]
+    chars = 0
+    for d in batch:
+        if out[-1] and chars >= size * len(out) and len(out) < parts:
+            out.append([])
+        out[-1].append(d)
+        chars += len(d.text)
+    return out
+
+
+class Workers:
+    """`n` worker processes (spawned: safe with any threads), each with the pipeline loaded and
+    warmed up. `ready()` waits until all are; a pool can serve several `ingest` calls."""
+
+    def __init__(self, n: int) -> None:
+        ctx = mp.get_context("spawn")
+        self.n = n
+        self._ready = ctx.Semaphore(0)
+        self.pool = ctx.Pool(n, initializer=_init_pool_worker, initargs=(self._ready,))
+
+    def ready(self) -> "Workers":
+        for _ in range(self.n):
+            self._ready.acquire()
+        return self
+
+    def close(self) -> None:
+        self.pool.terminate()
+        self.pool.join()
+
+    def __enter__(self) -> "Workers":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def code_batches(batches: Iterable[list[Document]], workers: int = 1, pool: Workers | None = None) -> Iterator[Coded]:
     """Each batch's documents with their events, in input order. With `workers` > 1 and more than
-    one batch, batches are coded in that many worker processes (spawned: safe with any threads)."""
+    one batch (or with a `pool` of workers), batches are coded in worker processes: each batch is
+    split among the workers (so none waits for another at the end of the input), at most three
+    batches are in flight."""
     from .pipeline import extract
 
     it = iter(batches)
     head = [b for b in (next(it, None), next(it, None)) if b is not None]
-    if workers <= 1 or len(head) < 2:  # one batch: no process could share the work
+    if pool is None and (workers <= 1 or len(head) < 2):  # one batch: no process could share the work
         for b in chain(head, it):
             yield list(extract(b))
         return
-    with mp.get_context("spawn").Pool(workers, initializer=_init_pool_worker) as pool:
+    with Workers(workers) if pool is None else nullcontext(pool) as running:
         inflight: deque = deque()
         for b in chain(head, it):
-            inflight.append(pool.apply_async(_code, (b,)))
-            if len(inflight) >= 2 * workers:
-                yield _collect(inflight.popleft().get())
+            inflight.append([running.pool.apply_async(_code, (part,)) for part in split(b, running.n)])
+            if len(inflight) >= 3:
+                yield _collect(inflight.popleft())
         while inflight:
-            yield _collect(inflight.popleft().get())
+            yield _collect(inflight.popleft())
 
 
 @dataclass
@@ -132,6 +181,7 @@ def ingest(
     progress: Callable[[int], None] | None = None,
     result: IngestResult | None = None,
     handover: Callable[[Store], Store] | None = None,
+    pool: Workers | None = None,
 ) -> IngestResult:
     """Code the documents not yet stored as they are and write them, one transaction per batch,
     then fuse them with the reports of other articles (store.fuse). `progress(n)` is told of every
@@ -142,7 +192,7 @@ def ingest(
 
     res = result or IngestResult()
     todo = unstored(batched(docs, batch, BATCH_CHARS), lambda b: store.pending(b, coder_version), res, progress)  # the current store
-    for coded in code_batches(todo, workers):
+    for coded in code_batches(todo, workers, pool):
         commit(store, coded, coder_version, res, progress)
         if handover:
             store = handover(store)

@@ -38,8 +38,10 @@ def words_pattern(words: list[str] | None) -> re.Pattern | None:
     return re.compile(r"(?<![\w-])(?:" + "|".join(alts) + r")(?![\w-])")
 
 
+@lru_cache(maxsize=262_144)
 def norm(s: str) -> str:
-    """Lower-case, accents and possessive removed, whitespace folded: the key aliases are looked up by."""
+    """Lower-case, accents and possessive removed, whitespace folded: the key aliases are looked up by
+    (remembered: the same names come back in every article)."""
     s = unicodedata.normalize("NFKD", s)
     s = "".join(c for c in s if not unicodedata.combining(c))
     s = s.replace("’", "'").replace("‘", "'").lower().strip()

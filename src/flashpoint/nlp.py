@@ -65,6 +65,7 @@ def load_nlp(model: str | None = None) -> Language:
     # add_patterns would otherwise run over every pattern (1.6 s of start-up).
     with nlp.select_pipes(disable=[n for n in nlp.pipe_names[: nlp.pipe_names.index("entity_ruler")]]):
         ruler.add_patterns(load_actor_dictionary().ruler_patterns())
+    blas_ops(nlp)
     nlp.add_pipe("gazetteer_places", after="ner")
     nlp.add_pipe("paragraph_breaks", before="parser")
     if "attribute_ruler" in nlp.pipe_names and MemoAttributeRuler.memoisable(nlp.get_pipe("attribute_ruler")):
@@ -74,6 +75,30 @@ def load_nlp(model: str | None = None) -> Language:
         nlp.add_pipe("memo_lemmatizer", after="lemmatizer")
         nlp.remove_pipe("lemmatizer")
     return nlp
+
+
+def blas_ops(nlp: Language) -> None:
+    """Let the networks of the pipeline (tok2vec, tagger, parser, NER) multiply their matrices with
+    numpy's BLAS on one thread instead of cython-blis. The cython-blis wheel falls back to its generic,
+    non-vectorised kernel on CPUs it has no configuration for (this machine's AMD EPYC, see `libblis:
+    selecting sub-configuration 'generic'` with BLIS_ARCH_DEBUG=1), where a tok2vec layer's product
+    costs 2.7x what OpenBLAS's takes. The products differ only in rounding: the same tags, parses
+    and entities (tests/test_nlp.py; all 113k tokens of the 300 bench articles). One thread: parallelism is `--workers`, and a second BLAS thread per
+    process costs more CPU than it saves on a busy machine. The parser's transition loop keeps its
+    own blis call (compiled in spaCy). A numpy without a tuned BLAS (OpenBLAS or MKL) keeps blis."""
+    from thinc.api import NumpyOps
+    from threadpoolctl import threadpool_info, threadpool_limits
+
+    if not any(p["user_api"] == "blas" and p["internal_api"] in ("openblas", "mkl") for p in threadpool_info()):
+        return
+    ops = NumpyOps(use_blis=False)
+    for _, pipe in nlp.pipeline:
+        model = getattr(pipe, "model", None)
+        if model is not None and hasattr(model, "walk"):
+            for node in model.walk():
+                if type(node.ops) is NumpyOps:  # not a GPU's ops
+                    node.ops = ops
+    threadpool_limits(limits=1, user_api="blas")
 
 
 class MemoLemmatizer:

@@ -505,9 +505,6 @@ class Match:
         return {(p.country, p.admin1) for p in self.places if p.feature in ("PPL", "PPLC") and p.population >= 20000}
 
 
-_norm = lru_cache(maxsize=262144)(norm)
-
-
 def _strip_generic(key: str) -> tuple[str, str | None] | None:
     m = re.match(r"^(.+?)\s+(\S+)$", key)
     if m and m.group(2) in GENERIC:
@@ -652,14 +649,14 @@ def _within(p: Place, c: Place) -> bool:
 def _static(p: Place, m: Match, mention: Mention, ctx: Context, container: list[Place], seats: set) -> float:
     """The score of a reading without the distance to the document's other places."""
     s = importance(p)
-    if m.how == "exact" and p.feature in ("PPL", "PPLC") and _norm(p.name) != m.key:
+    if m.how == "exact" and p.feature in ("PPL", "PPLC") and norm(p.name) != m.key:
         s -= 1.0  # only an alternate name of this place
     if m.how == "variant":
         s -= 1.0
     want = mention.hint or m.hint
     if want:
         s += 2.5 if p.feature == want or (want == "PPL" and p.feature == "PPLC") else -1.0
-    if p.feature == "ADM2" and want != "ADM2" and _norm(p.name) != m.key:
+    if p.feature == "ADM2" and want != "ADM2" and norm(p.name) != m.key:
         s -= 1.5  # "Washington" alone is rarely Washington County: a district goes by its full name
     if p.feature in ("ADM1", "ADM2") and (p.country, p.admin1) in seats and want != p.feature:
         s -= 2.5  # a province named after its capital: the bare name is the city (Aleppo, Idlib)
