@@ -515,6 +515,16 @@ def continued_history(groups: list[Group], c: Candidate) -> Group | None:
     return g
 
 
+def continued_histories(cands: list[Candidate]) -> None:
+    """Mark as history the mentions that tell more of a past event told just before them
+    (`continued_history`), even when that past event names no one and is not kept as a record."""
+    groups: list[Group] = []
+    for c in cands:
+        if anaphoric(c) or tally(c):
+            continued_history(groups, c)
+        groups.append(Group(c))
+
+
 def fuse(cands: list[Candidate]) -> list[Group]:
     groups: list[Group] = []
     for c in cands:
@@ -688,6 +698,7 @@ def assemble(doc_id: str, text: str, dateline: date | None, cands: list[Candidat
     fill_roles(cands, salient, context)
     # An event needs someone who did it, or someone known it was done to ("X was accused of ...");
     # material events need only a victim or a place ("12 activists were arrested in Minsk").
+    continued_histories(cands)  # before the filter below drops a past event with no one named
     kept = [
         c for c in cands
         if countries(c.actors) or any(a.name for a in c.actors) or countries(c.recipients) or any(a.name for a in c.recipients)
