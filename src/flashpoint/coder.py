@@ -167,38 +167,67 @@ def is_negated(tok: Token) -> bool:
 
 
 def matches(trig: Trigger, tok: Token) -> bool:
-    # A noun the tagger took for a name only because it is capitalised ("Strikes hit ..." opening a sentence or headline)
+    return bool(matching([trig], tok))
+
+
+def matching(trigs: list[Trigger], tok: Token) -> list[Trigger]:
+    """The entries among `trigs` whose constraints the token's parse meets, in their order (what
+    the token's parse gives is read once for all of them)."""
     pos = tok.pos_
-    if pos not in trig.pos and not (pos == "PROPN" and "NOUN" in trig.pos and not tok.ent_type_ and (tok.is_sent_start or tok.is_title)):
-        return False
-    words = trig.words
-    if len(words) > 1:
-        near = near_lemmas(tok)
-        others = list(words)
-        others.remove(lemma(tok) if lemma(tok) in others else tok.lower_)
-        if not all(w in near for w in others):  # "came under fire": the object of a preposition the entry names
-            near = near | {lemma(o) for c in tok.children if c.dep_ == "prep" and lemma(c) in others for o in c.children if o.dep_ == "pobj"}
-        if not all(w in near for w in others):
-            return False
-    if trig.negated and not is_negated(tok):
-        return False
-    if trig.objects and not (obj_lemmas(tok) & trig.objects):
-        return False
-    if trig.not_objects and obj_lemmas(tok) & trig.not_objects:
-        return False
-    if trig.subjects and not (subject_lemmas(tok) & trig.subjects):
-        return False
-    if trig.modifiers or trig.not_modifiers:
-        mods = {lemma(c) for c in tok.children if c.dep_ in ("compound", "amod", "nmod")}
-        if trig.modifiers and not (mods & trig.modifiers):
-            return False
-        if trig.not_modifiers and mods & trig.not_modifiers:
-            return False
-    if trig.not_verbs and tok.dep_ in OBJ_DEPS and lemma(tok.head) in trig.not_verbs:
-        return False
-    if trig.predicate and judged(tok) is None:
-        return False
-    return True
+    lem = lemma(tok)
+    capitalised_noun = near = pairs = objs = subjs = mods = negated = verb = None
+    out = []
+    for trig in trigs:
+        if pos not in trig.pos:
+            # A noun the tagger took for a name only because it is capitalised ("Strikes hit ..." opening a sentence or headline)
+            if pos != "PROPN" or "NOUN" not in trig.pos:
+                continue
+            if capitalised_noun is None:
+                capitalised_noun = not tok.ent_type_ and (tok.is_sent_start or tok.is_title)
+            if not capitalised_noun:
+                continue
+        if len(trig.words) > 1:
+            if near is None:
+                near = near_lemmas(tok)
+            others = other_words(trig, lem, tok.lower_)
+            if not near.issuperset(others):  # "came under fire": the object of a preposition the entry names
+                if pairs is None:
+                    pairs = prep_pobj_lemmas(tok)
+                if not pairs or not (near | {o for p, o in pairs if p in others}).issuperset(others):
+                    continue
+        if trig.negated:
+            if negated is None:
+                negated = is_negated(tok)
+            if not negated:
+                continue
+        if trig.objects or trig.not_objects:
+            if objs is None:
+                objs = obj_lemmas(tok)
+            if trig.objects and not (objs & trig.objects):
+                continue
+            if trig.not_objects and objs & trig.not_objects:
+                continue
+        if trig.subjects:
+            if subjs is None:
+                subjs = subject_lemmas(tok)
+            if not (subjs & trig.subjects):
+                continue
+        if trig.modifiers or trig.not_modifiers:
+            if mods is None:
+                mods = {lemma(c) for c in tok.children if c.dep_ in ("compound", "amod", "nmod")}
+            if trig.modifiers and not (mods & trig.modifiers):
+                continue
+            if trig.not_modifiers and mods & trig.not_modifiers:
+                continue
+        if trig.not_verbs:
+            if verb is None:
+                verb = lemma(tok.head) if tok.dep_ in OBJ_DEPS else ""
+            if verb in trig.not_verbs:
+                continue
+        if trig.predicate and judged(tok) is None:
+            continue
+        out.append(trig)
+    return out
 
 
 def judging_verb(tok: Token) -> Token | None:
@@ -232,6 +261,26 @@ def judged(tok: Token) -> Token | None:
     return None
 
 
+OTHER_WORDS: dict[tuple[str, str], tuple[str, ...]] = {}
+
+
+def other_words(trig: Trigger, lem: str, lower: str) -> tuple[str, ...]:
+    """The words of a multiword entry besides the one the token is (by its lemma, else as written)."""
+    key = (trig.lemma, lem if lem in trig.words else lower)
+    others = OTHER_WORDS.get(key)
+    if others is None:
+        words = list(trig.words)
+        words.remove(key[1])
+        others = OTHER_WORDS[key] = tuple(words)
+    return others
+
+
+@per_token
+def prep_pobj_lemmas(tok: Token) -> set[tuple[str, str]]:
+    """(preposition, its object) lemma pairs under a token ("came under fire": (under, fire))."""
+    return {(lemma(c), lemma(o)) for c in tok.children if c.dep_ == "prep" for o in c.children if o.dep_ == "pobj"}
+
+
 @per_token
 def near_lemmas(tok: Token) -> set[str]:
     """Lemmas around a token that complete a multiword entry ("carry out", "phone call")."""
@@ -251,7 +300,7 @@ def find_triggers(sent: Span) -> list[tuple[Token, Trigger]]:
         cands = lex.candidates(lemma(tok), pos) + (lex.candidates(tok.lower_, pos) if tok.lower_ != lemma(tok) else [])
         if not cands or any(a.lower_ == "according" for a in tok.ancestors):  # "according to people familiar with the inquiries": a source
             continue
-        fired = [t for t in cands if matches(t, tok)]
+        fired = matching(cands, tok)
         if fired:
             fired.sort(key=lambda t: (-len(t.words), -len(t.objects), t.negated is False))
             out.append((tok, fired[0]))

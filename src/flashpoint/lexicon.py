@@ -9,7 +9,7 @@ import csv
 import re
 import unicodedata
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from importlib import resources
 from typing import Any
 
@@ -163,9 +163,9 @@ class Trigger:
     actor_preps: frozenset[str] = frozenset()
     recipient_preps: frozenset[str] = frozenset()
 
-    @property
-    def words(self) -> list[str]:
-        return self.lemma.split()
+    @cached_property
+    def words(self) -> tuple[str, ...]:
+        return tuple(self.lemma.split())
 
 
 @dataclass
