@@ -128,6 +128,18 @@ def entity_entry(span: Span) -> Entry | None:
     return None
 
 
+def entity_at(doc: Doc, i: int) -> Span | None:
+    """The entity (any label) that token i is part of, from an index built once per chunk
+    (`doc.ents` makes a Span of every entity on each call)."""
+    at = doc.user_data.get("flashpoint_entity_at")
+    if at is None:
+        at = doc.user_data["flashpoint_entity_at"] = [None] * len(doc)
+        for e in doc.ents:
+            for k in range(e.start, e.end):
+                at[k] = e
+    return at[i]
+
+
 def entity_index(doc: Doc) -> tuple[list[int], list[Span], dict[tuple[int, int], Entry | None]]:
     """The chunk's actor-like entities (starts, spans) and a memo of their entries, built once per chunk."""
     idx = doc.user_data.get("flashpoint_entities")

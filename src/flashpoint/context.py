@@ -169,10 +169,13 @@ def phrase_country(head: Token, exclude: Span) -> str | None:
         elif c.dep_ == "appos":
             cands.extend(x for x in c.subtree if x.dep_ in ("amod", "poss", "compound", "nmod") or x.i == c.i)
     cands = sorted({t.i: t for t in cands if t.i not in skip}.values(), key=lambda t: t.i)
-    from .actors import entity_entry
+    from .actors import entity_at, entity_entry
 
-    for ent in head.doc.ents:
-        if any(t.i == ent.start for t in cands) and all(t.i not in skip for t in ent):
+    for t in cands:
+        ent = entity_at(head.doc, t.i)
+        if ent is None or ent.start != t.i:
+            continue
+        if all(t.i not in skip for t in ent):
             e = d.lookup(ent.text)
             if e and e.country and e.kind in COUNTRY_KINDS:
                 return e.country
@@ -183,10 +186,12 @@ def phrase_country(head: Token, exclude: Span) -> str | None:
 
 def modifier_country(tok: Token) -> str | None:
     """The country a nationality or country modifier gives a noun: "Syrian regime", "Egypt's police"."""
+    from .actors import entity_at
+
     d = load_actor_dictionary()
     for c in tok.children:
         if c.dep_ in ("amod", "compound", "poss", "nmod") and c.ent_type_ in ("GPE", "NORP"):
-            ent = next((e for e in tok.doc.ents if e.start <= c.i < e.end), None)
+            ent = entity_at(tok.doc, c.i)
             e = d.lookup(ent.text) if ent is not None else None
             if e and e.country and e.kind in COUNTRY_KINDS:
                 return e.country

@@ -25,7 +25,7 @@ from functools import lru_cache
 
 from spacy.tokens import Token
 
-from .actors import PRONOUNS, CorefState, definite_reference, entity_entry, resolve_phrase
+from .actors import PRONOUNS, CorefState, definite_reference, entity_at, entity_entry, resolve_phrase
 from .context import ArticleContext
 from .lexicon import load_actor_dictionary, load_triggers, load_yaml
 from .models import Actor
@@ -78,7 +78,7 @@ def participant(tok: Token, coref: CorefState | None = None, depth: int = 0) -> 
     if tok.is_title and lem(tok) in participants_data()["facilities"]:
         return False  # "Victoria Park", "Tahrir Square": a place named after someone or somewhere
     if tok.ent_type_ in NAMED:
-        ent = next((e for e in tok.doc.ents if e.start <= tok.i < e.end), None)
+        ent = entity_at(tok.doc, tok.i)
         entry = entity_entry(ent) if ent is not None else None
         return (entry is not None and entry.kind != "place") or (entry is None and tok.ent_type_ == "NORP")  # "Iraqi Kurds"
     if tok.ent_type_ in ("LOC", "FAC"):
@@ -103,7 +103,7 @@ def national(tok: Token) -> bool:
     """A modifier naming a country, nationality or religious or ethnic group ("Russian", "Israel's", "Islamic")."""
     if tok.ent_type_ not in ("GPE", "NORP"):
         return False
-    ent = next((e for e in tok.doc.ents if e.start <= tok.i < e.end), None)
+    ent = entity_at(tok.doc, tok.i)
     entry = entity_entry(ent) if ent is not None else None
     return entry is None and tok.ent_type_ == "NORP" or entry is not None and entry.kind in ("name", "demonym", "capital", "metonym")
 
