@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import json
 import re
+from bisect import bisect_left
 from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
@@ -29,8 +30,9 @@ from importlib import resources
 from typing import Any
 
 import numpy as np
-from spacy.tokens import Token
+from spacy.tokens import Span, Token
 
+from .actors import sentence_of
 from .models import Event
 from .modality import cues
 from .nlp import Chunk
@@ -43,6 +45,7 @@ DROP_THRESHOLD = 0.1
 YEAR = re.compile(r"\b(1[89]\d\d|20\d\d)\b")
 TIME_WORDS = ("since", "ago", "previously", "earlier", "former", "formerly", "once", "last year", "in the past",
               "years", "decades", "history", "used to", "still", "every", "often", "usually", "again", "already")
+TIME_PATTERNS = [(w, re.compile(rf"\b{w}\b")) for w in TIME_WORDS]
 QUOTES = "\"“”"
 
 
@@ -97,7 +100,7 @@ def bucket(n: int, edges: tuple[int, ...]) -> str:
 def features(ev: Event, tok: Token, art: Article) -> tuple[dict[str, float], np.ndarray]:
     """Named (sparse) features and the dense vector block for one event."""
     c = cues()
-    sent = tok.sent
+    sent = sentence_of(tok)  # one Span per sentence of the chunk: its vector is computed once
     lemma, typ = tok.lemma_.lower(), ev.event_type
     gov = governor(tok)
     f: dict[str, float] = {
@@ -106,7 +109,7 @@ def features(ev: Event, tok: Token, art: Article) -> tuple[dict[str, float], np.
         f"head_lemma={tok.head.lemma_.lower()}": 1, f"gov_tag={gov.tag_}": 1, f"gov_dep={gov.dep_}": 1,
         f"coder_modality={ev.modality}": 1, f"mode={'|'.join(ev.mode) or '-'}": 1,
         f"capitalised={tok.text[:1].isupper() and tok.i != sent.start}": 1,
-        f"sentence_index={bucket(sum(1 for _ in tok.doc.sents if _.start < sent.start), (0, 1, 3, 8))}": 1,
+        f"sentence_index={bucket(sentence_index(sent), (0, 1, 3, 8))}": 1,
         f"sentence_len={bucket(len(sent), (8, 15, 30, 50))}": 1,
         f"article_events={bucket(art.n_events, (1, 3, 8, 20))}": 1,
         "confidence": ev.confidence,
@@ -127,8 +130,8 @@ def features(ev: Event, tok: Token, art: Article) -> tuple[dict[str, float], np.
         f[f"under={gov.dep_}|{gov.head.lemma_.lower()}"] = 1
         f[f"under_dep={gov.dep_}"] = 1
     text = sent.text.lower()
-    for w in TIME_WORDS:
-        if re.search(rf"\b{w}\b", text):
+    for w, rx in TIME_PATTERNS:
+        if rx.search(text):
             f[f"time_word={w}"] = 1
     if art.dateline:
         years = [int(y) for y in YEAR.findall(sent.text)]
@@ -149,6 +152,14 @@ def features(ev: Event, tok: Token, art: Article) -> tuple[dict[str, float], np.
             break
     dense = np.concatenate([unit(sent.vector), unit(tok.vector), unit(art.lead)]).astype("float32")
     return f, dense
+
+
+def sentence_index(sent: Span) -> int:
+    """How many sentences of its chunk come before this one (sentence starts listed once per chunk)."""
+    starts = sent.doc.user_data.get("flashpoint_sent_starts")
+    if starts is None:
+        starts = sent.doc.user_data["flashpoint_sent_starts"] = [s.start for s in sent.doc.sents]
+    return bisect_left(starts, sent.start)
 
 
 def unit(v: np.ndarray) -> np.ndarray:
