@@ -400,6 +400,26 @@ def has_facts(text: str) -> bool:
     return bool(figures(text) or other_claims(text))
 
 
+def sentences_of(doc: Doc) -> list[tuple[Span, str]]:
+    """The chunk's sentences with their text, listed once per chunk (every event of the document
+    reads them, and `Span.text` joins the tokens on each call)."""
+    out = doc.user_data.get("flashpoint_sentence_texts")
+    if out is None:
+        out = doc.user_data["flashpoint_sentence_texts"] = [(s, s.text) for s in doc.sents]
+    return out
+
+
+def sentence_facts(sent: Span) -> tuple[list[Figure], list[tuple[str, str, int, int, str | None]]]:
+    """`figures` and `other_claims` of a sentence with its parse, found once per sentence of a
+    chunk (every event that reads the sentence asks; the results are only read)."""
+    memo = sent.doc.user_data.setdefault("flashpoint_sentence_facts", {})
+    key = (sent.start, sent.end)
+    if key not in memo:
+        text = sent.text
+        memo[key] = (figures(text, sent), other_claims(text, sent))
+    return memo[key]
+
+
 def event_sentences(members: list[Any], document: list[Any]) -> list[Span]:
     """The sentences of the mentions, then each later sentence with a figure whose nearest
     violent mention at or before it (among the `document`'s candidates) is one of the event's."""
@@ -412,7 +432,7 @@ def event_sentences(members: list[Any], document: list[Any]) -> list[Span]:
     for key, doc in docs.items():
         anchors = sorted((c for c in document if c.token.doc is doc and anchors_an_event(c)), key=lambda c: c.token.i)
         first = min(m.sentence.start for m in members if id(m.token.doc) == key)
-        for sent in doc.sents:
+        for sent, text in sentences_of(doc):
             if sent.start < first:
                 continue
             if (key, sent.start) in starts:
@@ -420,7 +440,7 @@ def event_sentences(members: list[Any], document: list[Any]) -> list[Span]:
                 continue
             # a past or hypothetical aside owns the figures of its own sentence only
             owner = next((c for c in reversed(anchors) if c.token.i < sent.end and (c.modality == "asserted" or c.token.i >= sent.start)), None)
-            if owner is not None and (key, owner.token.i) in mine and has_facts(sent.text):
+            if owner is not None and (key, owner.token.i) in mine and has_facts(text):
                 out.append(sent)
     return out
 
@@ -441,12 +461,13 @@ def sentence_claims(sent: Span, mine: frozenset[Key] = frozenset(), others: froz
         return not others or clause_owner(at, mine | others) not in others
 
     out = []
-    for f in figures(sent.text, sent):
+    found, other = sentence_facts(sent)
+    for f in found:
         at = token_at(sent, f.start, f.end)
         if own(at):
             value: Any = f.best if f.low == f.high else [f.low, f.high]
             out.append(FactClaim(f.field, value, source_of(sent, at), f.quote, f.victims))
-    for field_, value, s, e, victims in other_claims(sent.text, sent):
+    for field_, value, s, e, victims in other:
         at = token_at(sent, s, e)
         if own(at):
             out.append(FactClaim(field_, value, source_of(sent, at), sent.text[s:e], victims))
