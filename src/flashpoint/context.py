@@ -246,7 +246,7 @@ def build(text: str, chunks: list[Chunk]) -> ArticleContext:
                 ents_of[k].append(ent)
         for sent, sent_ents in zip(sents, ents_of):
             weight = LEAD_WEIGHT if first else 1.0
-            if sent.text.strip():
+            if first and sent.text.strip():
                 first = False
             for i in nouns[bisect_left(nouns, sent.start) : bisect_left(nouns, sent.end)]:
                 if iso := modifier_country(doc[i]):

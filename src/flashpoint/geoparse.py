@@ -45,6 +45,9 @@ RELATIVE = re.compile(
     rf"|(?:(?:{DIRECTIONS}|central|rural)\s+)?(?:countryside|outskirts|suburbs|vicinity|environs|desert|frontlines?|front)\s+of\s+(?:the\s+)?$",
     re.I,
 )
+# the words every RELATIVE phrase ends with (before an optional "the"): a text whose last word ends
+# with none of them holds no such phrase (checked on ASCII words only, where lower() is re.I's folding)
+RELATIVE_ENDS = ("of", "from", "inside", "into", "outside", "off", "beyond", "across", "near", "nearby", "to")
 # The NER has its own token-to-vector layer: geoparsing needs neither the shared one nor the
 # tagger, parser and lemmatizer it feeds (about three times faster than the full pipeline).
 GEO_DISABLE = ("tok2vec", "tagger", "parser", "attribute_ruler", "lemmatizer", "memo_attribute_ruler", "memo_lemmatizer")
@@ -88,7 +91,13 @@ def _relative(span: Span) -> str | None:
     doc = span.doc
     sent_start = max(span.start - 12, 0)
     before = doc[sent_start : span.start].text + " " if span.start > 0 else ""
-    m = RELATIVE.search(before[-120:])
+    before = before[-120:]
+    words = before.split()[-2:]
+    if words and words[-1].lower() == "the":
+        words.pop()
+    if words and words[-1].isascii() and not words[-1].lower().endswith(RELATIVE_ENDS):
+        return None
+    m = RELATIVE.search(before)
     return m.group(0).strip() if m else None
 
 
