@@ -38,3 +38,49 @@ def test_a_note_dated_around_a_day_in_may_is_asserted():
     # "Around 4 May 2020": the month is no modal "may", whatever the NER makes of the date
     evs = events_of("Around 6 May 2020, in Leon, Guanajuato, a man was killed and found dead with gunshot wounds. 1 fatality")
     assert any(e.event_type == "ASSAULT" and e.modality == "asserted" for e in evs), [(e.event_type, e.modality) for e in evs]
+
+
+def first_asserted(text: str):
+    evs = sorted((e for e in events_of(text) if e.modality == "asserted"), key=lambda e: e.trigger.start)
+    return evs[0] if evs else None
+
+
+@pytest.mark.parametrize(
+    "text, sub_event, place",
+    [
+        # gunfire counted by monitors, with no verb of firing: the shots are the event
+        ("On 2 May 2020, ceasefire monitors recorded a total of 23 shots involving small arms near Popasna.", "Armed clash", "Popasna"),
+        ("On 2 May 2020, ceasefire monitors recorded 7 bursts of fire near Popasna.", "Armed clash", "Popasna"),
+        # a hyphenated shoot-out is split by the tokenizer into "shoot" and "out"
+        ("On 2 May 2020, in Curitiba, Parana, residents reported that a shoot-out took place in the city centre.", "Armed clash", "Curitiba"),
+        # a body found, a person found dead: a killing by someone unnamed
+        ("On 2 May 2020, in Morelia, Michoacan, a man was found dead with his hands tied. 1 fatality.", "Attack", "Morelia"),
+        ("On 2 May 2020, the bodies of three men were found on a dirt road near Culiacan, Sinaloa.", "Attack", "Culiacán"),
+        # a body found "with firearm injuries" is no weapons find
+        ("On 2 May 2020, in Morelia, Michoacan, the body of a woman was found with firearm injuries.", "Attack", "Morelia"),
+    ],
+)
+def test_events_told_without_a_verb_of_violence(text, sub_event, place):
+    ev = first_asserted(text)
+    assert ev is not None and ev.acled and ev.acled["sub_event_type"] == sub_event, ev
+    assert ev.location is not None and ev.location.name == place, ev.location
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "On 2 May 2020, nurses in Dayton gave flu shots to 300 pensioners.",
+        "On 2 May 2020, the striker took a shot at goal in the last minute of the match in Madrid.",
+        "On 2 May 2020, the body of a fisherman was found on a beach near Tema after his boat capsized.",
+        "On 2 May 2020, rescuers found 12 bodies under the rubble of the collapsed building in Lagos.",
+    ],
+)
+def test_shots_and_bodies_that_are_no_violence(text):
+    assert not [e for e in events_of(text) if e.event_type == "ASSAULT"], [(e.event_type, e.trigger) for e in events_of(text)]
+
+
+def test_a_passive_verb_does_not_take_the_subject_of_the_verb_it_is_joined_to():
+    # "one was killed": by whom is not said, so it is told of the gunfight before it, with its death
+    evs = [e for e in events_of("On 2 May 2020, in Niteroi, Rio de Janeiro, a gunfight broke out between police and suspected "
+                                "drug dealers in the Fonseca area. Two suspects escaped and one was killed.") if e.event_type == "ASSAULT"]
+    assert len(evs) == 1 and evs[0].fatalities and evs[0].fatalities.best == 1, evs

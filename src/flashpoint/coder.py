@@ -419,7 +419,8 @@ class Coder:
                 # a finite clause of its own ("as the gunman, who wore a suit, fired eight shots") parsed without its
                 # subject: the noun its subordinator took for an object, never the main clause's subject
                 subj = [o for p in children(tok.head, "prep") if p.lower_ in SUBORDINATORS and p.i < tok.i for o in children(p, "pobj")][-1:]
-            elif not subj and tok.dep_ in ("xcomp", "conj", "advcl", "acl"):
+            elif not subj and not passive and tok.dep_ in ("xcomp", "conj", "advcl", "acl"):
+                # not for a passive, whose actor only a "by" phrase names ("two suspects escaped and one was killed")
                 subj = children(tok.head, "nsubj") or ([tok.head] if tok.head.pos_ in ("NOUN", "PROPN") else [])
                 if subj and subj[0].pos_ != "VERB" and not participant(subj[0], self.coref) and (lv := light_verb(subj[0])):
                     subj = children(lv, "nsubj") or (children(lv.head, "nsubj") if lv.dep_ == "conj" else [])  # "X issued (or: stood and gave) a declaration demanding ...": X demands
