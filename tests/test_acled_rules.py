@@ -53,6 +53,12 @@ def first_asserted(text: str):
         ("On 2 May 2020, ceasefire monitors recorded 7 bursts of fire near Popasna.", "Armed clash", "Popasna"),
         # a hyphenated shoot-out is split by the tokenizer into "shoot" and "out"
         ("On 2 May 2020, in Curitiba, Parana, residents reported that a shoot-out took place in the city centre.", "Armed clash", "Curitiba"),
+        # projectiles counted by monitors; infantry fighting vehicles and grenade launchers fired at positions: shelling
+        ("On 2 May 2020, ceasefire monitors recorded a total of 6 projectiles near Popasna.", "Shelling/artillery/missile attack", "Popasna"),
+        ("On 2 May 2020, government forces fired IFVs and grenade launchers at the positions of the rebels near Popasna.",
+         "Shelling/artillery/missile attack", "Popasna"),
+        # machine guns named by their calibre
+        ("On 2 May 2020, rebel forces fired 12.7mm and 14.5mm machine guns at the positions of the army near Popasna.", "Armed clash", "Popasna"),
         # a body found, a person found dead: a killing by someone unnamed
         ("On 2 May 2020, in Morelia, Michoacan, a man was found dead with his hands tied. 1 fatality.", "Attack", "Morelia"),
         ("On 2 May 2020, the bodies of three men were found on a dirt road near Culiacan, Sinaloa.", "Attack", "Culiacán"),
@@ -73,6 +79,7 @@ def test_events_told_without_a_verb_of_violence(text, sub_event, place):
         "On 2 May 2020, the striker took a shot at goal in the last minute of the match in Madrid.",
         "On 2 May 2020, the body of a fisherman was found on a beach near Tema after his boat capsized.",
         "On 2 May 2020, rescuers found 12 bodies under the rubble of the collapsed building in Lagos.",
+        "On 2 May 2020, rioters threw projectiles at the police in Lyon.",
     ],
 )
 def test_shots_and_bodies_that_are_no_violence(text):
