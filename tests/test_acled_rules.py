@@ -60,7 +60,9 @@ def first_asserted(text: str):
         # machine guns named by their calibre
         ("On 2 May 2020, rebel forces fired 12.7mm and 14.5mm machine guns at the positions of the army near Popasna.", "Armed clash", "Popasna"),
         # the town after "in", parsed as a modifier of the province in the parenthesis, is where it happened
-        ("On 2 May 2020, militants attacked a gendarmerie post in Dire (Dire, Tombouctou), and wounded two gendarmes.", "Armed clash", "Diré"),
+        ("On 2 May 2020, militants attacked a police station in Dire (Dire, Tombouctou), and wounded three policemen.", "Armed clash", "Diré"),
+        # a state chosen only as the admin hint of the town before it: the town
+        ("On 2 May 2020, in Gaucha do Norte, Mato Grosso, a farmer was shot to death by two armed men.", "Attack", "Gaúcha do Norte"),
         # a body found, a person found dead: a killing by someone unnamed
         ("On 2 May 2020, in Morelia, Michoacan, a man was found dead with his hands tied. 1 fatality.", "Attack", "Morelia"),
         ("On 2 May 2020, the bodies of three men were found on a dirt road near Culiacan, Sinaloa.", "Attack", "Culiacán"),

@@ -379,6 +379,23 @@ def modifier(span: Span) -> bool:
     return t.lemma_.lower() not in PLACE_NOUNS and t.ent_type_ not in ("GPE", "LOC", "FAC")
 
 
+def hinted_place(doc, start: int, hint: Location) -> Location:
+    """A unit chosen only as the admin hint of another name ("in Gaucha do Norte, Mato Grosso, a man
+    was shot", parsed with the state in the verb's clause and the town out of it): the event is at the
+    name the hint qualifies, the nearest place before it in the same sentence that is no hint itself,
+    when it lies in the same country and is more specific."""
+    from .geoparse import doc_places
+
+    places = sorted(((s, e), lt) for (s, e), lt in doc_places(doc).items() if e <= start and s >= doc[start].sent.start)
+    for (s, e), (loc, top) in reversed(places):
+        if not all(t.is_punct or t.lower_ in ("in", "of", "the") for t in doc[e:start]):
+            return hint  # words between: not the name the hint qualifies
+        if not top.hint:
+            return loc if loc.country == hint.country and loc.precision < hint.precision else hint
+        start = s  # "Kibanda village (Idjwi, Sud-Kivu)": through the other hints of the parenthesis
+    return hint
+
+
 def clause_of(tok: Token, stops: tuple[str, ...] = ("ROOT", "ccomp", "advcl", "conj", "relcl")) -> Token:
     """The head of the clause a token belongs to."""
     while tok.dep_ not in stops and tok.head.i != tok.i:
@@ -551,10 +568,11 @@ class Coder:
             depth, t = 0, root
             while t.i != tok.i and t.head.i != t.i and depth < 20:
                 t, depth = t.head, depth + 1
-            found.append(((top.hint, loc.country in own, precision, loc.lat is None, depth), replace(loc, precision=precision)))
+            found.append(((top.hint, loc.country in own, precision, loc.lat is None, depth, s), replace(loc, precision=precision)))
         if not found:
             return home
-        return min(found, key=lambda x: x[0])[1]
+        key, best = min(found, key=lambda x: x[0])
+        return hinted_place(doc, key[-1], best) if key[0] else best
 
     def nearby_place(self, tok: Token, actor_toks: list[Token]) -> Location | None:
         """For an event whose clause names no place: the most specific place of its sentence outside
