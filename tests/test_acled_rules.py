@@ -63,6 +63,8 @@ def first_asserted(text: str):
         ("On 2 May 2020, militants attacked a police station in Dire (Dire, Tombouctou), and wounded three policemen.", "Armed clash", "Diré"),
         # a state chosen only as the admin hint of the town before it: the town
         ("On 2 May 2020, in Gaucha do Norte, Mato Grosso, a farmer was shot to death by two armed men.", "Attack", "Gaúcha do Norte"),
+        # killed by blows
+        ("On 2 May 2020, a vendor was beaten to death by a group of men in Sylhet.", "Attack", "Sylhet"),
         # a body found, a person found dead: a killing by someone unnamed
         ("On 2 May 2020, in Morelia, Michoacan, a man was found dead with his hands tied. 1 fatality.", "Attack", "Morelia"),
         ("On 2 May 2020, the bodies of three men were found on a dirt road near Culiacan, Sinaloa.", "Attack", "Culiacán"),
@@ -84,6 +86,7 @@ def test_events_told_without_a_verb_of_violence(text, sub_event, place):
         "On 2 May 2020, the body of a fisherman was found on a beach near Tema after his boat capsized.",
         "On 2 May 2020, rescuers found 12 bodies under the rubble of the collapsed building in Lagos.",
         "On 2 May 2020, rioters threw projectiles at the police in Lyon.",
+        "On 2 May 2020, the visitors were beaten by Lyon in the cup final.",
     ],
 )
 def test_shots_and_bodies_that_are_no_violence(text):
