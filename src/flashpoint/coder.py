@@ -546,7 +546,7 @@ class Coder:
                 first = first.head
             head = first.head
             prep = head.lower_ if first.dep_ == "pobj" else None
-            if prep is None and s > 0 and doc[s - 1].lower_ in PLACE_PREPS and doc[s - 1].i in region:
+            if prep is None and first.dep_ in ("amod", "nmod") and s > 0 and doc[s - 1].lower_ in PLACE_PREPS and doc[s - 1].i in region:
                 prep = doc[s - 1].lower_  # "in Dire (Dire, Tombouctou)" parsed with the town as a modifier of its province
             # "the village of X"; "in the western countryside of X", "at residential neighbourhoods of X"
             via_noun = prep == "of" and (head.head.lemma_.lower() in PLACE_NOUNS or head.head.lemma_.lower() in AREA_NOUNS
