@@ -98,3 +98,9 @@ def test_a_passive_verb_does_not_take_the_subject_of_the_verb_it_is_joined_to():
     evs = [e for e in events_of("On 2 May 2020, in Niteroi, Rio de Janeiro, a gunfight broke out between police and suspected "
                                 "drug dealers in the Fonseca area. Two suspects escaped and one was killed.") if e.event_type == "ASSAULT"]
     assert len(evs) == 1 and evs[0].fatalities and evs[0].fatalities.best == 1, evs
+
+
+def test_violence_near_a_name_the_ner_did_not_take_for_a_place_is_kept():
+    # "Svitlodarsk" is tagged as a date: the name after "near" is still where it happened, so the event stays
+    ev = first_asserted("On 2 May 2020, ceasefire monitors recorded a total of 4 explosions near Svitlodarsk.")
+    assert ev is not None and ev.acled["sub_event_type"] == "Shelling/artillery/missile attack"
