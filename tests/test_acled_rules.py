@@ -22,6 +22,8 @@ def first_sub_event(text: str) -> str | None:
     [
         # monitors hearing shots, or fire in both directions of the line: two armed sides engage
         ("On 2 May 2020, ceasefire monitors recorded 14 explosions and shots involving small arms near Zolote.", "Armed clash"),
+        # heavy machine-gun fire alone, observed by monitors, is counted with the heavy weapons
+        ("On 2 May 2020, ceasefire monitors recorded 5 bursts of fire involving heavy machine guns near Zolote.", "Shelling/artillery/missile attack"),
         # explosions alone heard from afar stay shelling
         ("On 2 May 2020, ceasefire monitors recorded 9 explosions near Zolote.", "Shelling/artillery/missile attack"),
         # the demonstrators' own violence in the same sentence
