@@ -412,6 +412,17 @@ def linked(g: Group, c: Candidate) -> bool:
     return False
 
 
+def follows_dropped_history(c: Candidate, past: list[Candidate]) -> bool:
+    """An asserted mention with no date of its own in the sentence right after past violence of its type
+    that has no side of its own and is no event ("France suffered a wave of attacks over the summer.
+    Dozens of people were killed in separate shootings"): it tells of that past too."""
+    if c.modality != "asserted" or stated_period(c):
+        return False
+    doc = c.token.doc
+    return any(p.trig.type == c.trig.type and p.token.doc is doc and p.sentence.end <= c.sentence.start
+               and all(t.is_space for t in doc[p.sentence.end : c.sentence.start]) for p in past)
+
+
 def continued_history(groups: list[Group], c: Candidate) -> Group | None:
     """An agentless or definite mention with no date of its own right after a past event of its type
     tells more of that past ("Germany suffered a spate of attacks over the summer. Ten people were
@@ -608,6 +619,11 @@ def assemble(doc_id: str, text: str, dateline: date | None, cands: list[Candidat
         if countries(c.actors) or any(a.name for a in c.actors) or countries(c.recipients) or any(a.name for a in c.recipients)
         or (c.trig.type in VIOLENT and c.modality == "asserted" and (c.recipients or c.location or c.nearby or names_a_place(c)))
     ]
+    ids = {id(c) for c in kept}
+    past = [c for c in cands if c.trig.type in VIOLENT and c.modality == "historical" and id(c) not in ids]
+    for c in kept:
+        if past and (anaphoric(c) or tells_another(c)) and follows_dropped_history(c, past):
+            c.modality = "historical"
     events = [build_event(doc_id, text, g, cands) for g in fuse(split_recipients(reciprocal(kept)))]
     for ev in events:
         # no place named: violence is located in its target's country; any other event in the one
