@@ -106,3 +106,17 @@ def test_negation_stays_in_its_own_clause():
     evs = next(extract([Document("t", text, date(2016, 12, 17))]))[1]
     raid = next(e for e in evs if e.trigger.text == "raided")
     assert raid.modality == "asserted"
+
+
+@pytest.mark.parametrize(
+    "text, trigger",
+    [
+        # a time word in the description of a noun is not the time of the clause's own event
+        ("Two farmers were killed on Sunday when a landmine, previously laid by insurgents, exploded in a field near Daraa.", "killed"),
+        ("Police on Tuesday arrested a man who had previously served time for fraud in Leeds.", "arrested"),
+    ],
+)
+def test_a_description_s_time_words_stay_in_the_description(text, trigger):
+    evs = events_of(text, "2024-01-17")
+    ev = next(e for e in evs if e.trigger.text == trigger)
+    assert ev.modality == "asserted", [(e.event_type, e.trigger.text, e.modality) for e in evs]

@@ -684,8 +684,10 @@ def court_orders(cands: list[Candidate]) -> None:
 
 def names_a_place(c: Candidate) -> bool:
     """Does the event's sentence name a place, even one the gazetteer does not know ("clashed in Al
-    Zayaynya")? A material event is real with a place as with a victim."""
-    return any(e.label_ in ("GPE", "LOC", "FAC") for e in c.sentence.ents)
+    Zayaynya")? A material event is real with a place as with a victim. A capitalised name after "near"
+    is a place whatever label the NER gives it ("observed 7 explosions near Svitlodarsk", taken for a date)."""
+    return any(e.label_ in ("GPE", "LOC", "FAC") for e in c.sentence.ents) or any(
+        t.dep_ == "pobj" and t.pos_ == "PROPN" and t.is_title and t.head.lower_ == "near" for t in c.sentence)
 
 
 def assemble(doc_id: str, text: str, dateline: date | None, cands: list[Candidate], country_counts: Counter, context: ArticleContext | None = None) -> list[Event]:

@@ -435,6 +435,23 @@ def modifier(span: Span) -> bool:
     return t.lemma_.lower() not in PLACE_NOUNS and t.ent_type_ not in ("GPE", "LOC", "FAC")
 
 
+def hinted_place(doc, start: int, hint: Location) -> Location:
+    """A unit chosen only as the admin hint of another name ("in Gaucha do Norte, Mato Grosso, a man
+    was shot", parsed with the state in the verb's clause and the town out of it): the event is at the
+    name the hint qualifies, the nearest place before it in the same sentence that is no hint itself,
+    when it lies in the same country and is more specific."""
+    from .geoparse import doc_places
+
+    places = sorted(((s, e), lt) for (s, e), lt in doc_places(doc).items() if e <= start and s >= doc[start].sent.start)
+    for (s, e), (loc, top) in reversed(places):
+        if not all(t.is_punct or t.lower_ in ("in", "of", "the") for t in doc[e:start]):
+            return hint  # words between: not the name the hint qualifies
+        if not top.hint:
+            return loc if loc.country == hint.country and loc.precision < hint.precision else hint
+        start = s  # "Kibanda village (Idjwi, Sud-Kivu)": through the other hints of the parenthesis
+    return hint
+
+
 def clause_of(tok: Token, stops: tuple[str, ...] = ("ROOT", "ccomp", "advcl", "conj", "relcl")) -> Token:
     """The head of the clause a token belongs to."""
     while tok.dep_ not in stops and tok.head.i != tok.i:
@@ -475,7 +492,8 @@ class Coder:
                 # a finite clause of its own ("watched (in shock) as the gunman, who wore a suit, fired eight shots")
                 # parsed without its subject: the noun its subordinator took for an object, never the main clause's subject
                 subj = subordinated(tok)[-1:]
-            elif not subj and tok.dep_ in ("xcomp", "conj", "advcl", "acl"):
+            elif not subj and not passive and tok.dep_ in ("xcomp", "conj", "advcl", "acl"):
+                # not for a passive, whose actor only a "by" phrase names ("two suspects escaped and one was killed")
                 subj = children(tok.head, "nsubj") or ([tok.head] if tok.head.pos_ in ("NOUN", "PROPN") else [])
                 if subj and subj[0].pos_ != "VERB" and not participant(subj[0], self.coref) and (lv := light_verb(subj[0])):
                     subj = children(lv, "nsubj") or (children(lv.head, "nsubj") if lv.dep_ == "conj" else [])  # "X issued (or: stood and gave) a declaration demanding ...": X demands
@@ -585,6 +603,8 @@ class Coder:
                 first = first.head
             head = first.head
             prep = head.lower_ if first.dep_ == "pobj" else None
+            if prep is None and first.dep_ in ("amod", "nmod") and s > 0 and doc[s - 1].lower_ in PLACE_PREPS and doc[s - 1].i in region:
+                prep = doc[s - 1].lower_  # "in Dire (Dire, Tombouctou)" parsed with the town as a modifier of its province
             # "the village of X"; "in the western countryside of X", "at residential neighbourhoods of X"
             via_noun = prep == "of" and (head.head.lemma_.lower() in PLACE_NOUNS or head.head.lemma_.lower() in AREA_NOUNS
                                          and head.head.dep_ == "pobj" and head.head.head.lower_ in PLACE_PREPS)
@@ -605,10 +625,11 @@ class Coder:
             depth, t = 0, root
             while t.i != tok.i and t.head.i != t.i and depth < 20:
                 t, depth = t.head, depth + 1
-            found.append(((top.hint, loc.country in own, precision, loc.lat is None, depth), replace(loc, precision=precision)))
+            found.append(((top.hint, loc.country in own, precision, loc.lat is None, depth, s), replace(loc, precision=precision)))
         if not found:
             return home
-        return min(found, key=lambda x: x[0])[1]
+        key, best = min(found, key=lambda x: x[0])
+        return hinted_place(doc, key[-1], best) if key[0] else best
 
     def nearby_place(self, tok: Token, actor_toks: list[Token]) -> Location | None:
         """For an event whose clause names no place: the most specific place of its sentence outside

@@ -144,6 +144,16 @@ def stated_years(tok: Token, clause: Token) -> list[int]:
     return out
 
 
+DESCRIPTIONS = ("acl", "relcl", "appos")
+
+
+def clause_text(clause: Token, tok: Token) -> str:
+    """The clause's words, lower-cased, without the descriptions of its nouns that do not hold the
+    trigger: "a landmine, previously planted by an armed group, exploded" is today's explosion."""
+    left = {t.i for d in clause.subtree if d.dep_ in DESCRIPTIONS and d.i != clause.i and tok not in d.subtree for t in d.subtree}
+    return "".join(t.text_with_ws for t in clause.subtree if t.i not in left).lower()
+
+
 def modality(tok: Token, negation_is_trigger: bool = False, year: int | None = None, dateline: date | None = None) -> str:
     """Classify the event whose trigger is `tok`. `year`: a year the sentence dates it to, if any."""
     c = cues()
@@ -155,7 +165,7 @@ def modality(tok: Token, negation_is_trigger: bool = False, year: int | None = N
     children = [ch for t in chain for ch in t.children if ch.ent_type_ not in ("DATE", "TIME") and ch.pos_ != "PROPN"]
     words = {ch.lower_ for ch in children}
     outer = governing_clause(clause)
-    span = tok.doc[outer.left_edge.i : outer.right_edge.i + 1].text.lower()
+    span = clause_text(outer, tok)
     if any(p in span for p in c["historical_phrases"]) or (year and dateline and year < dateline.year - 1):
         return "historical"
     if dateline and any(y < dateline.year - 1 for y in stated_years(tok, clause)):

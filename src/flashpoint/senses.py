@@ -105,6 +105,8 @@ def not_an_event(tok: Token, kind: str | None = None) -> bool:
     if tok.lemma_.lower() in s["explosions"] and any(d.dep_ == "det" and d.lower_ == "the" for d in tok.children) and any(
             accidental(sent, s) for sent in tok.doc.sents if sent.end <= tok.sent.start):
         return True  # "The blast occurred at 12.45 a.m.": the accident told before
+    if kind == "ASSAULT" and tok.lemma_.lower() in s["finding_verbs"] and lemmas(tok.sent) & s["natural_deaths"]:
+        return True  # "the body of a fisherman was found after his boat capsized": a death, no killing
     if tok.lower_ in s["thing_forms"]:
         return True  # "photos hung for the exhibition": people are hanged, things hung
     if tok.lemma_.lower() in s["shooting_verbs"] and aimed_at_nothing(tok, s):
