@@ -11,7 +11,7 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import date
-from functools import lru_cache, wraps
+from functools import cached_property, lru_cache, wraps
 
 from spacy.tokens import Span, Token
 
@@ -170,60 +170,78 @@ def matches(trig: Trigger, tok: Token) -> bool:
     return bool(matching([trig], tok))
 
 
+class Reading:
+    """What a token's parse gives the trigger entries' constraints, each read on first use only."""
+
+    def __init__(self, tok: Token) -> None:
+        self.tok = tok
+
+    @cached_property
+    def capitalised_noun(self) -> bool:
+        return not self.tok.ent_type_ and (self.tok.is_sent_start or self.tok.is_title)
+
+    @cached_property
+    def near(self) -> set[str]:
+        return near_lemmas(self.tok)
+
+    @cached_property
+    def pairs(self):
+        return prep_pobj_lemmas(self.tok)
+
+    @cached_property
+    def negated(self) -> bool:
+        return is_negated(self.tok)
+
+    @cached_property
+    def objects(self) -> set[str]:
+        return obj_lemmas(self.tok)
+
+    @cached_property
+    def subjects(self) -> set[str]:
+        return subject_lemmas(self.tok)
+
+    @cached_property
+    def modifiers(self) -> set[str]:
+        return {lemma(c) for c in self.tok.children if c.dep_ in ("compound", "amod", "nmod")}
+
+    @cached_property
+    def verb(self) -> str:
+        return lemma(self.tok.head) if self.tok.dep_ in OBJ_DEPS else ""
+
+
+def admits(have, wanted, refused) -> bool:
+    """An entry's word list and its exclusion list: one of the wanted (when it names any), none refused."""
+    return (not wanted or bool(have & wanted)) and not (refused and have & refused)
+
+
 def matching(trigs: list[Trigger], tok: Token) -> list[Trigger]:
     """The entries among `trigs` whose constraints the token's parse meets, in their order (what
     the token's parse gives is read once for all of them)."""
     pos = tok.pos_
     lem = lemma(tok)
-    capitalised_noun = near = pairs = objs = subjs = mods = negated = verb = None
+    r = Reading(tok)
     out = []
     for trig in trigs:
         if pos not in trig.pos:
             # A noun the tagger took for a name only because it is capitalised ("Strikes hit ..." opening a sentence or headline)
-            if pos != "PROPN" or "NOUN" not in trig.pos:
-                continue
-            if capitalised_noun is None:
-                capitalised_noun = not tok.ent_type_ and (tok.is_sent_start or tok.is_title)
-            if not capitalised_noun:
+            if pos != "PROPN" or "NOUN" not in trig.pos or not r.capitalised_noun:
                 continue
         if len(trig.words) > 1:
-            if near is None:
-                near = near_lemmas(tok)
             others = other_words(trig, lem, tok.lower_)
-            if not near.issuperset(others):  # "came under fire": the object of a preposition the entry names
-                if pairs is None:
-                    pairs = prep_pobj_lemmas(tok)
-                if not pairs or not (near | {o for p, o in pairs if p in others}).issuperset(others):
-                    continue
-        if trig.negated:
-            if negated is None:
-                negated = is_negated(tok)
-            if not negated:
+            # "came under fire": the object of a preposition the entry names
+            if not r.near.issuperset(others) and (
+                    not r.pairs or not (r.near | {o for p, o in r.pairs if p in others}).issuperset(others)):
                 continue
-        if trig.objects or trig.not_objects:
-            if objs is None:
-                objs = obj_lemmas(tok)
-            if trig.objects and not (objs & trig.objects):
-                continue
-            if trig.not_objects and objs & trig.not_objects:
-                continue
-        if trig.subjects:
-            if subjs is None:
-                subjs = subject_lemmas(tok)
-            if not (subjs & trig.subjects):
-                continue
-        if trig.modifiers or trig.not_modifiers:
-            if mods is None:
-                mods = {lemma(c) for c in tok.children if c.dep_ in ("compound", "amod", "nmod")}
-            if trig.modifiers and not (mods & trig.modifiers):
-                continue
-            if trig.not_modifiers and mods & trig.not_modifiers:
-                continue
-        if trig.not_verbs:
-            if verb is None:
-                verb = lemma(tok.head) if tok.dep_ in OBJ_DEPS else ""
-            if verb in trig.not_verbs:
-                continue
+        if trig.negated and not r.negated:
+            continue
+        if (trig.objects or trig.not_objects) and not admits(r.objects, trig.objects, trig.not_objects):
+            continue
+        if trig.subjects and not (r.subjects & trig.subjects):
+            continue
+        if (trig.modifiers or trig.not_modifiers) and not admits(r.modifiers, trig.modifiers, trig.not_modifiers):
+            continue
+        if trig.not_verbs and r.verb in trig.not_verbs:
+            continue
         if trig.predicate and judged(tok) is None:
             continue
         out.append(trig)
