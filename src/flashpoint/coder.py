@@ -732,7 +732,7 @@ class Coder:
                 # "X, a day after Y": the trigger after the phrase is Y, the one before it is X.
                 c.relative = (-rel.offset_days, index_base + len(out) - 1)
                 c.date_text = rel.text
-            c.location = self.place(tok, trig, actors, a_toks)
+            c.location = self.place(tok, c.trig, c.actors, a_toks)
             if c.location is None:
                 c.nearby, c.lead = self.nearby_place(tok, a_toks), self.lead
             c.spans["trigger"] = c.char_span(tok)
