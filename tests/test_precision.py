@@ -296,7 +296,7 @@ def test_a_courts_order_of_what_shall_be_is_its_ruling_and_a_summons_a_request()
 
 
 def test_a_speaker_named_again_by_surname_is_the_same_speaker():
-    from flashpoint.assemble import same_speaker
+    from flashpoint.mentions import same_speaker
 
     assert same_speaker({"Sandra Jansen"}, {"Jansen"}) and not same_speaker({"Sandra Jansen"}, {"Rachel Notley"})
     assert not same_speaker({"Jansen"}, {"Jans"})

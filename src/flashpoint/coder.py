@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from datetime import date
 from functools import cached_property, lru_cache, wraps
 
@@ -17,6 +17,7 @@ from spacy.tokens import Span, Token
 
 from . import dates as dt
 from .actors import CorefState, mentions_in, resolve_phrase, sentence_of
+from .candidates import Candidate
 from .context import ArticleContext
 from .lexicon import Trigger, load_actor_dictionary, load_plover, load_triggers
 from .models import Actor, Location
@@ -45,39 +46,6 @@ ADDRESSEE_TYPES = {"REQUEST", "THREATEN", "ACCUSE"}  # "demanded that X ...": X 
 NOUN_EVENT_PREPS = {"on", "for", "in"}
 SUBORDINATORS = {"as", "while", "when", "after", "before", "until", "since", "because"}
 NOT_EVENTS = {"DATE", "TIME", "CARDINAL", "ORDINAL", "MONEY", "PERCENT", "QUANTITY"}
-
-
-@dataclass
-class Candidate:
-    """An event as found in one sentence, before fusion with its other mentions in the document."""
-
-    trig: Trigger
-    token: Token
-    offset: int  # chunk offset in the document
-    actors: list[Actor] = field(default_factory=list)
-    recipients: list[Actor] = field(default_factory=list)
-    modality: str = "asserted"
-    date: date | None = None
-    date_precision: str = "unknown"
-    date_text: str | None = None
-    relative: tuple[int, int] | None = None  # (days, index of the candidate it is relative to)
-    convention: str | None = None  # the PLOVER convention that set its type and modality (assemble.intentions)
-    objects: frozenset[str] = frozenset()  # the objects that made a constrained entry fire (ambassador, delegation)
-    sentence_countries: frozenset[str] = frozenset()  # the countries its sentence names
-    location: Location | None = None
-    nearby: Location | None = None  # no place in its clause: the place of its sentence
-    lead: Location | None = None  # the article's lead place (its dateline, the first place it names)
-    spans: dict[str, tuple[int, int]] = field(default_factory=dict)
-
-    @property
-    def sentence(self) -> Span:
-        return sentence_of(self.token)
-
-    def char_span(self, tokens: list[Token] | Token | Span) -> tuple[int, int]:
-        if isinstance(tokens, Token):
-            tokens = [tokens]
-        tokens = list(tokens)
-        return self.offset + tokens[0].idx, self.offset + tokens[-1].idx + len(tokens[-1])
 
 
 def per_token(fn: Callable[[Token], set[str]]) -> Callable[[Token], frozenset[str]]:

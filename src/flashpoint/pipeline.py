@@ -11,7 +11,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from datetime import date
 
-from .assemble import assemble
+from . import compound_roles, conventions, event_dates, keep, mentions, missing_roles, records
+from .candidates import Article
 from .coder import Coder
 from .context import build as build_context
 from .eventness import judge as judge_events
@@ -29,9 +30,16 @@ BATCH_CHARS = 400_000  # `ingest` commits a batch before it grows past this many
 def code_document(doc: Document, chunks: list[Chunk], judge: bool = True) -> list[Event]:
     """context -> code -> assemble -> dated history -> the eventness judge (`judge=False` for training it)."""
     context = build_context(doc.text, chunks)  # once per document: dateline, countries, people
+    art = Article(doc.id, doc.text, doc.date, chunks, context)
     coder = Coder(doc.date, context)
     cands = coder.code(chunks)
-    events = dated_background(assemble(doc.id, doc.text, doc.date, cands, coder.country_counts, context), doc.date)
+    cands = conventions.apply(art, cands)
+    cands = event_dates.resolve(art, cands)
+    cands = missing_roles.fill(art, cands, [c for c, _ in coder.country_counts.most_common()])
+    cands = mentions.histories(art, cands)
+    kept = keep.with_a_side(art, cands)
+    events = records.build(art, mentions.fuse(compound_roles.split(art, kept)), cands)
+    events = dated_background(events, doc.date)
     return judge_events(events, chunks, doc.date) if judge else events
 
 
