@@ -7,7 +7,6 @@ sentence, the actor and the recipient, so every coded event can be checked again
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import date
@@ -453,7 +452,6 @@ class Coder:
         self.context = context
         self.offset = 0  # document offset of the chunk being coded
         self.coref = CorefState()
-        self.country_counts: Counter = Counter()
         self.lead: Location | None = None  # the first place the article names (its dateline or lead)
 
     def roles(self, tok: Token, trig: Trigger) -> tuple[list[Actor], list[Actor], list[Token], list[Token]]:
@@ -668,9 +666,6 @@ class Coder:
         # Associated Press photographer") is none
         named = frozenset(m.entry.country for m in mentions if m.entry.country and m.entry.kind in ("name", "demonym", "capital", "metonym", "place"))
         self.note_lead(sent)
-        for m in mentions:
-            if m.entry.country:
-                self.country_counts[m.entry.country] += 1
         for tok, trig in find_triggers(sent):
             trig = threat_of_willingness(tok, trig)
             actors, recipients, a_toks, r_toks = self.roles(tok, trig)

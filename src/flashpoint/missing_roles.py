@@ -16,13 +16,13 @@ DOMESTIC_TYPES = {"CONCEDE", "COERCE", "RETREAT", "SANCTION"}  # with no one nam
 TARGETED = {"ASSAULT", "COERCE"}  # the place of the event says who was hit
 
 
-def fill(art: Article, cands: list[Candidate], salient: list[str]) -> list[Candidate]:
-    """The stage (`salient`: the countries the article names, most named first)."""
-    fill_roles(cands, salient, art.context)
+def fill(art: Article, cands: list[Candidate]) -> list[Candidate]:
+    """The stage."""
+    fill_roles(cands, art.context)
     return cands
 
 
-def fill_roles(cands: list[Candidate], salient: list[str], context: ArticleContext | None = None) -> None:
+def fill_roles(cands: list[Candidate], context: ArticleContext | None = None) -> None:
     """Missing actors from a verb coordinated with the trigger, or the state body behind an
     agentless arrest or sentence (roles.implicit_agent); missing recipients from the civilians at
     an attacked public place, the place of an attack or, for verbal events, the article's other
@@ -71,7 +71,7 @@ def fill_roles(cands: list[Candidate], salient: list[str], context: ArticleConte
             iso = sorted(mine)[0]
         elif c.trig.type in VERBAL | DOMESTIC_TYPES:
             # the article's other main country; with none, the actor's own country (domestic politics)
-            other = counterpart(mine, context, c.sentence_countries) if context else next((s for s in salient if s not in mine), None)
+            other = counterpart(mine, context, c.sentence_countries)
             iso = other if other and c.trig.type in VERBAL else (sorted(mine)[0] if not other else None)
         if iso:
             # the counterpart's or (protests) the own government; at home, the country's people (not the actor itself);
