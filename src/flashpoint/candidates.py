@@ -17,6 +17,7 @@ from .models import Actor, Location
 from .nlp import Chunk
 
 VIOLENT = {"ASSAULT", "COERCE", "PROTEST", "MOBILIZE"}
+VERBAL = {"AGREE", "CONSULT", "SUPPORT", "CONCEDE", "REQUEST", "ACCUSE", "REJECT", "THREATEN", "SANCTION"}  # said, not done
 PRECISION_RANK = {"day": 0, "week": 1, "month": 2, "year": 3, "unknown": 4}
 
 
@@ -52,6 +53,7 @@ class Candidate:
     nearby: Location | None = None  # no place in its clause: the place of its sentence
     lead: Location | None = None  # the article's lead place (its dateline, the first place it names)
     spans: dict[str, tuple[int, int]] = field(default_factory=dict)
+    actor_tokens: list[Token] = field(default_factory=list)  # the head of the phrase its actor came from (roles.choose)
 
     @property
     def sentence(self) -> Span:

@@ -6,11 +6,11 @@ from __future__ import annotations
 from dataclasses import replace
 
 from .candidates import Article, Candidate
-from .coder import speaker, subject_lemmas
 from .lexicon import load_plover
 from .modality import planned_in_the_past
 from .roles import passive
 from .senses import senses
+from .syntax import speaker, subject_lemmas
 
 
 def apply(art: Article, cands: list[Candidate]) -> list[Candidate]:

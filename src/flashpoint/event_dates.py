@@ -5,15 +5,68 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+from spacy.tokens import Token
+
+from . import dates as dt
+from .actors import sentence_of
 from .candidates import PRECISION_RANK, Article, Candidate, same_sentence, sentence_id
+from .syntax import clause_of
 
 
 def resolve(art: Article, cands: list[Candidate]) -> list[Candidate]:
-    """The stage: relative dates, then the default date of every mention still undated."""
+    """The stage after roles and conventions: a weekday of an event still to come is the coming
+    one ("will meet on Friday"), then relative dates, then the default date of every mention still
+    undated."""
+    for c in cands:
+        if c.modality == "future" and (own := date_of(c.token, art.dateline)[0]) and own.kind == "weekday":
+            own = dt.resolve(own, art.dateline, future=True)
+            c.date, c.date_precision = own.date, own.precision
     resolve_relative(cands, art.dateline)
     for c in cands:
         default_date(c, art.dateline)
     return cands
+
+
+def stated(art: Article, cands: list[Candidate]) -> list[Candidate]:
+    """The stage before modality (which reads a stated year): the date the trigger's clause states
+    (a weekday is the last such day until `resolve` knows the event is still to come), and a
+    relative phrase before the trigger ("X, a day after Y") linking it to the candidate before it
+    in its sentence, for `resolve_relative`."""
+    for i, c in enumerate(cands):
+        own, rel = date_of(c.token, art.dateline)
+        if own:
+            c.date, c.date_precision, c.date_text = own.date, own.precision, own.text
+        if rel and rel.offset_days is not None and i and sentence_id(cands[i - 1]) == sentence_id(c):
+            # "X, a day after Y": the trigger after the phrase is Y, the one before it is X.
+            c.relative = (-rel.offset_days, i - 1)
+            c.date_text = rel.text
+    return cands
+
+
+def date_of(tok: Token, dateline: date | None) -> tuple[dt.DateMention | None, dt.DateMention | None]:
+    """The date mention of the trigger's clause, and a relative one ("a day after") before it."""
+    sent = sentence_of(tok)
+    mentions = [dt.resolve(m, dateline) for m in dt.mentions_of(sent.text)]
+    clause = clause_of(tok, ("ROOT", "ccomp", "advcl", "relcl"))
+    lo, hi = clause.left_edge.idx - sent.start_char, clause.right_edge.idx + len(clause.right_edge) - sent.start_char
+    own = [m for m in mentions if m.kind != "relative" and lo <= m.start < hi and m.date]
+    if earlier_event(tok, clause):
+        own = []
+    rel = [m for m in mentions if m.kind == "relative" and m.end <= tok.idx - sent.start_char]
+    pos = tok.idx - sent.start_char
+    own.sort(key=lambda m: (dt.specificity(m), abs(m.start - pos)))
+    return (own[0] if own else None), (rel[-1] if rel else None)
+
+
+def earlier_event(tok: Token, clause: Token) -> bool:
+    """A nominal trigger the clause says came before its own event ("protests following the
+    attacks", "after the strikes"): the clause's date is not its date."""
+    t = tok
+    while t.i != clause.i and t.head.i != t.i:
+        if t.dep_ == "prep" and t.lower_ in ("following", "after", "since"):
+            return True
+        t = t.head
+    return False
 
 
 def resolve_relative(cands: list[Candidate], dateline: date | None = None) -> None:

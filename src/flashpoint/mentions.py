@@ -6,8 +6,7 @@ from __future__ import annotations
 from datetime import date
 from functools import lru_cache
 
-from .candidates import Article, Candidate, countries, sentence_id
-from .coder import VERBAL
+from .candidates import VERBAL, Article, Candidate, countries, sentence_id
 from .lexicon import load_actor_dictionary, load_yaml
 from .missing_roles import coordinated
 from .modality import latest_day

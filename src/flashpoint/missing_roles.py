@@ -4,8 +4,7 @@ of role nouns from the event's place or the article (roles.py holds the rules)."
 
 from __future__ import annotations
 
-from .candidates import Article, Candidate, countries, same_sentence, sentence_id
-from .coder import VERBAL
+from .candidates import VERBAL, Article, Candidate, countries, same_sentence, sentence_id
 from .context import ArticleContext
 from .lexicon import load_actor_dictionary
 from .models import Actor

@@ -12,6 +12,7 @@ from functools import lru_cache
 
 from spacy.tokens import Token
 
+from .candidates import Article, Candidate
 from .lexicon import load_yaml
 from .models import Event
 
@@ -23,6 +24,16 @@ CHAIN_DEPS = {"xcomp", "conj", "dobj", "nsubjpass", "pobj", "pcomp", "prep", "ns
 @lru_cache(maxsize=1)
 def cues() -> dict[str, set[str]]:
     return {k: set(v) for k, v in load_yaml("modality.yaml").items() if isinstance(v, list)}
+
+
+def classify(art: Article, cands: list[Candidate]) -> list[Candidate]:
+    """The stage: the modality of every candidate from its trigger's clause (a year its clause
+    states, event_dates.stated, makes a past event history)."""
+    for c in cands:
+        year = c.date.year if c.date and c.date_precision == "year" else None
+        c.modality = modality(c.token, c.trig.negated, year, art.dateline)
+    return cands
+
 
 
 def verb_chain(tok: Token) -> list[Token]:

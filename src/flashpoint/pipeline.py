@@ -11,12 +11,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from datetime import date
 
-from . import compound_roles, conventions, event_dates, keep, mentions, missing_roles, records
+from . import compound_roles, conventions, event_dates, event_places, eventness, keep, mentions, missing_roles, modality, records, roles, triggers
 from .candidates import Article
-from .coder import Coder
 from .context import build as build_context
-from .eventness import judge as judge_events
-from .modality import dated_background
 from .models import Document, Event
 from .nlp import CHUNK_CHARS, Chunk, chunks, load_nlp, parse
 from .timing import stage
@@ -28,19 +25,23 @@ BATCH_CHARS = 400_000  # `ingest` commits a batch before it grows past this many
 
 
 def code_document(doc: Document, chunks: list[Chunk], judge: bool = True) -> list[Event]:
-    """context -> code -> assemble -> dated history -> the eventness judge (`judge=False` for training it)."""
-    context = build_context(doc.text, chunks)  # once per document: dateline, countries, people
-    art = Article(doc.id, doc.text, doc.date, chunks, context)
-    coder = Coder(doc.date, context)
-    cands = coder.code(chunks)
-    cands = conventions.apply(art, cands)
-    cands = event_dates.resolve(art, cands)
-    cands = missing_roles.fill(art, cands)
-    cands = mentions.histories(art, cands)
-    kept = keep.with_a_side(art, cands)
-    events = records.build(art, mentions.fuse(compound_roles.split(art, kept)), cands)
-    events = dated_background(events, doc.date)
-    return judge_events(events, chunks, doc.date) if judge else events
+    """The stages, in order (`judge=False` leaves out the last one, for training it)."""
+    art = Article(doc.id, doc.text, doc.date, chunks, build_context(doc.text, chunks))
+    cands = triggers.find(art)  # trigger words whose constraints the parse meets: one candidate each
+    cands = event_dates.stated(art, cands)  # the date its clause states; a relative phrase linked
+    cands = modality.classify(art, cands)  # asserted, negated, hypothetical, future or historical
+    cands = roles.choose(art, cands)  # who did it to whom, from its clause; "X said Y must": X's REQUEST
+    cands = event_places.locate(art, cands)  # where: its clause, its sentence, the article's lead
+    cands = conventions.apply(art, cands)  # future cooperation is an intention, a court's order a ruling
+    cands = event_dates.resolve(art, cands)  # dates relative to other events; the dateline by default
+    cands = missing_roles.fill(art, cands)  # roles and countries the clause does not state
+    cands = mentions.histories(art, cands)  # what tells more of a past event told just before is history
+    kept = keep.with_a_side(art, cands)  # an event needs a side: someone who did it, or had it done
+    kept = compound_roles.split(art, kept)  # "X and Y agreed": one event each way; one per recipient country
+    groups = mentions.fuse(kept)  # the mentions of one event in the article
+    events = records.build(art, groups, cands)  # Event records (all candidates say whose a casualty figure is)
+    events = modality.dated_background(events, art.dateline)  # dated long before the dateline: history
+    return eventness.judge(events, chunks, art.dateline) if judge else events  # the trained judge re-reads them
 
 
 WARM_UP = Document(

@@ -7,13 +7,13 @@ from dataclasses import replace
 
 from . import acled
 from .candidates import PRECISION_RANK, VIOLENT, Article, Candidate, countries
-from .coder import SAY_VERBS
 from .facts import casualty_facts
 from .lexicon import goldstein, plover_score
 from .mentions import Group
 from .models import Actor, Event, Location, Span, stable_id
 from .places import country_place
 from .roles import event_roles
+from .syntax import SAY_VERBS
 
 
 def build(art: Article, groups: list[Group], document: list[Candidate]) -> list[Event]:

@@ -21,15 +21,20 @@ recipient, and which country they belong to.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from functools import lru_cache
 
-from spacy.tokens import Token
+from spacy.tokens import Span, Token
 
-from .actors import PRONOUNS, CorefState, definite_reference, entity_at, entity_entry, resolve_phrase
+from .actors import PRONOUNS, CorefState, definite_reference, entity_at, entity_entry, mentions_in, resolve_phrase, sentence_of
+from .candidates import Article, Candidate, same_sentence
 from .context import ArticleContext
-from .lexicon import load_actor_dictionary, load_triggers, load_yaml
+from .lexicon import Trigger, load_actor_dictionary, load_plover, load_triggers, load_yaml
+from .modality import cues
 from .models import Actor
 from .nlp import PLACE_NOUNS
+from .syntax import OBJ_DEPS, SAY_VERBS, children, lemma, light_verb, prep_objects, speaker
+from .triggers import judged, matches
 
 PERSONAL = {"he", "she", "him", "her", "his"}
 RELATIVE_TAGS = {"WP", "WDT"}
@@ -262,8 +267,6 @@ def perpetrators(c, peers: list) -> list[Actor] | None:
         return None
     objs = [o for o in c.token.children if o.dep_ in ("dobj", "obj")]
     attack = next((o for o in peers if o is not c and o.token in objs and o.trig.type in rule["violent"]), None)
-    from .coder import matches  # the coder imports this module
-
     if attack is None and not any(t.type in rule["violent"] and matches(t, o) for o in objs for t in load_triggers().by_word.get(lem(o), [])):
         return None  # "police probed the bomb blast": the blast is the investigation's object, not an event of its own
     known = [a for a in attack.actors if a.country or a.name] if attack else []
@@ -301,3 +304,219 @@ def counterpart(mine: set[str], ctx: ArticleContext | None, named: frozenset[str
     own = max((ctx.nations[c] for c in mine), default=0.0)
     other = next(((c, w) for c, w in ctx.nations.most_common() if c not in mine), None)
     return other[0] if other and other[1] >= COUNTERPART_SHARE * own else None
+
+
+# --- the roles stage -------------------------------------------------------------------------
+
+ADDRESSEE_TYPES = {"REQUEST", "THREATEN", "ACCUSE"}  # "demanded that X ...": X is who is asked
+SUBORDINATORS = {"as", "while", "when", "after", "before", "until", "since", "because"}
+DEMAND_MODALS = frozenset(cues()["demand_modals"])  # data/modality.yaml
+DEMAND_NOUNS = frozenset(cues()["demand_nouns"])
+DEMAND_VERBS = frozenset(cues()["demand_verbs"])
+ENABLING = frozenset(cues()["enabling_verbs"])
+
+
+def choose(art: Article, cands: list[Candidate]) -> list[Candidate]:
+    """The stage: the actor and recipient of every candidate from its own clause (`clause_roles`,
+    `select`), and two PLOVER conventions about who speaks ("X said Y must do Z" is X's REQUEST to
+    Y; "the union said a strike could begin" is the union's THREATEN). It walks the sentences in
+    order, not the candidates alone: a pronoun, "the two countries" or "the group" resolves against
+    what the text said before (actors.CorefState: the last subject, named person, countries and
+    groups), so this stage keeps that state from one sentence to the next and is the only one that
+    does; the speaker conventions stay here because their speaker is resolved the same way."""
+    coref = CorefState()
+    by_sentence = same_sentence(cands)
+    for chunk in art.chunks:
+        for sent in chunk.doc.sents:
+            mentions = mentions_in(list(sent))
+            # the countries the sentence names as such: a person's or an organisation's ("approve of Mr Putin", "an
+            # Associated Press photographer") is none
+            named = frozenset(m.entry.country for m in mentions if m.entry.country and m.entry.kind in ("name", "demonym", "capital", "metonym", "place"))
+            for c in by_sentence.get((id(chunk.doc), sent.start), []):
+                c.sentence_countries = named
+                speaker_roles(c, sent, coref, art.context)
+            coref.seen(mentions)
+            persons = [m for m in mentions if m.entry.kind == "person" and m.entry.country]
+            if persons:
+                m = persons[-1]
+                coref.last_person = [Actor(m.text, m.entry.name, m.entry.country, m.entry.sector)]
+            subj = [s for s in sent if s.dep_ == "nsubj" and s.head.dep_ == "ROOT"]
+            if subj:
+                resolved = resolve_phrase(subj[0], coref)
+                if resolved and any(a.country for a in resolved):
+                    coref.last_subject = resolved
+    return cands
+
+
+def speaker_roles(c: Candidate, sent: Span, coref: CorefState, ctx: ArticleContext | None) -> None:
+    """One candidate's roles, its actor and recipient spans and the phrase its actor came from."""
+    tok, trig = c.token, c.trig
+    c.actors, c.recipients, a_toks, r_toks = clause_roles(tok, trig, coref, ctx, c.offset)
+    if (who := demand_speaker(tok)) is not None:  # "X said Y must do Z": X asks Y for Z
+        plover = load_plover()
+        mode = plover["demand_modes"].get(trig.type, "change")
+        c.trig = replace(trig, type="REQUEST", mode=mode, cameo=plover["types"]["REQUEST"]["cameo"], acled=None, objects=frozenset())
+        c.convention = "what one says another must do is REQUEST"
+        c.recipients, c.actors, r_toks, a_toks = c.actors, resolve_phrase(who, coref), a_toks, [who]
+        c.modality = "asserted"
+    if c.trig.type == "PROTEST" and c.modality in ("future", "hypothetical") and not c.actors and (who := speaker(sent)) is not None \
+            and lemma(who) in organisers(c.trig):  # "the union said a strike could begin": its threat
+        plover = load_plover()
+        c.trig = replace(c.trig, type="THREATEN", mode=plover["future_as"]["PROTEST"].get("mode"), cameo=plover["types"]["THREATEN"]["cameo"], acled=None)
+        c.convention = "a protest its organisers say may come is THREATEN"
+        c.actors, a_toks, c.modality = resolve_phrase(who, coref), [who], "asserted"
+    c.actor_tokens = a_toks
+    if a_toks:
+        c.spans["actor"] = c.char_span(sorted(a_toks[0].subtree, key=lambda t: t.i))
+    if r_toks:
+        c.spans["recipient"] = c.char_span(sorted(r_toks[0].subtree, key=lambda t: t.i))
+
+
+def clause_roles(tok: Token, trig: Trigger, coref: CorefState, ctx: ArticleContext | None, offset: int) -> tuple[list[Actor], list[Actor], list[Token], list[Token]]:
+    """The actor and recipient of a trigger from its own clause, and the phrases (head tokens) they came from."""
+    lex = load_triggers()
+    actor_toks: list[Token] = []
+    recip_toks: list[Token] = []
+    owner_toks: list[Token] = []  # "a Pakistani trade delegation was recalled": the modifier names who acts
+    if trig.predicate and (verb := judged(tok)) is not None:  # "Y called X a hero", "X was a dictator, Y said"
+        if lemma(verb) == "be":
+            recip_toks += children(verb, "nsubj")
+        else:
+            actor_toks += children(verb, "nsubj") + prep_objects(verb, {"by"})
+            recip_toks += children(verb, "dobj", "nsubjpass")
+    elif tok.pos_ in ("VERB", "AUX"):
+        passive = bool(children(tok, "nsubjpass", "auxpass"))
+        subj = children(tok, "nsubj")
+        if tok.dep_ == "acl" and tok.tag_ == "VBN":  # "the two children killed": the noun suffered it
+            recip_toks.append(tok.head)
+        elif not subj and (gov := governing_verb(tok)) is not None:  # "resorted to throwing stones", "is committed to"
+            subj = children(gov, "nsubj")
+        elif not subj and tok.tag_ in ("VBD", "VBZ", "VBP") and (tok.dep_ == "advcl" or (tok.dep_ == "conj" and subordinated(tok))):
+            # a finite clause of its own ("watched (in shock) as the gunman, who wore a suit, fired eight shots")
+            # parsed without its subject: the noun its subordinator took for an object, never the main clause's subject
+            subj = subordinated(tok)[-1:]
+        elif not subj and not passive and tok.dep_ in ("xcomp", "conj", "advcl", "acl"):
+            # not for a passive, whose actor only a "by" phrase names ("two suspects escaped and one was killed")
+            subj = children(tok.head, "nsubj") or ([tok.head] if tok.head.pos_ in ("NOUN", "PROPN") else [])
+            if subj and subj[0].pos_ != "VERB" and not participant(subj[0], coref) and (lv := light_verb(subj[0])):
+                subj = children(lv, "nsubj") or (children(lv.head, "nsubj") if lv.dep_ == "conj" else [])  # "X issued (or: stood and gave) a declaration demanding ...": X demands
+        if trig.suffered:  # "the patrol came under fire from gunmen"
+            recip_toks += subj
+            subj = []
+        actor_toks += subj + prep_objects(tok, lex.defaults["actor_preps"] | trig.actor_preps)
+        direct = children(tok, "dobj", "obj") + (children(tok, "nsubjpass") if passive else [])
+        if not trig.objects or not {lemma(o) for o in direct} & trig.objects:
+            recip_toks += direct  # "accused the regime of shelling": the thing named is after "of", the object is who
+        recip_preps = lex.defaults["recipient_preps"] | trig.recipient_preps
+        recip_toks += prep_objects(tok, recip_preps)
+        for o in children(tok, "dobj", "obj"):  # "granted asylum to X", "discussed the case with Trump" (attached to the thing)
+            if trig.objects or not participant(o, coref):
+                recip_toks += prep_objects(o, recip_preps)
+        if not recip_toks:
+            for c in children(tok, "ccomp", "xcomp"):
+                if trig.type in ADDRESSEE_TYPES and any(m.lower_ == "that" for m in c.children):
+                    recip_toks += children(c, "nsubj")  # "demanded that the government resign"
+                elif c.tag_ == "VB":  # "threatened to break off relations with X"
+                    recip_toks += children(c, "dobj") + prep_objects(c, recip_preps)
+        if not recip_toks and trig.type == "THREATEN":  # "threatened to strike unless Israel withdrew"
+            for v in [tok, *children(tok, "xcomp")]:
+                for a in children(v, "advcl"):
+                    if any(m.lower_ in ("unless", "if") for m in children(a, "mark")):
+                        recip_toks += children(a, "nsubj")
+    elif tok.pos_ == "ADJ":  # "Syria is willing to ...", "the violation was unacceptable"
+        if tok.dep_ in ("acomp", "attr", "oprd") and not trig.speaker:  # a judgement's subject is what is judged
+            actor_toks += children(tok.head, "nsubj")
+        recip_toks += prep_objects(tok, lex.defaults["recipient_preps"] | trig.recipient_preps)
+    else:
+        if patient_possessor(tok):  # "Karlov's assassination by a policeman", "the gunman's arrest"
+            recip_toks += children(tok, "poss")
+        else:
+            actor_toks += children(tok, "poss")
+        actor_toks += [c for c in tok.children if c.dep_ in ("amod", "compound") and load_actor_dictionary().lookup(c.text)]
+        actor_toks += prep_objects(tok, lex.defaults["noun_actor_preps"] | trig.actor_preps)
+        recip_toks += prep_objects(tok, lex.defaults["noun_recipient_preps"] | trig.recipient_preps)
+        lv = light_verb(tok)
+        if lv is not None:
+            if tok.dep_ == "pobj" and children(lv, "nsubjpass"):  # "44 people were killed in a PKK attack": they suffered it
+                recip_toks += children(lv, "nsubjpass")
+            elif tok.dep_ in ("dobj", "obj", "attr", "pobj") and not judges(lv, trig) and lemma(lv) not in lex.defaults["reporting_verbs"]:
+                actor_toks += children(lv, "nsubj")  # not "the governor said the blast ...": who tells of it
+            elif tok.dep_ in ("dobj", "obj") and lemma(lv) in lex.defaults["reporting_verbs"]:  # "said the blast was carried out by X", its subject parsed as an object
+                actor_toks += [o for v in children(lv, "ccomp") if not children(v, "nsubj", "nsubjpass") for o in prep_objects(v, {"by"})]
+            elif tok.dep_ == "nsubjpass":
+                actor_toks += prep_objects(lv, {"by"})
+            elif tok.dep_ == "nsubj" and trig.type in ("ASSAULT", "COERCE") and not recip_toks:
+                # "a car bomb killed 13 soldiers in X"; not "X's assassination by Y stunned diplomats": X
+                recip_toks = children(lv, "dobj")
+            recip_toks += [o for o in prep_objects(lv, lex.defaults["noun_recipient_preps"] | trig.recipient_preps) if o.i != tok.i]
+    if trig.objects:  # the object is a thing (an ambassador, a meeting); its owner acts
+        for o in children(tok, *OBJ_DEPS) + prep_objects(tok, {"of"}):
+            owners = children(o, "poss") + [c for c in o.children if c.dep_ in ("amod", "compound")]
+            suffered = trig.type in ("ASSAULT", "COERCE") and children(tok, "nsubjpass", "auxpass")  # "X's home was searched"
+            if not actor_toks and not suffered:
+                owner_toks = [w for w in owners if any(a.country or a.sector for a in resolve_phrase(w, coref))]
+                actor_toks += owner_toks
+            elif suffered:
+                recip_toks += children(o, "poss")  # "the man's house was raided": the man
+    if trig.speaker and (sp := speaker(sentence_of(tok))) is not None:
+        actor_toks.append(sp)  # after the trigger's own subject: "all indications point to X, he said"
+    recip_toks = [r for r in recip_toks if r not in actor_toks]
+    if trig.type == "ASSAULT":  # "the blast hit a church": the civilians there (roles.civilian_target), not the church's clergy
+        recip_toks = [r for r in recip_toks if not civilian_place(r)]
+    actor_toks, actors = select(actor_toks, coref, ctx, offset, owner_toks)
+    recip_toks = [r for r in recip_toks if r not in actor_toks]
+    if trig.type not in ("ACCUSE", "REJECT"):  # "complained to the UN over Israeli raids": the accused, not the audience
+        recip_toks = addressee_first(recip_toks)
+    recip_toks, recipients = select(recip_toks, coref, ctx, offset)
+    return actors, recipients, actor_toks, recip_toks
+
+
+@lru_cache(maxsize=32)
+def organisers(trig: Trigger) -> frozenset[str]:
+    """Who stages a protest of this mode: the `subjects` of the lexicon's entries of the same type
+    and mode ("union", "worker" ... for a strike); none for a mode no entry constrains."""
+    return frozenset(w for ts in load_triggers().by_word.values() for t in ts if t.type == trig.type and t.mode == trig.mode for w in t.subjects)
+
+
+def judges(verb: Token, trig: Trigger) -> bool:
+    """ "Sisi condemned the attack": the verb judges the violence its object names (participants.yaml
+    `judged_violence`), so its subject did not do it."""
+    rule = judged_violence()
+    return trig.type in rule["violent"] and any(t.type in rule["types"] and matches(t, verb) for t in load_triggers().by_word.get(lemma(verb), []))
+
+
+def subordinated(tok: Token) -> list[Token]:
+    """The nouns a subordinator parsed as a preposition took for objects between the trigger's head
+    and the trigger ("watched in shock as the gunman ... fired"): the subject of the trigger's clause."""
+    return [o for p in tok.head.subtree if p.dep_ == "prep" and p.lower_ in SUBORDINATORS and tok.head.i < p.i < tok.i
+            and tok not in p.subtree for o in children(p, "pobj")]
+
+
+def governing_verb(tok: Token) -> Token | None:
+    """The verb whose subject also does a subjectless verbal complement: a gerund after a
+    preposition of that verb ("resorted to throwing stones", "after shooting the ambassador, the
+    gunman ...") or a participle after a copula ("Vietnam is committed to ...")."""
+    if tok.dep_ == "pcomp" and tok.head.dep_ == "prep" and tok.head.head.pos_ in ("VERB", "AUX"):
+        return tok.head.head
+    if tok.dep_ == "acomp" and tok.head.pos_ in ("VERB", "AUX"):
+        return tok.head
+    return None
+
+
+def demand_speaker(tok: Token) -> Token | None:
+    """The subject of the verb of saying whose "that" clause says someone must or should do the
+    trigger's action ("Britain said Libya must hand over the suspects")."""
+    verb = tok
+    while verb.dep_ == "xcomp" and lemma(verb.head) in ENABLING:
+        verb = verb.head  # "must ensure security to allow supplies": the demand is for what the modal verb governs
+    if verb.dep_ not in ("ccomp", "acl") or not any(lemma(a) in DEMAND_MODALS for a in children(verb, "aux")):
+        return None
+    if not children(verb, "nsubj"):
+        return None
+    head = verb.head
+    if head.pos_ == "NOUN" and lemma(head) in DEMAND_NOUNS:  # "issued a reminder to Iraq that it must ..."
+        head = head.head
+    if lemma(head) not in SAY_VERBS | DEMAND_VERBS:
+        return None
+    subj = children(head, "nsubj")
+    return subj[0] if subj else None

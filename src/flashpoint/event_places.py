@@ -1,0 +1,159 @@
+"""Where each event happened: a place named in the trigger's clause, else the place of its sentence,
+else the article's lead place (the first place it names: its dateline or lead), resolved with the
+whole chunk as context (geoparse.doc_places)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from spacy.tokens import Span, Token
+
+from .candidates import VERBAL, Article, Candidate, same_sentence
+from .lexicon import Trigger
+from .models import Actor, Location
+from .nlp import PLACE_NOUNS
+from .syntax import clause_of
+
+PLACE_PREPS = {"in", "at", "near", "inside", "outside", "into", "across", "from"}
+# parts of a place: "in the countryside of X" happens in X
+AREA_NOUNS = {"outskirts", "countryside", "suburb", "vicinity", "environs", "neighbourhood", "neighborhood", "part", "centre",
+              "center", "street", "heart", "edge", "periphery"}
+
+
+def locate(art: Article, cands: list[Candidate]) -> list[Candidate]:
+    """The stage, after roles (a place inside the actor's phrase is not where it happened): walks the
+    sentences in order to know the article's first place so far."""
+    lead: Location | None = None
+    by_sentence = same_sentence(cands)
+    for chunk in art.chunks:
+        for sent in chunk.doc.sents:
+            if lead is None:
+                lead = first_place(sent)
+            for c in by_sentence.get((id(chunk.doc), sent.start), []):
+                c.location = place(c.token, c.trig, c.actors, c.actor_tokens)
+                if c.location is None:
+                    c.nearby, c.lead = nearby_place(c.token, c.actor_tokens), lead
+    return cands
+
+
+def place(tok: Token, trig: Trigger, actors: list[Actor], actor_toks: list[Token]) -> Location | None:
+    """Where the event happened: a place named in the trigger's clause ("in", "at", "near",
+    "inside" ... a place, "the X district", "the village of X"), resolved with the whole chunk
+    as context (geoparse.doc_places), leaving out descriptive clauses ("a group that seeks a
+    state in X") and the actor's own phrase ("a strike from neighbouring Iran"). A place
+    outside the actor's country wins, then the most specific, then the one nearest the trigger.
+    "near X", "outside X", "50 km inside X" lower the precision to 2; an unknown village is
+    already resolved to its district or province. "from X" names where the event came from,
+    never the actor's own country; for a diplomatic act ("recalled its ambassador from Iran")
+    a country after "from" is the counterpart and the act happens at home, while a town
+    ("recalled from Chabahar") is still where it happened."""
+    from .geoparse import EMBEDDED, dateline, doc_places
+    from .places import country_place, to_location
+
+    doc = tok.doc
+    clause = clause_of(tok)
+    skip = {t.i for a in actor_toks for t in a.subtree}
+    for t in clause.subtree:
+        if t.dep_ in ("relcl", "acl", "appos", "parataxis") and tok not in t.subtree:
+            skip |= {x.i for x in t.subtree}
+    region = {t.i for t in clause.subtree} - skip
+    own = {a.country for a in actors if a.country}
+    found: list[tuple[tuple, Location]] = []
+    home: Location | None = None
+    lo, hi = (min(region), max(region)) if region else (0, -1)
+    for (s, e), (loc, top) in doc_places(doc).items():
+        if s < lo or e - 1 > hi:  # outside the clause: no need to look at its tokens
+            continue
+        span = doc[s:e]
+        if top.label == EMBEDDED or dateline(top.span) or not all(t.i in region for t in span):
+            continue
+        root = first = span.root
+        while first.dep_ == "conj" and first.head.i != first.i:  # "in Iraq and Syria", but not "Bosnia and Slovenia agreed"
+            first = first.head
+        head = first.head
+        prep = head.lower_ if first.dep_ == "pobj" else None
+        if prep is None and first.dep_ in ("amod", "nmod") and s > 0 and doc[s - 1].lower_ in PLACE_PREPS and doc[s - 1].i in region:
+            prep = doc[s - 1].lower_  # "in Dire (Dire, Tombouctou)" parsed with the town as a modifier of its province
+        # "the village of X"; "in the western countryside of X", "at residential neighbourhoods of X"
+        via_noun = prep == "of" and (head.head.lemma_.lower() in PLACE_NOUNS or head.head.lemma_.lower() in AREA_NOUNS
+                                     and head.head.dep_ == "pobj" and head.head.head.lower_ in PLACE_PREPS)
+        if not (prep in PLACE_PREPS or via_noun or first.dep_ in ("compound", "appos", "dobj", "nsubjpass", "npadvmod")):
+            continue
+        if first.dep_ == "compound" and loc.feature_code == "PCLI" and head.lemma_.lower() not in PLACE_NOUNS:
+            continue  # "the US dollar", "US forces": the country qualifies a noun, it is not where it happened
+        if prep == "from":
+            if loc.country in own:
+                continue  # "a strike from neighbouring Iran": where it came from
+            if loc.feature_code in ("PCLI", "RGN", "CONT") and own and trig.type in VERBAL:
+                p = country_place(sorted(own)[0])
+                home = to_location(p, actors[0].text or p.name, 3) if p else None
+                continue
+        precision = loc.precision
+        if prep in ("near", "outside", "around", "off") or top.relative:
+            precision = max(precision, 2)
+        depth, t = 0, root
+        while t.i != tok.i and t.head.i != t.i and depth < 20:
+            t, depth = t.head, depth + 1
+        found.append(((top.hint, loc.country in own, precision, loc.lat is None, depth, s), replace(loc, precision=precision)))
+    if not found:
+        return home
+    key, best = min(found, key=lambda x: x[0])
+    return hinted_place(doc, key[-1], best) if key[0] else best
+
+
+def nearby_place(tok: Token, actor_toks: list[Token]) -> Location | None:
+    """For an event whose clause names no place: the most specific place of its sentence outside
+    the actor's phrase, the nearest to the trigger on a tie ("in Morelia, Michoacan, armed clashes
+    were reported ...")."""
+    from .geoparse import EMBEDDED, dateline, doc_places
+
+    sent = tok.sent
+    skip = {t.i for a in actor_toks for t in a.subtree}
+    found = [
+        ((top.hint, loc.precision, loc.lat is None, abs(s - tok.i)), loc)
+        for (s, e), (loc, top) in doc_places(tok.doc).items()
+        if sent.start <= s and e <= sent.end and not skip & set(range(s, e)) and top.label != EMBEDDED and not dateline(top.span)
+        and not modifier(tok.doc[s:e])
+    ]
+    return min(found, key=lambda x: x[0])[1] if found else None
+
+
+def first_place(sent: Span) -> Location | None:
+    """The first place a sentence names, not a country that only qualifies a noun ("the US dollar
+    exchange rate")."""
+    from .geoparse import EMBEDDED, doc_places
+
+    first = sorted(((s, loc) for (s, e), (loc, top) in doc_places(sent.doc).items()
+                    if sent.start <= s < sent.end and top.label != EMBEDDED and not (loc.feature_code == "PCLI" and modifier(sent.doc[s:e]))),
+                   key=lambda x: x[0])
+    return first[0][1] if first else None
+
+
+def modifier(span: Span) -> bool:
+    """A place name that only qualifies another noun ("the Canada-EU trade deal", "Turkey's
+    president"), not a place where something happened ("the Panjgur district" is a place, and so is
+    a name after "in" whatever the parse makes of it)."""
+    span = span[1:] if len(span) > 1 and span[0].lower_ == "the" else span
+    t = span.root
+    if t.dep_ not in ("nmod", "amod", "poss", "nsubj", "compound") or span.start > 0 and span.doc[span.start - 1].lower_ in PLACE_PREPS:
+        return False
+    while t.dep_ in ("nmod", "amod", "poss", "compound") and t.head.i != t.i:  # "Canada" -> "EU" -> "deal"
+        t = t.head
+    return t.lemma_.lower() not in PLACE_NOUNS and t.ent_type_ not in ("GPE", "LOC", "FAC")
+
+
+def hinted_place(doc, start: int, hint: Location) -> Location:
+    """A unit chosen only as the admin hint of another name ("in Gaucha do Norte, Mato Grosso, a man
+    was shot", parsed with the state in the verb's clause and the town out of it): the event is at the
+    name the hint qualifies, the nearest place before it in the same sentence that is no hint itself,
+    when it lies in the same country and is more specific."""
+    from .geoparse import doc_places
+
+    places = sorted(((s, e), lt) for (s, e), lt in doc_places(doc).items() if e <= start and s >= doc[start].sent.start)
+    for (s, e), (loc, top) in reversed(places):
+        if not all(t.is_punct or t.lower_ in ("in", "of", "the") for t in doc[e:start]):
+            return hint  # words between: not the name the hint qualifies
+        if not top.hint:
+            return loc if loc.country == hint.country and loc.precision < hint.precision else hint
+        start = s  # "Kibanda village (Idjwi, Sud-Kivu)": through the other hints of the parenthesis
+    return hint
