@@ -1,4 +1,4 @@
-"""The event coder end to end (read -> NLP -> code -> assemble) on real text."""
+"""The event coder end to end (read -> NLP -> the stages of pipeline.code_document) on real text."""
 
 from datetime import date
 

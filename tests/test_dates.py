@@ -1,4 +1,4 @@
-"""Event dates against the dateline: dates.py on single sentences, then assemble's relative and
+"""Event dates against the dateline: dates.py on single sentences, then event_dates' relative and
 default dates end to end. The sentences are written for these tests; the dateline is Thursday
 2023-06-08 unless a test says otherwise."""
 
@@ -14,7 +14,7 @@ THURSDAY = date(2023, 6, 8)
 
 
 def best_mention(sentence: str, dateline: date | None = THURSDAY) -> dt.DateMention:
-    """The mention the coder would take: resolved, most specific first (as Coder.date_of sorts)."""
+    """The mention the coder would take: resolved, most specific first (as event_dates.date_of sorts)."""
     ms = [dt.resolve(m, dateline) for m in dt.find_mentions(sentence) if m.kind != "relative"]
     assert ms, f"no date found in {sentence!r}"
     return sorted(ms, key=dt.specificity)[0]
@@ -131,7 +131,7 @@ def test_no_date_words_no_mention():
     assert dt.find_mentions("The talks broke down amid mutual accusations.") == []
 
 
-# --- end to end: relative dates and defaults in assemble ------------------------------------------
+# --- end to end: relative dates and defaults (event_dates.resolve) --------------------------------
 
 
 def events_of(text: str, dateline: date | None = THURSDAY) -> list:

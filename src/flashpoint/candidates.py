@@ -46,7 +46,7 @@ class Candidate:
     date_precision: str = "unknown"
     date_text: str | None = None
     relative: tuple[int, int] | None = None  # (days, index of the candidate it is relative to)
-    convention: str | None = None  # the PLOVER convention that set its type and modality (assemble.intentions)
+    convention: str | None = None  # the PLOVER convention that set its type and modality (conventions.intentions)
     objects: frozenset[str] = frozenset()  # the objects that made a constrained entry fire (ambassador, delegation)
     sentence_countries: frozenset[str] = frozenset()  # the countries its sentence names
     location: Location | None = None

@@ -15,7 +15,7 @@ A `DateMention` is found by pattern in the text and resolved against the datelin
 - ranges ("between Jan. 15 and 17", "Jan. 15-17", "15-17 January", "from Monday to Wednesday")
   give their first day, at day precision for one day, week for up to a week, else month or year;
 - relations between events ("a day after the attacks", "two days later", "the next day") are kept
-  as `offset_days` for assemble.resolve_relative, signed as (date of the event before the phrase)
+  as `offset_days` for event_dates.resolve_relative, signed as (date of the event before the phrase)
   minus (date of the event after it): "X a day after Y" +1, "X, and two days later Y" -2; the
   helpers below find what such a phrase modifies in the parse (`phrase_governor`: coordinated
   phrases share theirs), the event noun an adverbial one follows (`noun_before`) and the clause an
@@ -311,7 +311,7 @@ def specificity(m: DateMention) -> int:
     return SPECIFICITY[m.kind]
 
 
-# --- helpers for relating events to each other (assemble.resolve_relative) --------------------
+# --- helpers for relating events to each other (event_dates.resolve_relative) -----------------
 
 CLAUSE_DEPS = ("ROOT", "ccomp", "advcl", "conj", "relcl")
 DEFINITE = {"the", "this", "these", "that", "those"}

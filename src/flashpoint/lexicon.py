@@ -176,7 +176,7 @@ class TriggerLexicon:
 
     def candidates(self, word: str, pos: str) -> list[Trigger]:
         """The entries of a word a token of this part of speech can fire, in lexicon order (a
-        proper noun may still be a capitalised common noun: coder.matches decides)."""
+        proper noun may still be a capitalised common noun: triggers.matches decides)."""
         key = (word, pos)
         found = self._by_pos.get(key)
         if found is None:

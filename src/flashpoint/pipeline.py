@@ -1,4 +1,31 @@
-"""read -> NLP -> code -> assemble: documents in, events out, one batch of documents at a time.
+"""read -> NLP -> the stages of code_document: documents in, events out, one batch of documents at a time.
+
+`code_document` codes one parsed document by calling the stages below in order, each in a module
+named for what it does (a module never imports a later stage's module: tests/test_layout.py).
+Stages 2-12 are functions of (`Article`, candidates) -> candidates (candidates.py holds both
+types); 13 turns candidates into groups, 14 groups into `Event` records, 15-16 re-read the events.
+
+1. `context.build`: the article context, once (dateline place, weighted countries, people)
+2. `triggers.find`: trigger words (data/triggers.yaml) whose constraints the parse meets
+3. `event_dates.stated`: the date the trigger's clause states; "a day after" linked
+4. `modality.classify`: asserted, negated, hypothetical, future, historical (data/modality.yaml)
+5. `roles.choose`: actor and recipient from the trigger's clause -- change role choice here
+   (roles.py; it walks the sentences with the coreference state, and holds the two conventions
+   whose speaker is resolved the same way: "X said Y must" REQUEST, an organiser's strike THREATEN)
+6. `event_places.locate`: the place of its clause, else its sentence, else the article's lead
+7. `conventions.apply`: future cooperation is an intention, a court's order a ruling
+8. `event_dates.resolve`: coming weekdays, dates relative to other events, the dateline by default
+9. `missing_roles.fill`: roles and countries the clause does not state
+10. `mentions.histories`: what tells more of a past event told just before it is history
+11. `keep.with_a_side`: only mentions with someone who did it or had it done to them
+12. `compound_roles.split`: "X and Y" act on each other; one event per recipient country
+13. `mentions.fuse`: the mentions of one event in the article become one group
+14. `records.build`: contract Event records (roles, date, place, casualties, ACLED, evidence)
+15. `modality.dated_background`: events dated long before the dateline are history
+16. `eventness.judge`: the trained judge re-reads every asserted event
+
+Candidates are mutable records: each stage sets the fields it owns (roles: actors and recipients;
+event_places: location; ...), and later stages read them.
 
 A long text is cut (at paragraph boundaries, nlp.chunks) into parts of at most PART_CHARS
 characters that are parsed and coded independently: the work per part is bounded, so the time
