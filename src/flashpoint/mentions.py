@@ -161,32 +161,26 @@ def linked(g: Group, c: Candidate) -> bool:
     return False
 
 
-def continued_history(groups: list[Group], c: Candidate) -> Group | None:
+def continued_history(before: Candidate | None, c: Candidate) -> bool:
     """An agentless or definite mention with no date of its own right after a past event of its type
     tells more of that past ("Germany suffered a spate of attacks over the summer. Ten people were
-    killed ..."): it joins it, as history."""
-    if c.modality != "asserted" or stated_period(c):
-        return None
-    g = next((g for g in reversed(groups) if g.type == c.trig.type), None)
-    if g is None or g.modality != "historical":
-        return None
-    last = g.members[-1]
+    killed ..."): it is history too. `before`: the last mention of its type before it."""
+    if c.modality != "asserted" or stated_period(c) or before is None or before.modality != "historical":
+        return False
     doc = c.token.doc
-    if last.token.doc is not doc or not (last.sentence.start == c.sentence.start or (
-            last.sentence.end <= c.sentence.start and all(t.is_space for t in doc[last.sentence.end : c.sentence.start]))):
-        return None
-    c.modality = "historical"
-    return g
+    return before.token.doc is doc and (before.sentence.start == c.sentence.start or (
+        before.sentence.end <= c.sentence.start and all(t.is_space for t in doc[before.sentence.end : c.sentence.start])))
 
 
 def continued_histories(cands: list[Candidate]) -> None:
     """Mark as history the mentions that tell more of a past event told just before them
-    (`continued_history`), even when that past event names no one and is not kept as a record."""
-    groups: list[Group] = []
+    (`continued_history`), even when that past event names no one and is not kept as a record;
+    `fuse` then joins them to the last past event of their type."""
+    last: dict[str, Candidate] = {}  # the last mention of each type so far
     for c in cands:
-        if anaphoric(c) or tally(c):
-            continued_history(groups, c)
-        groups.append(Group(c))
+        if (anaphoric(c) or tally(c)) and continued_history(last.get(c.trig.type), c):
+            c.modality = "historical"
+        last[c.trig.type] = c
 
 
 def fuse(cands: list[Candidate]) -> list[Group]:
@@ -201,8 +195,7 @@ def fuse(cands: list[Candidate]) -> list[Group]:
             continue
         g = next((g for g in groups if merge_key_ok(g, c) or linked(g, c)), None)
         if g is None and (anaphoric(c) or tally(c)):
-            g = continued_history(groups, c)
-            g = g or next((g for g in reversed(groups) if g.type == c.trig.type and g.modality == c.modality), None)
+            g = next((g for g in reversed(groups) if g.type == c.trig.type and g.modality == c.modality), None)
             if g is not None and g.apart(c):
                 g = None
         if g:
