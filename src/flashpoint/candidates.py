@@ -34,25 +34,26 @@ class Article:
 
 @dataclass
 class Candidate:
-    """An event as found in one sentence, before fusion with its other mentions in the document."""
+    """An event as found in one sentence, before fusion with its other mentions in the document.
+    `triggers.find` makes it; each later stage sets the fields named for it below."""
 
-    trig: Trigger
+    trig: Trigger  # triggers.find; conventions (roles.choose, conventions.apply) may change its type
     token: Token
     offset: int  # chunk offset in the document
-    actors: list[Actor] = field(default_factory=list)
-    recipients: list[Actor] = field(default_factory=list)
-    modality: str = "asserted"
-    date: date | None = None
+    actors: list[Actor] = field(default_factory=list)  # roles.choose, then missing_roles.fill
+    recipients: list[Actor] = field(default_factory=list)  # roles.choose, then missing_roles.fill
+    modality: str = "asserted"  # modality.classify (conventions reset it to asserted; mentions.histories to historical)
+    date: date | None = None  # event_dates.stated, then event_dates.resolve
     date_precision: str = "unknown"
     date_text: str | None = None
-    relative: tuple[int, int] | None = None  # (days, index of the candidate it is relative to)
+    relative: tuple[int, int] | None = None  # (days, index of the candidate it is relative to): event_dates.stated
     convention: str | None = None  # the PLOVER convention that set its type and modality (conventions.intentions)
     objects: frozenset[str] = frozenset()  # the objects that made a constrained entry fire (ambassador, delegation)
-    sentence_countries: frozenset[str] = frozenset()  # the countries its sentence names
-    location: Location | None = None
+    sentence_countries: frozenset[str] = frozenset()  # the countries its sentence names (roles.choose)
+    location: Location | None = None  # event_places.locate: the place of its clause
     nearby: Location | None = None  # no place in its clause: the place of its sentence
     lead: Location | None = None  # the article's lead place (its dateline, the first place it names)
-    spans: dict[str, tuple[int, int]] = field(default_factory=dict)
+    spans: dict[str, tuple[int, int]] = field(default_factory=dict)  # trigger, sentence (triggers.find); actor, recipient (roles.choose)
     actor_tokens: list[Token] = field(default_factory=list)  # the head of the phrase its actor came from (roles.choose)
 
     @property

@@ -1,5 +1,7 @@
-"""When each event happened, after its type and modality are final: dates given relative to another
-event ("a day after the attack"), and a default from the dateline for what the text does not date."""
+"""When each event happened, in two stages: `stated` (before modality, which reads a year the clause
+states) takes the date mention of the trigger's clause; `resolve` (once roles and conventions have
+fixed type and modality) reads a coming weekday, dates given relative to another event ("a day
+after the attack"), and a default from the dateline for what the text does not date."""
 
 from __future__ import annotations
 
@@ -11,20 +13,6 @@ from . import dates as dt
 from .actors import sentence_of
 from .candidates import PRECISION_RANK, Article, Candidate, same_sentence, sentence_id
 from .syntax import clause_of
-
-
-def resolve(art: Article, cands: list[Candidate]) -> list[Candidate]:
-    """The stage after roles and conventions: a weekday of an event still to come is the coming
-    one ("will meet on Friday"), then relative dates, then the default date of every mention still
-    undated."""
-    for c in cands:
-        if c.modality == "future" and (own := date_of(c.token, art.dateline)[0]) and own.kind == "weekday":
-            own = dt.resolve(own, art.dateline, future=True)
-            c.date, c.date_precision = own.date, own.precision
-    resolve_relative(cands, art.dateline)
-    for c in cands:
-        default_date(c, art.dateline)
-    return cands
 
 
 def stated(art: Article, cands: list[Candidate]) -> list[Candidate]:
@@ -40,6 +28,20 @@ def stated(art: Article, cands: list[Candidate]) -> list[Candidate]:
             # "X, a day after Y": the trigger after the phrase is Y, the one before it is X.
             c.relative = (-rel.offset_days, i - 1)
             c.date_text = rel.text
+    return cands
+
+
+def resolve(art: Article, cands: list[Candidate]) -> list[Candidate]:
+    """The stage after roles and conventions: a weekday of an event still to come is the coming
+    one ("will meet on Friday"), then relative dates, then the default date of every mention still
+    undated."""
+    for c in cands:
+        if c.modality == "future" and (own := date_of(c.token, art.dateline)[0]) and own.kind == "weekday":
+            own = dt.resolve(own, art.dateline, future=True)
+            c.date, c.date_precision = own.date, own.precision
+    resolve_relative(cands, art.dateline)
+    for c in cands:
+        default_date(c, art.dateline)
     return cands
 
 

@@ -16,7 +16,7 @@ TARGETED = {"ASSAULT", "COERCE"}  # the place of the event says who was hit
 
 
 def fill(art: Article, cands: list[Candidate]) -> list[Candidate]:
-    """The stage."""
+    """The stage (`fill_roles` with the article context)."""
     fill_roles(cands, art.context)
     return cands
 

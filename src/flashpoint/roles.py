@@ -1,6 +1,11 @@
 """Who did it to whom: which of the phrases the parse offers for a trigger are the event's actor and
 recipient, and which country they belong to.
 
+The roles stage is `choose` (at the end of this module): for every candidate, `clause_roles` lists
+the phrases of its clause in order of preference and `select` takes the first participant. The
+rules below are also read by missing_roles.fill (roles the clause does not state) and by
+records.build (`event_roles`: the roles of a fused event).
+
 - Only entities take part (`participant`): named people, organisations, countries and groups,
   dictionary actors, role nouns (sectors.yaml: police, troops, protesters, the government) and the
   people nouns of participants.yaml ("members", "hundreds of demonstrators"). Weapons, events,
@@ -10,7 +15,7 @@ recipient, and which country they belong to.
   gunman's arrest"; an attacked church or market is the civilians there (`civilian_place`); "the
   gunman" is the attacker told before (`known_perpetrator`).
 - One actor and one recipient phrase per event (`select`): the first participant among the
-  candidates the coder's parse rules give in order (subject/agent, then "by" ...; object, then
+  candidates `clause_roles`' parse rules give in order (subject/agent, then "by" ...; object, then
   "against", "on" ...). A phrase that coordinates entities ("Iran and Pakistan") stays several actors.
 - Countries: the phrase itself first (titles, "Turkish officials", actors.yaml), then a named
   person's coreference chain, then (`article_country`) the country the article is about when it
@@ -334,7 +339,7 @@ def choose(art: Article, cands: list[Candidate]) -> list[Candidate]:
             named = frozenset(m.entry.country for m in mentions if m.entry.country and m.entry.kind in ("name", "demonym", "capital", "metonym", "place"))
             for c in by_sentence.get((id(chunk.doc), sent.start), []):
                 c.sentence_countries = named
-                speaker_roles(c, sent, coref, art.context)
+                candidate_roles(c, sent, coref, art.context)
             coref.seen(mentions)
             persons = [m for m in mentions if m.entry.kind == "person" and m.entry.country]
             if persons:
@@ -348,8 +353,9 @@ def choose(art: Article, cands: list[Candidate]) -> list[Candidate]:
     return cands
 
 
-def speaker_roles(c: Candidate, sent: Span, coref: CorefState, ctx: ArticleContext | None) -> None:
-    """One candidate's roles, its actor and recipient spans and the phrase its actor came from."""
+def candidate_roles(c: Candidate, sent: Span, coref: CorefState, ctx: ArticleContext | None) -> None:
+    """One candidate's roles from its clause, then the speaker conventions; its actor and recipient
+    spans and the phrase its actor came from."""
     tok, trig = c.token, c.trig
     c.actors, c.recipients, a_toks, r_toks = clause_roles(tok, trig, coref, ctx, c.offset)
     if (who := demand_speaker(tok)) is not None:  # "X said Y must do Z": X asks Y for Z
