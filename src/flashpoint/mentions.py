@@ -8,8 +8,8 @@ from functools import lru_cache
 
 from .candidates import VERBAL, Article, Candidate, countries, sentence_id
 from .lexicon import load_actor_dictionary, load_yaml
-from .missing_roles import coordinated
 from .modality import latest_day
+from .syntax import coordinated
 
 
 def histories(art: Article, cands: list[Candidate]) -> list[Candidate]:

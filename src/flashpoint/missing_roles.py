@@ -9,6 +9,7 @@ from .context import ArticleContext
 from .lexicon import load_actor_dictionary
 from .models import Actor
 from .roles import article_country, civilian_target, counterpart, implicit_agent, known_perpetrator, perpetrators
+from .syntax import coordinated, has_dep
 
 DOMESTIC = {"COP", "JUD"}  # police and courts act in their own country
 DOMESTIC_TYPES = {"CONCEDE", "COERCE", "RETREAT", "SANCTION"}  # with no one named, done at home
@@ -78,14 +79,6 @@ def fill_roles(cands: list[Candidate], context: ArticleContext | None = None) ->
             home = mine == {iso} and c.trig.type != "PROTEST"
             c.recipients = [*c.recipients, Actor("", d.country_name(iso) or iso, iso, None if home else "GOV")]
             c.spans["recipient_inferred"] = c.spans["sentence"]
-
-
-def has_dep(tok, dep: str) -> bool:
-    return any(t.dep_ == dep for t in tok.children)
-
-
-def coordinated(a, b) -> bool:
-    return (a.dep_ == "conj" and a.head.i == b.i) or (b.dep_ == "conj" and b.head.i == a.i)
 
 
 def sentence_country(c: Candidate) -> None:

@@ -113,3 +113,11 @@ def clause_of(tok: Token, stops: tuple[str, ...] = ("ROOT", "ccomp", "advcl", "c
     while tok.dep_ not in stops and tok.head.i != tok.i:
         tok = tok.head
     return tok
+
+
+def has_dep(tok, dep: str) -> bool:
+    return any(t.dep_ == dep for t in tok.children)
+
+
+def coordinated(a, b) -> bool:
+    return (a.dep_ == "conj" and a.head.i == b.i) or (b.dep_ == "conj" and b.head.i == a.i)
