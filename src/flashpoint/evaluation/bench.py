@@ -201,7 +201,7 @@ def scaling(chars: int = 200_000, sizes: tuple[int, ...] = SIZES) -> list[dict[s
         parse, coding = spent.get("parse", 0.0), spent.get("code", 0.0)
         rows.append({
             "chars_per_doc": round(n_chars / len(docs)), "documents": len(docs), "characters": n_chars, "events": n_events,
-            # code_us_per_char: everything after the parse (coder, assemble, and the geo and facts work inside them)
+            # code_us_per_char: everything after the parse (the stages of pipeline.code_document, and the geo and facts work inside them)
             "parse_us_per_char": round(parse / n_chars * 1e6, 1), "code_us_per_char": round(coding / n_chars * 1e6, 1),
             "geo_us_per_char": round(spent.get("geo", 0.0) / n_chars * 1e6, 1),
             "facts_us_per_char": round(spent.get("facts", 0.0) / n_chars * 1e6, 1),
