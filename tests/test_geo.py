@@ -336,3 +336,29 @@ def test_a_country_that_qualifies_a_noun_is_not_the_lead_place():
 def test_an_event_that_names_no_place_is_in_the_country_of_its_sides():
     loc = located("A Kenyan court on Monday approved the extradition of a businessman wanted for fraud.")
     assert loc is not None and (loc.country, loc.precision) == ("KEN", 3)
+
+
+def test_a_homonym_outside_its_stated_container_falls_back_to_the_container():
+    # the only Castilla and San Jeronimo the gazetteer knows lie in Spain and in Apurimac: not in Piura or Cusco
+    tops = by_text(topo("Traders closed their shops in Castilla, Piura on Monday to protest the new tax.")["toponyms"])
+    assert (tops["Castilla"]["country"], tops["Castilla"]["admin1"], tops["Castilla"]["precision"], tops["Castilla"]["fallback"]) == ("PER", "Piura", 2, True)
+    tops = by_text(topo("Residents blocked a road in San Jeronimo, Cusco after the water cut.")["toponyms"])
+    assert (tops["San Jeronimo"]["admin1"], tops["San Jeronimo"]["fallback"]) == ("Cusco", True)
+    # a town of the stated province, and a list of cities, keep their own readings
+    tops = by_text(topo("Students marched in Santa Rosa, La Pampa.")["toponyms"])
+    assert (tops["Santa Rosa"]["country"], tops["Santa Rosa"]["fallback"]) == ("ARG", False)
+    tops = by_text(topo("He flew to Paris, London and Rome.")["toponyms"])
+    assert [tops[n]["country"] for n in ("Paris", "London", "Rome")] == ["FRA", "GBR", "ITA"]
+
+
+def test_a_place_name_the_ner_took_for_a_date_or_a_person():
+    tops = by_text(topo("Observers counted 12 bursts of fire involving heavy machineguns near Svitlodarsk.")["toponyms"])
+    assert tops["Svitlodarsk"]["country"] == "UKR"
+    assert topo("The talks near May ended without a deal.")["toponyms"] == []  # a month, whatever the gazetteer says
+    loc = located("Party youths fought one another in Kigamba commune (Cankuzo) during a rally.")  # Kigamba: a PERSON
+    assert (loc.country, loc.admin1) == ("BDI", "Cankuzo")
+
+
+def test_a_country_named_with_admin_hints_places_the_event_at_the_most_specific_hint():
+    loc = located("Militiamen shelled farms east of Hays in western Yemen (Hays, Al Hudaydah) on Monday.")
+    assert (loc.country, loc.precision) == ("YEM", 2) and loc.name == "Hays"

@@ -15,6 +15,7 @@ resolved places of a parsed chunk by token span, for the event coder.
 
 from __future__ import annotations
 
+import calendar
 import re
 from collections import Counter
 from collections.abc import Iterable, Iterator
@@ -231,8 +232,10 @@ def _name_before(doc: Doc, paren: int) -> Span | None:
     end = paren
     while end > 0 and doc[end - 1].lower_ in HINT_WORDS and not doc[end - 1].text[:1].isupper():
         end -= 1
+    # a generic noun says it is a place whatever the NER thought: "Kigamba commune (Cankuzo)"
+    refused = ("DATE",) if end < paren and doc[end].lower_ != "-" else ("DATE", "PERSON", "ORG", "NORP")
     start = end
-    while start > 0 and (doc[start - 1].text[:1].isupper() or doc[start - 1].text == "-" and start > 1) and not doc[start - 1].is_sent_start and doc[start - 1].ent_type_ not in ("DATE", "PERSON", "ORG", "NORP"):
+    while start > 0 and (doc[start - 1].text[:1].isupper() or doc[start - 1].text == "-" and start > 1) and not doc[start - 1].is_sent_start and doc[start - 1].ent_type_ not in refused:
         start -= 1
     return doc[start:end] if start < end else None
 
@@ -346,6 +349,19 @@ def _unknown_before_admin(span: Span, label: str) -> bool:
             and not lookup(span.text).places and load_actor_dictionary().lookup(span.text) is None)
 
 
+# words after which a name is a place and never a date: "near Svitlodarsk" (the NER's DATE), not "in May"
+NEAR_WORDS = {"near", "outside", "inside", "outskirts", "toward", "towards", "nearby"}
+CALENDAR = {m.lower() for m in (*calendar.month_name[1:], *calendar.month_abbr[1:], *calendar.day_name)}
+
+
+def _after_word(span: Span, words: set[str]) -> bool:
+    doc = span.doc
+    k = span.start - 1
+    if k > 0 and doc[k].lower_ == "the":
+        k -= 1
+    return k >= 0 and doc[k].lower_ in words
+
+
 def _mislabelled_place(span: Span, label: str) -> bool:
     """A place name the NER gave another label: known to the gazetteer by its exact name, in a place
     slot; an organisation only when it is no actor of the dictionary ("Tubas", not "Hamas"); a date
@@ -353,7 +369,8 @@ def _mislabelled_place(span: Span, label: str) -> bool:
     from .nlp import beside_place_noun
 
     if label == "DATE":
-        return span.text[:1].isupper() and not any(t.like_num for t in span) and _known(span.text) and beside_place_noun(span.doc, span.start, span.end)
+        return (span.text[:1].isupper() and not any(t.like_num or t.lower_ in CALENDAR for t in span) and _known(span.text)
+                and (beside_place_noun(span.doc, span.start, span.end) or _after_word(span, NEAR_WORDS)))
     if label not in MISLABELLED or not span.text[:1].isupper() or not _known(span.text):
         return False
     if label == "ORG" and load_actor_dictionary().lookup(span.text) is not None:
@@ -479,6 +496,7 @@ def find_toponyms(doc: Doc) -> list[Toponym]:
                 t.mention.container = j
                 if words != [","] or not _listed(out, j):
                     out[j].hint = True  # "Tell Abiad in Ar-Raqqa": the event is at the name it contains
+                    t.mention.inside = True
                 if words == [","] and not _listed(out, j) and _small(t.span.text) and _unit(out[j].span.text):
                     t.mention.within += (j,)  # "La Sabana, Guerrero": a village of that state, not one elsewhere
                 elif words != [","] and _small(t.span.text):
@@ -604,6 +622,20 @@ def toponyms(chunks: list[Chunk], demonyms: list[dict[str, Any]] | None = None) 
     return out
 
 
+def narrowed(t: Toponym, tops: list[Toponym]) -> tuple[Place, int | None]:
+    """Where an event named by a country or province is, when admin hints in parentheses follow it:
+    "in western Yemen (Ad Durayhimi, Al Hudaydah)" is in Ad Durayhimi, the most specific of the
+    hints that lies in it; else the toponym's own place."""
+    assert t.place is not None
+    if t.place.feature not in ("PCLI", "ADM1", "RGN") or not t.mention.within:
+        return t.place, t.precision
+    hints = [tops[k] for k in t.mention.within if tops[k].place is not None and tops[k].place.country == t.place.country]
+    best = min(hints, key=lambda h: (h.precision or 3, h.place.feature == "PCLI"), default=None)
+    if best is None or (best.precision or 3) >= (t.precision or 3):
+        return t.place, t.precision
+    return best.place, best.precision
+
+
 @timed("geo")
 def doc_places(doc: Doc) -> dict[tuple[int, int], tuple[Location, Toponym]]:
     """Resolved places of a parsed chunk by token span (start, end) of their entity, cached on the
@@ -616,7 +648,8 @@ def doc_places(doc: Doc) -> dict[tuple[int, int], tuple[Location, Toponym]]:
     for t in tops:
         if t.place is None or t.mention.demonym:
             continue
-        loc = to_location(t.place, t.span.text, t.precision)
+        place, precision = narrowed(t, tops)
+        loc = to_location(place, t.span.text, precision)
         out[(t.span.start, t.span.end)] = (loc, t)
         if t.span.start > 0 and doc[t.span.start - 1].lower_ == "the":
             out[(t.span.start - 1, t.span.end)] = (loc, t)
