@@ -362,3 +362,14 @@ def test_a_place_name_the_ner_took_for_a_date_or_a_person():
 def test_a_country_named_with_admin_hints_places_the_event_at_the_most_specific_hint():
     loc = located("Militiamen shelled farms east of Hays in western Yemen (Hays, Al Hudaydah) on Monday.")
     assert (loc.country, loc.precision) == ("YEM", 2) and loc.name == "Hays"
+
+
+def test_admin_hints_after_a_country_lie_in_that_country():
+    from collections import Counter
+
+    from flashpoint.geoparse import find_toponyms, resolve_toponyms
+    from flashpoint.nlp import load_nlp
+
+    doc = load_nlp()("Coalition warplanes carried out six raids on Wadi Hamid district in northern Yemen (Al Jawf) on Tuesday.")
+    tops = {t.span.text: t for t in resolve_toponyms(find_toponyms(doc), Counter({"SAU": 5}))}  # a Saudi-heavy article
+    assert (tops["Al Jawf"].place.country, tops["Al Jawf"].place.feature) == ("YEM", "ADM1")  # not the Saudi province

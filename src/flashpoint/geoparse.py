@@ -506,10 +506,14 @@ def find_toponyms(doc: Doc) -> list[Toponym]:
         if (rng := hint_parens(doc, t.span.end)) is not None:
             hints = tuple(k for k, o in enumerate(out) if rng[0] <= o.span.start and o.span.end <= rng[1] and not o.mention.demonym)
             groups.append([out[k] for k in hints])
-            owner = out[i - 1] if i > 0 and out[i - 1].mention.container == i and _country_or_province(t.span.text) else t
+            country = _country_or_province(t.span.text)
+            owner = out[i - 1] if i > 0 and out[i - 1].mention.container == i and country else t
             owner.mention.within += hints
+            nation = country and lookup(t.span.text).places[0].feature == "PCLI"
             for k in hints:
                 out[k].hint = True
+                if nation and out[k].mention.container is None:
+                    out[k].mention.container, out[k].mention.inside = i, True  # "northern Yemen (Al Jawf)": the Al Jawf in Yemen
     for g in groups:
         _unit_hints(g)
     return out
@@ -560,6 +564,11 @@ def resolve_toponyms(tops: list[Toponym], countries: Counter | None = None) -> l
         # Ruyigi)"): the most specific of them
         units = [tops[k] for k in (*t.mention.within, *((t.mention.container,) if t.mention.container is not None else ())) if tops[k].place is not None]
         anchor = min(units, key=lambda u: (u.precision or 3, u.place.feature == "PCLI")).place if units else None
+        # admin hints in parentheses go from the district to the province ("Tallan (Haydan, Sadah)"):
+        # the district, unless only its namesake town or its province is known
+        first = next((tops[k] for k in t.mention.within if tops[k].place is not None and not tops[k].fallback), None)
+        if first is not None and first.place.feature == "ADM2":
+            anchor = first.place
         if anchor is None and t.mention.hint in ("PPL", "ADM2", None) and t.label in ("GPE", "LOC"):
             # the nearest district, town or province named before it in the document
             for k in range(i - 1, -1, -1):
