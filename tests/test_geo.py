@@ -373,3 +373,12 @@ def test_admin_hints_after_a_country_lie_in_that_country():
     doc = load_nlp()("Coalition warplanes carried out six raids on Wadi Hamid district in northern Yemen (Al Jawf) on Tuesday.")
     tops = {t.span.text: t for t in resolve_toponyms(find_toponyms(doc), Counter({"SAU": 5}))}  # a Saudi-heavy article
     assert (tops["Al Jawf"].place.country, tops["Al Jawf"].place.feature) == ("YEM", "ADM1")  # not the Saudi province
+
+
+def test_a_facility_named_after_its_town_places_the_event_there():
+    loc = located("Unidentified drones struck Hama Airbase overnight, a monitoring group said.")
+    assert loc is not None and (loc.country, loc.admin1) == ("SYR", "Hama")
+    loc = located("Monitors recorded 40 explosions in both directions of the frontline near Donetsk Filtration Station.")
+    assert loc is not None and (loc.country, loc.precision) == ("UKR", 2)
+    # an organisation named after its town is still no setting of its own
+    assert places.km(*(lambda l: (l.lat, l.lon))(located("The Mansfield Police Department arrested two men in Columbus, Ohio.")), 39.96, -83.0) < 50

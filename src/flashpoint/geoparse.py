@@ -267,6 +267,13 @@ def dateline(span: Span) -> bool:
 AIRPORT_WORDS = {"airport", "airbase", "airfield", "port", "harbour", "harbor", "station"}
 
 
+def _embedded_label(span: Span) -> str:
+    """The label of a place named inside a longer name: an organisation's ("Mansfield Police") is no
+    setting (EMBEDDED), a facility's ("Hama Airbase", "near the Donetsk Filtration Station") is
+    where the facility stands."""
+    return "GPE" if span[-1].lower_ in AIRPORT_WORDS else EMBEDDED
+
+
 def _building(span: Span) -> bool:
     """A building or facility name ("White House", "Blue Mosque"): the names in it are not places of
     their own, except that "X airport" is X's city."""
@@ -420,7 +427,7 @@ def find_toponyms(doc: Doc) -> list[Toponym]:
                 if _building(e):
                     buildings.append(sub)
                 else:
-                    add(sub, demonym_country(sub.text) if not _known(sub.text) else None, EMBEDDED)
+                    add(sub, demonym_country(sub.text) if not _known(sub.text) else None, _embedded_label(span))
             continue
         if not span.text[:1].isupper() or span.text.lower() in NOT_NAMES:
             continue
@@ -440,7 +447,7 @@ def find_toponyms(doc: Doc) -> list[Toponym]:
                 buildings.append(sub)  # "Karak Castle": in Karak if the text names Karak as a place
             continue  # "the White House": not White County
         if len(span) > 1 and (sub := _embedded(span)) is not None and not words & PLACE_WORDS:
-            add(sub, demonym_country(sub.text) if not _known(sub.text) else None, EMBEDDED)
+            add(sub, demonym_country(sub.text) if not _known(sub.text) else None, _embedded_label(span))
             continue
         if words & PLACE_WORDS or _hint(span) or place_context(span, strong=True) or len(span) > 1 and e.label_ in ("LOC", "FAC"):
             add(span, None, label)
