@@ -382,3 +382,12 @@ def test_a_facility_named_after_its_town_places_the_event_there():
     assert loc is not None and (loc.country, loc.precision) == ("UKR", 2)
     # an organisation named after its town is still no setting of its own
     assert places.km(*(lambda l: (l.lat, l.lon))(located("The Mansfield Police Department arrested two men in Columbus, Ohio.")), 39.96, -83.0) < 50
+
+
+def test_admin_hints_in_the_citys_own_country_outweigh_a_big_namesake_elsewhere():
+    # "Rampur (Baramulla district, J&K)": not the city of 300,000 in Uttar Pradesh, a place in Baramulla
+    res = places.resolve_mentions([places.Mention("Rampur", within=(1, 2)), places.Mention("Baramulla district", hint="ADM2"), places.Mention("J&K")])
+    assert res[0].place is None and (res[1].place.feature, res[1].place.admin1) == ("ADM2", "Kashmir")
+    # a city whose hints the gazetteer knows only abroad keeps its own reading
+    res = places.resolve_mentions([places.Mention("Bamenda", within=(1,)), places.Mention("Ruyigi")])
+    assert res[0].place.country == "CMR"

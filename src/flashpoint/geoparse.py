@@ -189,7 +189,8 @@ def _small(text: str) -> bool:
 
 
 # "the outskirts of X in the northern countryside of Y": X lies in Y
-SURROUNDINGS = {"outskirts", "countryside", "suburbs", "vicinity", "environs", "part", "parts", "side", "areas"}
+SURROUNDINGS = {"outskirts", "countryside", "suburbs", "vicinity", "environs", "part", "parts", "side", "areas",
+                "suburb", "neighbourhood", "neighborhood"}  # "San Jeronimo suburb, Cusco city"
 COMPASS = {"north", "south", "east", "west", "northern", "southern", "eastern", "western", "central", "northeastern",
            "northwestern", "southeastern", "southwestern", "north-eastern", "north-western", "south-eastern", "south-western"}
 

@@ -803,8 +803,12 @@ def resolve_mentions(mentions: list[Mention], countries: Counter | None = None, 
                     inner = lookup(core[0])
                     keep = tuple(p for p in inner.places if any(_within(p, u) or p == u for u in hinted))
                     match = replace(inner, hint=core[1])
-                if not keep and hinted and match.how == "exact" and any(p.population >= 100_000 or p.feature in ("PPLC", "ADM1", "PCLI") for p in match.places):
-                    keep = match.places  # "Bamenda town (Mezam, Nord-Ouest)": a city known by its name outweighs a hint read as a homonym abroad
+                if not keep and hinted and match.how == "exact":
+                    # "Bamenda town (Mezam, Nord-Ouest)": a city known by its name outweighs a hint read as a homonym
+                    # abroad, not hints in its own country ("Rampur (Baramulla district, J&K)" is no Rampur of another state)
+                    home = {u.country for u in hinted}
+                    keep = tuple(p for p in match.places if (p.population >= 100_000 or p.feature in ("PPLC", "ADM1", "PCLI")) and p.country not in home)
+                    keep = match.places if keep else ()
                 if not keep:
                     changed |= out[i].place is not None
                     out[i] = Resolved(None)
