@@ -391,3 +391,21 @@ def test_admin_hints_in_the_citys_own_country_outweigh_a_big_namesake_elsewhere(
     # a city whose hints the gazetteer knows only abroad keeps its own reading
     res = places.resolve_mentions([places.Mention("Bamenda", within=(1,)), places.Mention("Ruyigi")])
     assert res[0].place.country == "CMR"
+
+
+def test_a_name_before_a_district_and_a_province_is_a_place_whatever_the_ner_says():
+    from flashpoint.geoparse import find_toponyms, resolve_toponyms
+    from flashpoint.nlp import load_nlp
+
+    nlp = load_nlp()
+    for label in ("PERSON", "DATE"):
+        doc = nlp("Army jets struck militant hideouts in Bir Al-Abd (Bir Al-Abd, North Sinai) on Thursday.")
+        k = doc.text.index("Bir Al-Abd")
+        doc.ents = [doc.char_span(k, k + len("Bir Al-Abd"), label=label)]  # the name before the parenthesis, mislabelled
+        tops = resolve_toponyms(find_toponyms(doc))
+        first = min(tops, key=lambda t: t.span.start)
+        assert (first.span.text, first.place.country) == ("Bir Al-Abd", "EGY"), label
+    # a person with a party and a state after the name is still a person
+    doc = nlp("Senator Dick Durbin (Illinois, Democrat) voted against the bill.")
+    doc.ents = [doc.char_span(8, 19, label="PERSON")]
+    assert doc.ents[0].text == "Dick Durbin" and "Dick Durbin" not in [t.span.text for t in find_toponyms(doc)]

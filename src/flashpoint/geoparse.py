@@ -201,6 +201,12 @@ def _country_or_province(text: str) -> bool:
     return bool(m.places) and m.places[0].feature in ("PCLI", "ADM1", "RGN")
 
 
+def _province(text: str) -> bool:
+    """Known by this exact name as a province or state."""
+    m = lookup(text)
+    return m.how in ("exact", "stripped") and any(p.feature == "ADM1" for p in m.places)
+
+
 def _unit(text: str) -> bool:
     """The name of a province, district or country."""
     return any(p.feature in ("ADM1", "ADM2", "PCLI") for p in lookup(text).places)
@@ -227,14 +233,17 @@ def _after_place(span: Span) -> bool:
     return span.start >= 2 and doc[span.start - 1].text == "," and doc[span.start - 2].ent_type_ in ("GPE", "LOC")
 
 
-def _name_before(doc: Doc, paren: int) -> Span | None:
+def _name_before(doc: Doc, paren: int, any_label: bool = False) -> Span | None:
     """The capitalised name before the generic words that precede a parenthesis: the "Ceel Salini" of
-    "Ceel Salini settlement (Afgooye, Lower Shabelle)"."""
+    "Ceel Salini settlement (Afgooye, Lower Shabelle)". A name the NER took for a person, an
+    organisation or a date only when a generic noun follows it ("Kigamba commune (Cankuzo)"), or with
+    `any_label`."""
     end = paren
     while end > 0 and doc[end - 1].lower_ in HINT_WORDS and not doc[end - 1].text[:1].isupper():
         end -= 1
-    # a generic noun says it is a place whatever the NER thought: "Kigamba commune (Cankuzo)"
-    refused = ("DATE",) if end < paren and doc[end].lower_ != "-" else ("DATE", "PERSON", "ORG", "NORP")
+    refused: tuple[str, ...] = ()
+    if not any_label:
+        refused = ("DATE",) if end < paren and doc[end].lower_ != "-" else ("DATE", "PERSON", "ORG", "NORP")
     start = end
     while start > 0 and (doc[start - 1].text[:1].isupper() or doc[start - 1].text == "-" and start > 1) and not doc[start - 1].is_sent_start and doc[start - 1].ent_type_ not in refused:
         start -= 1
@@ -465,6 +474,9 @@ def find_toponyms(doc: Doc) -> list[Toponym]:
         name = _name_before(doc, tok.i)
         if name is None:  # "Pinetown (eThekwini, KwaZulu-Natal)" read as one organisation: the name already taken
             name = next((o.span for o in out if o.span.end == tok.i), None)
+        loose = name is None
+        if loose:  # "in Bir Al-Abd (Bir Al-Abd, North Sinai)" read as a person: a name before a district and a province
+            name = _name_before(doc, tok.i, any_label=True)
         rng = hint_parens(doc, name.end) if name is not None else None
         if rng is None:
             continue
@@ -475,7 +487,7 @@ def find_toponyms(doc: Doc) -> list[Toponym]:
                     parts.append(doc[start:k])
                 start = k + 1
         known = [p for p in parts if p.text[:1].isupper() and _known(p.text, exact=False)]
-        if not known:
+        if not known or loose and not (len(parts) >= 2 and _province(parts[-1].text)):
             continue
         for part in known:
             if not taken & set(range(part.start, part.end)):
