@@ -336,3 +336,76 @@ def test_a_country_that_qualifies_a_noun_is_not_the_lead_place():
 def test_an_event_that_names_no_place_is_in_the_country_of_its_sides():
     loc = located("A Kenyan court on Monday approved the extradition of a businessman wanted for fraud.")
     assert loc is not None and (loc.country, loc.precision) == ("KEN", 3)
+
+
+def test_a_homonym_outside_its_stated_container_falls_back_to_the_container():
+    # the only Castilla and San Jeronimo the gazetteer knows lie in Spain and in Apurimac: not in Piura or Cusco
+    tops = by_text(topo("Traders closed their shops in Castilla, Piura on Monday to protest the new tax.")["toponyms"])
+    assert (tops["Castilla"]["country"], tops["Castilla"]["admin1"], tops["Castilla"]["precision"], tops["Castilla"]["fallback"]) == ("PER", "Piura", 2, True)
+    tops = by_text(topo("Residents blocked a road in San Jeronimo, Cusco after the water cut.")["toponyms"])
+    assert (tops["San Jeronimo"]["admin1"], tops["San Jeronimo"]["fallback"]) == ("Cusco", True)
+    # a town of the stated province, and a list of cities, keep their own readings
+    tops = by_text(topo("Students marched in Santa Rosa, La Pampa.")["toponyms"])
+    assert (tops["Santa Rosa"]["country"], tops["Santa Rosa"]["fallback"]) == ("ARG", False)
+    tops = by_text(topo("He flew to Paris, London and Rome.")["toponyms"])
+    assert [tops[n]["country"] for n in ("Paris", "London", "Rome")] == ["FRA", "GBR", "ITA"]
+
+
+def test_a_place_name_the_ner_took_for_a_date_or_a_person():
+    tops = by_text(topo("Observers counted 12 bursts of fire involving heavy machineguns near Svitlodarsk.")["toponyms"])
+    assert tops["Svitlodarsk"]["country"] == "UKR"
+    assert topo("The talks near May ended without a deal.")["toponyms"] == []  # a month, whatever the gazetteer says
+    loc = located("Party youths fought one another in Kigamba commune (Cankuzo) during a rally.")  # Kigamba: a PERSON
+    assert (loc.country, loc.admin1) == ("BDI", "Cankuzo")
+
+
+def test_a_country_named_with_admin_hints_places_the_event_at_the_most_specific_hint():
+    loc = located("Militiamen shelled farms east of Hays in western Yemen (Hays, Al Hudaydah) on Monday.")
+    assert (loc.country, loc.precision) == ("YEM", 2) and loc.name == "Hays"
+
+
+def test_admin_hints_after_a_country_lie_in_that_country():
+    from collections import Counter
+
+    from flashpoint.geoparse import find_toponyms, resolve_toponyms
+    from flashpoint.nlp import load_nlp
+
+    doc = load_nlp()("Coalition warplanes carried out six raids on Wadi Hamid district in northern Yemen (Al Jawf) on Tuesday.")
+    tops = {t.span.text: t for t in resolve_toponyms(find_toponyms(doc), Counter({"SAU": 5}))}  # a Saudi-heavy article
+    assert (tops["Al Jawf"].place.country, tops["Al Jawf"].place.feature) == ("YEM", "ADM1")  # not the Saudi province
+
+
+def test_a_facility_named_after_its_town_places_the_event_there():
+    loc = located("Unidentified drones struck Hama Airbase overnight, a monitoring group said.")
+    assert loc is not None and (loc.country, loc.admin1) == ("SYR", "Hama")
+    loc = located("Monitors recorded 40 explosions in both directions of the frontline near Donetsk Filtration Station.")
+    assert loc is not None and (loc.country, loc.precision) == ("UKR", 2)
+    # an organisation named after its town is still no setting of its own
+    assert places.km(*(lambda l: (l.lat, l.lon))(located("The Mansfield Police Department arrested two men in Columbus, Ohio.")), 39.96, -83.0) < 50
+
+
+def test_admin_hints_in_the_citys_own_country_outweigh_a_big_namesake_elsewhere():
+    # "Rampur (Baramulla district, J&K)": not the city of 300,000 in Uttar Pradesh, a place in Baramulla
+    res = places.resolve_mentions([places.Mention("Rampur", within=(1, 2)), places.Mention("Baramulla district", hint="ADM2"), places.Mention("J&K")])
+    assert res[0].place is None and (res[1].place.feature, res[1].place.admin1) == ("ADM2", "Kashmir")
+    # a city whose hints the gazetteer knows only abroad keeps its own reading
+    res = places.resolve_mentions([places.Mention("Bamenda", within=(1,)), places.Mention("Ruyigi")])
+    assert res[0].place.country == "CMR"
+
+
+def test_a_name_before_a_district_and_a_province_is_a_place_whatever_the_ner_says():
+    from flashpoint.geoparse import find_toponyms, resolve_toponyms
+    from flashpoint.nlp import load_nlp
+
+    nlp = load_nlp()
+    for label in ("PERSON", "DATE"):
+        doc = nlp("Army jets struck militant hideouts in Bir Al-Abd (Bir Al-Abd, North Sinai) on Thursday.")
+        k = doc.text.index("Bir Al-Abd")
+        doc.ents = [doc.char_span(k, k + len("Bir Al-Abd"), label=label)]  # the name before the parenthesis, mislabelled
+        tops = resolve_toponyms(find_toponyms(doc))
+        first = min(tops, key=lambda t: t.span.start)
+        assert (first.span.text, first.place.country) == ("Bir Al-Abd", "EGY"), label
+    # a person with a party and a state after the name is still a person
+    doc = nlp("Senator Dick Durbin (Illinois, Democrat) voted against the bill.")
+    doc.ents = [doc.char_span(8, 19, label="PERSON")]
+    assert doc.ents[0].text == "Dick Durbin" and "Dick Durbin" not in [t.span.text for t in find_toponyms(doc)]

@@ -15,6 +15,7 @@ resolved places of a parsed chunk by token span, for the event coder.
 
 from __future__ import annotations
 
+import calendar
 import re
 from collections import Counter
 from collections.abc import Iterable, Iterator
@@ -188,7 +189,8 @@ def _small(text: str) -> bool:
 
 
 # "the outskirts of X in the northern countryside of Y": X lies in Y
-SURROUNDINGS = {"outskirts", "countryside", "suburbs", "vicinity", "environs", "part", "parts", "side", "areas"}
+SURROUNDINGS = {"outskirts", "countryside", "suburbs", "vicinity", "environs", "part", "parts", "side", "areas",
+                "suburb", "neighbourhood", "neighborhood"}  # "San Jeronimo suburb, Cusco city"
 COMPASS = {"north", "south", "east", "west", "northern", "southern", "eastern", "western", "central", "northeastern",
            "northwestern", "southeastern", "southwestern", "north-eastern", "north-western", "south-eastern", "south-western"}
 
@@ -197,6 +199,12 @@ def _country_or_province(text: str) -> bool:
     """The name's most likely reading is a country or a province."""
     m = lookup(text)
     return bool(m.places) and m.places[0].feature in ("PCLI", "ADM1", "RGN")
+
+
+def _province(text: str) -> bool:
+    """Known by this exact name as a province or state."""
+    m = lookup(text)
+    return m.how in ("exact", "stripped") and any(p.feature == "ADM1" for p in m.places)
 
 
 def _unit(text: str) -> bool:
@@ -225,14 +233,19 @@ def _after_place(span: Span) -> bool:
     return span.start >= 2 and doc[span.start - 1].text == "," and doc[span.start - 2].ent_type_ in ("GPE", "LOC")
 
 
-def _name_before(doc: Doc, paren: int) -> Span | None:
+def _name_before(doc: Doc, paren: int, any_label: bool = False) -> Span | None:
     """The capitalised name before the generic words that precede a parenthesis: the "Ceel Salini" of
-    "Ceel Salini settlement (Afgooye, Lower Shabelle)"."""
+    "Ceel Salini settlement (Afgooye, Lower Shabelle)". A name the NER took for a person, an
+    organisation or a date only when a generic noun follows it ("Kigamba commune (Cankuzo)"), or with
+    `any_label`."""
     end = paren
     while end > 0 and doc[end - 1].lower_ in HINT_WORDS and not doc[end - 1].text[:1].isupper():
         end -= 1
+    refused: tuple[str, ...] = ()
+    if not any_label:
+        refused = ("DATE",) if end < paren and doc[end].lower_ != "-" else ("DATE", "PERSON", "ORG", "NORP")
     start = end
-    while start > 0 and (doc[start - 1].text[:1].isupper() or doc[start - 1].text == "-" and start > 1) and not doc[start - 1].is_sent_start and doc[start - 1].ent_type_ not in ("DATE", "PERSON", "ORG", "NORP"):
+    while start > 0 and (doc[start - 1].text[:1].isupper() or doc[start - 1].text == "-" and start > 1) and not doc[start - 1].is_sent_start and doc[start - 1].ent_type_ not in refused:
         start -= 1
     return doc[start:end] if start < end else None
 
@@ -262,6 +275,13 @@ def dateline(span: Span) -> bool:
 
 
 AIRPORT_WORDS = {"airport", "airbase", "airfield", "port", "harbour", "harbor", "station"}
+
+
+def _embedded_label(span: Span) -> str:
+    """The label of a place named inside a longer name: an organisation's ("Mansfield Police") is no
+    setting (EMBEDDED), a facility's ("Hama Airbase", "near the Donetsk Filtration Station") is
+    where the facility stands."""
+    return "GPE" if span[-1].lower_ in AIRPORT_WORDS else EMBEDDED
 
 
 def _building(span: Span) -> bool:
@@ -346,6 +366,19 @@ def _unknown_before_admin(span: Span, label: str) -> bool:
             and not lookup(span.text).places and load_actor_dictionary().lookup(span.text) is None)
 
 
+# words after which a name is a place and never a date: "near Svitlodarsk" (the NER's DATE), not "in May"
+NEAR_WORDS = {"near", "outside", "inside", "outskirts", "toward", "towards", "nearby"}
+CALENDAR = {m.lower() for m in (*calendar.month_name[1:], *calendar.month_abbr[1:], *calendar.day_name)}
+
+
+def _after_word(span: Span, words: set[str]) -> bool:
+    doc = span.doc
+    k = span.start - 1
+    if k > 0 and doc[k].lower_ == "the":
+        k -= 1
+    return k >= 0 and doc[k].lower_ in words
+
+
 def _mislabelled_place(span: Span, label: str) -> bool:
     """A place name the NER gave another label: known to the gazetteer by its exact name, in a place
     slot; an organisation only when it is no actor of the dictionary ("Tubas", not "Hamas"); a date
@@ -353,7 +386,8 @@ def _mislabelled_place(span: Span, label: str) -> bool:
     from .nlp import beside_place_noun
 
     if label == "DATE":
-        return span.text[:1].isupper() and not any(t.like_num for t in span) and _known(span.text) and beside_place_noun(span.doc, span.start, span.end)
+        return (span.text[:1].isupper() and not any(t.like_num or t.lower_ in CALENDAR for t in span) and _known(span.text)
+                and (beside_place_noun(span.doc, span.start, span.end) or _after_word(span, NEAR_WORDS)))
     if label not in MISLABELLED or not span.text[:1].isupper() or not _known(span.text):
         return False
     if label == "ORG" and load_actor_dictionary().lookup(span.text) is not None:
@@ -403,7 +437,7 @@ def find_toponyms(doc: Doc) -> list[Toponym]:
                 if _building(e):
                     buildings.append(sub)
                 else:
-                    add(sub, demonym_country(sub.text) if not _known(sub.text) else None, EMBEDDED)
+                    add(sub, demonym_country(sub.text) if not _known(sub.text) else None, _embedded_label(span))
             continue
         if not span.text[:1].isupper() or span.text.lower() in NOT_NAMES:
             continue
@@ -423,7 +457,7 @@ def find_toponyms(doc: Doc) -> list[Toponym]:
                 buildings.append(sub)  # "Karak Castle": in Karak if the text names Karak as a place
             continue  # "the White House": not White County
         if len(span) > 1 and (sub := _embedded(span)) is not None and not words & PLACE_WORDS:
-            add(sub, demonym_country(sub.text) if not _known(sub.text) else None, EMBEDDED)
+            add(sub, demonym_country(sub.text) if not _known(sub.text) else None, _embedded_label(span))
             continue
         if words & PLACE_WORDS or _hint(span) or place_context(span, strong=True) or len(span) > 1 and e.label_ in ("LOC", "FAC"):
             add(span, None, label)
@@ -440,6 +474,9 @@ def find_toponyms(doc: Doc) -> list[Toponym]:
         name = _name_before(doc, tok.i)
         if name is None:  # "Pinetown (eThekwini, KwaZulu-Natal)" read as one organisation: the name already taken
             name = next((o.span for o in out if o.span.end == tok.i), None)
+        loose = name is None
+        if loose:  # "in Bir Al-Abd (Bir Al-Abd, North Sinai)" read as a person: a name before a district and a province
+            name = _name_before(doc, tok.i, any_label=True)
         rng = hint_parens(doc, name.end) if name is not None else None
         if rng is None:
             continue
@@ -450,7 +487,7 @@ def find_toponyms(doc: Doc) -> list[Toponym]:
                     parts.append(doc[start:k])
                 start = k + 1
         known = [p for p in parts if p.text[:1].isupper() and _known(p.text, exact=False)]
-        if not known:
+        if not known or loose and not (len(parts) >= 2 and _province(parts[-1].text)):
             continue
         for part in known:
             if not taken & set(range(part.start, part.end)):
@@ -479,6 +516,7 @@ def find_toponyms(doc: Doc) -> list[Toponym]:
                 t.mention.container = j
                 if words != [","] or not _listed(out, j):
                     out[j].hint = True  # "Tell Abiad in Ar-Raqqa": the event is at the name it contains
+                    t.mention.inside = True
                 if words == [","] and not _listed(out, j) and _small(t.span.text) and _unit(out[j].span.text):
                     t.mention.within += (j,)  # "La Sabana, Guerrero": a village of that state, not one elsewhere
                 elif words != [","] and _small(t.span.text):
@@ -488,10 +526,14 @@ def find_toponyms(doc: Doc) -> list[Toponym]:
         if (rng := hint_parens(doc, t.span.end)) is not None:
             hints = tuple(k for k, o in enumerate(out) if rng[0] <= o.span.start and o.span.end <= rng[1] and not o.mention.demonym)
             groups.append([out[k] for k in hints])
-            owner = out[i - 1] if i > 0 and out[i - 1].mention.container == i and _country_or_province(t.span.text) else t
+            country = _country_or_province(t.span.text)
+            owner = out[i - 1] if i > 0 and out[i - 1].mention.container == i and country else t
             owner.mention.within += hints
+            nation = country and lookup(t.span.text).places[0].feature == "PCLI"
             for k in hints:
                 out[k].hint = True
+                if nation and out[k].mention.container is None:
+                    out[k].mention.container, out[k].mention.inside = i, True  # "northern Yemen (Al Jawf)": the Al Jawf in Yemen
     for g in groups:
         _unit_hints(g)
     return out
@@ -542,6 +584,11 @@ def resolve_toponyms(tops: list[Toponym], countries: Counter | None = None) -> l
         # Ruyigi)"): the most specific of them
         units = [tops[k] for k in (*t.mention.within, *((t.mention.container,) if t.mention.container is not None else ())) if tops[k].place is not None]
         anchor = min(units, key=lambda u: (u.precision or 3, u.place.feature == "PCLI")).place if units else None
+        # admin hints in parentheses go from the district to the province ("Tallan (Haydan, Sadah)"):
+        # the district, unless only its namesake town or its province is known
+        first = next((tops[k] for k in t.mention.within if tops[k].place is not None and not tops[k].fallback), None)
+        if first is not None and first.place.feature == "ADM2":
+            anchor = first.place
         if anchor is None and t.mention.hint in ("PPL", "ADM2", None) and t.label in ("GPE", "LOC"):
             # the nearest district, town or province named before it in the document
             for k in range(i - 1, -1, -1):
@@ -604,6 +651,20 @@ def toponyms(chunks: list[Chunk], demonyms: list[dict[str, Any]] | None = None) 
     return out
 
 
+def narrowed(t: Toponym, tops: list[Toponym]) -> tuple[Place, int | None]:
+    """Where an event named by a country or province is, when admin hints in parentheses follow it:
+    "in western Yemen (Ad Durayhimi, Al Hudaydah)" is in Ad Durayhimi, the most specific of the
+    hints that lies in it; else the toponym's own place."""
+    assert t.place is not None
+    if t.place.feature not in ("PCLI", "ADM1", "RGN") or not t.mention.within:
+        return t.place, t.precision
+    hints = [tops[k] for k in t.mention.within if tops[k].place is not None and tops[k].place.country == t.place.country]
+    best = min(hints, key=lambda h: (h.precision or 3, h.place.feature == "PCLI"), default=None)
+    if best is None or (best.precision or 3) >= (t.precision or 3):
+        return t.place, t.precision
+    return best.place, best.precision
+
+
 @timed("geo")
 def doc_places(doc: Doc) -> dict[tuple[int, int], tuple[Location, Toponym]]:
     """Resolved places of a parsed chunk by token span (start, end) of their entity, cached on the
@@ -616,7 +677,8 @@ def doc_places(doc: Doc) -> dict[tuple[int, int], tuple[Location, Toponym]]:
     for t in tops:
         if t.place is None or t.mention.demonym:
             continue
-        loc = to_location(t.place, t.span.text, t.precision)
+        place, precision = narrowed(t, tops)
+        loc = to_location(place, t.span.text, precision)
         out[(t.span.start, t.span.end)] = (loc, t)
         if t.span.start > 0 and doc[t.span.start - 1].lower_ == "the":
             out[(t.span.start - 1, t.span.end)] = (loc, t)

@@ -606,6 +606,7 @@ class Mention:
     sentence: int = 0
     within: tuple[int, ...] = ()  # mentions in the parentheses after it, the units it lies in: "Gahemba (Ruyigi, Ruyigi)"
     origin: bool = False  # after "from": where people or things came from ("migrants from Afghanistan"), not a setting
+    inside: bool = False  # its container is where it lies, not the next item of a list ("Castilla, Piura"; not "Paris, London")
 
 
 @dataclass
@@ -720,6 +721,25 @@ def _best(m: Match, mention: Mention, ctx: Context, container: list[Place]) -> t
 
 
 STRAY_KM = 1500.0
+OUTSIDE_KM = 150.0
+
+
+def outside(p: Place, container: list[Place], named: Place | None, countries: Counter) -> bool:
+    """A village or small town that lies in none of the units its stated container can be, nor near
+    the town it names: "Castilla, Piura" is not the Castilla in Spain, "Tuzla, Istanbul" not the
+    Tuzla 300 km away; a homonym of a place the gazetteer does not know. A reading in another
+    country is dropped only when the document names that country nowhere else (`countries`: the
+    other mentions'), one in the same country only when the container can be an admin unit
+    (`container`) and it lies more than OUTSIDE_KM from the container's place. Cities of 100,000 or
+    more, capitals and units are taken at their word ("Churchill, Man.", "Indianapolis, Evansville
+    killings")."""
+    if named is None or p.feature != "PPL" or p.population >= 100_000:
+        return False
+    if any(_within(p, c) or p == c for c in container or [named]):
+        return False
+    if p.country != named.country:
+        return not countries.get(p.country)
+    return bool(container) and km(p.lat, p.lon, named.lat, named.lon) > OUTSIDE_KM
 
 
 def stray(p: Place, named: set[str], points: list[tuple[float, float]]) -> bool:
@@ -783,8 +803,12 @@ def resolve_mentions(mentions: list[Mention], countries: Counter | None = None, 
                     inner = lookup(core[0])
                     keep = tuple(p for p in inner.places if any(_within(p, u) or p == u for u in hinted))
                     match = replace(inner, hint=core[1])
-                if not keep and hinted and match.how == "exact" and any(p.population >= 100_000 or p.feature in ("PPLC", "ADM1", "PCLI") for p in match.places):
-                    keep = match.places  # "Bamenda town (Mezam, Nord-Ouest)": a city known by its name outweighs a hint read as a homonym abroad
+                if not keep and hinted and match.how == "exact":
+                    # "Bamenda town (Mezam, Nord-Ouest)": a city known by its name outweighs a hint read as a homonym
+                    # abroad, not hints in its own country ("Rampur (Baramulla district, J&K)" is no Rampur of another state)
+                    home = {u.country for u in hinted}
+                    keep = tuple(p for p in match.places if (p.population >= 100_000 or p.feature in ("PPLC", "ADM1", "PCLI")) and p.country not in home)
+                    keep = match.places if keep else ()
                 if not keep:
                     changed |= out[i].place is not None
                     out[i] = Resolved(None)
@@ -793,6 +817,9 @@ def resolve_mentions(mentions: list[Mention], countries: Counter | None = None, 
             best, sc = _best(match, m, local, cont + hinted)
             if not hinted and stray(best, named_units, local.points):
                 best = None  # "Alamada village" in a note about Somalia is not the one in the Philippines
+            elif not hinted and m.inside and len(match.places) > 1 and outside(best, cont, out[m.container].place, local.countries):
+                best = None  # "Castilla, Piura" is not the Castilla in Spain: a place the gazetteer lacks, in Piura
+                # (a name only one place bears is taken at its word: "Rurrenabaque, Beni" is no Beni in Congo)
             if best != out[i].place:
                 changed = True
             out[i] = Resolved(best, sc, matches[i].how) if best is not None else Resolved(None)
