@@ -202,6 +202,35 @@ def test_a_capital_counts_as_its_country_and_other_places_keep_their_distance():
     assert conflict(located(strike[0], *panjgur), located(strike[1], *quetta)) == "distance"  # 390 km apart
 
 
+def coded(eid: str, sentences: list[str], place: str, lat: float, lon: float, gid: int, day: int = 16) -> Report:
+    """A report built from its contract record: evidence sentences (the first is its main one) and a place."""
+    return Report.from_record({
+        "event_id": eid, "doc_id": "doc-" + eid, "event_type": "ASSAULT", "modality": "asserted",
+        "actor": [{"country": "IRN"}], "recipient": [{"country": "PAK"}], "date": f"2024-01-{day:02d}", "date_precision": "day",
+        "date_text": "late on Tuesday", "evidence": [{"text": t, "role": "sentence"} for t in sentences],
+        "location": {"text": place, "country": "PAK", "lat": lat, "lon": lon, "geonameid": gid, "precision": 1, "feature_code": "PPL"},
+    }, "outlet " + eid, date(2024, 1, 17))
+
+
+def test_a_place_taken_from_another_sentence_does_not_hold_a_report_apart():
+    panjgur, quetta = (26.97, 64.09, 1168226), (30.19, 67.01, 1167528)
+    village = coded("v", ["Residents of a village in Panjgur district said they were woken by drones and two blasts late on Tuesday.",
+                          "A security official in Quetta put the number of drones at three."], "Quetta", *quetta)
+    strike = coded("s", ["An Iranian drone strike hit a village in Panjgur late on Tuesday, killing two children."], "Panjgur", *panjgur)
+    # the coder took the speaker's city: its main sentence names the other report's place, not its own
+    assert conflict(village, strike) is None and "place" not in evidence(village, strike)
+    # a report whose own sentence names its place keeps the distance, even when it names the other place too
+    retaliation = coded("r", ["Pakistan struck hideouts near Quetta late on Tuesday, a day after Iran hit Panjgur."], "Quetta", *quetta)
+    assert conflict(retaliation, strike) == "distance"
+
+
+def test_names_not_shared_say_nothing():
+    a = dataclasses.replace(report(1), names=frozenset(["jilani"]))
+    b = dataclasses.replace(report(2), names=frozenset(["amir-abdollahian"]))
+    assert "names" not in evidence(a, b)  # two reports of one call quote its two ends
+    assert evidence(a, dataclasses.replace(b, names=frozenset(["jilani", "kakar"])))["names"] == 0.5
+
+
 def test_country_names_are_left_to_the_dyad_part_of_the_score():
     assert content_words("Pakistan recalls ambassador from Iran, Iranian envoy told not to return to Islamabad") == {
         "recalls", "ambassador", "envoy", "return"}

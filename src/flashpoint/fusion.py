@@ -126,6 +126,8 @@ class Report:
     words: frozenset[str] = frozenset()
     names: frozenset[str] = frozenset()  # the proper names of its evidence (places, people, groups), lower case
     confidence: float = 0.5
+    place_words: frozenset[str] = frozenset()  # the words of its place's name as the text writes it
+    main_words: frozenset[str] = frozenset()  # the content words of its main sentence (the one of its mention)
     record: dict[str, Any] | None = field(default=None, compare=False, hash=False, repr=False)
 
     @classmethod
@@ -135,7 +137,8 @@ class Report:
         def count(c: dict | None) -> tuple[int, int, int] | None:
             return (c["best"], c["low"], c["high"]) if c else None
 
-        sentence = " ".join(e["text"] for e in r.get("evidence") or [] if e.get("role") in ("sentence", None))
+        sentences = [e["text"] for e in r.get("evidence") or [] if e.get("role") in ("sentence", None)]
+        sentence = " ".join(sentences)
         d = r.get("date")
         return cls(
             event_id=r["event_id"], doc_id=r["doc_id"], source=source or r["doc_id"], doc_date=doc_date,
@@ -149,7 +152,9 @@ class Report:
             lat=loc.get("lat"), lon=loc.get("lon"), geo_precision=loc.get("precision"), geonameid=loc.get("geonameid"),
             capital=loc.get("feature_code") == "PPLC", country_level=str(loc.get("feature_code") or "").startswith("PCL"),
             place_country=loc.get("country"), fatalities=count(r.get("fatalities")), injuries=count(r.get("injuries")),
-            words=content_words(sentence), names=proper_names(sentence, source), confidence=float(r.get("confidence") or 0.5), record=r if keep else None,
+            words=content_words(sentence), names=proper_names(sentence, source), confidence=float(r.get("confidence") or 0.5),
+            place_words=content_words(loc.get("text") or ""), main_words=content_words(sentences[0]) if sentences else frozenset(),
+            record=r if keep else None,
         )
 
     @cached_property
@@ -276,6 +281,14 @@ def max_km(a: Report, b: Report) -> float | None:
     return R.max_km.get(max(prec))
 
 
+def misplaced(a: Report, b: Report) -> bool:
+    """Report a's place is not named in its main sentence, which names b's place instead: the coder
+    took a's place from another sentence (a speaker's city, "an official in Quetta said"; a dateline),
+    so the distance between the two places says nothing. A report whose own sentence names its place
+    keeps it ("Pakistan struck Saravan, two days after Iran hit Panjgur": Saravan)."""
+    return bool(a.place_words and b.place_words and not a.place_words <= a.main_words and b.place_words <= a.main_words)
+
+
 def counts_agree(a: tuple[int, int, int] | None, b: tuple[int, int, int] | None, R: Rules) -> bool | None:
     """None when either side gives no figure; else whether the widened ranges overlap."""
     if a is None or b is None:
@@ -338,7 +351,7 @@ def conflict(a: Report, b: Report) -> str | None:
         return "dyad reversed"  # on another day, the other way round: a strike and the retaliation
     if counts_agree(a.fatalities, b.fatalities, R) is False or counts_agree(a.injuries, b.injuries, R) is False:
         return "casualties"
-    if a.lat is not None and b.lat is not None and a.geonameid != b.geonameid:
+    if a.lat is not None and b.lat is not None and a.geonameid != b.geonameid and not (misplaced(a, b) or misplaced(b, a)):
         limit = max_km(a, b)
         if limit is not None and km(a, b) > limit:
             return "distance"
@@ -354,10 +367,8 @@ def evidence(a: Report, b: Report) -> dict[str, float]:
     out["text"] = len(a.words & b.words) / shorter if shorter else 0.0
     out["type"] = 1.0 if a.event_type == b.event_type else 0.0
     shared = len(a.names & b.names)
-    if shared:
+    if shared:  # none shared says nothing: reports of one event quote different officials and places
         out["names"] = min(shared, 2) / 2
-    elif a.names and b.names:
-        out["names"] = -1.0
     # the dyad: each role both fill agrees (+) or not (-); the other way round counts against
     aa, ar, ba, br = a.actors, a.recipients, b.actors, b.recipients
     if aa & br and ar & ba and not (aa & ba or ar & br) and not same_mention(a, b):
@@ -370,7 +381,7 @@ def evidence(a: Report, b: Report) -> dict[str, float]:
         out["countries"] = -1.0
     if a.exact and b.exact:
         out["date"] = 1.0 if a.span == b.span else 0.0
-    if a.lat is not None and b.lat is not None:
+    if a.lat is not None and b.lat is not None and not (misplaced(a, b) or misplaced(b, a)):
         limit = max_km(a, b)
         if a.geonameid is not None and a.geonameid == b.geonameid:
             out["place"] = 1.0
