@@ -311,6 +311,16 @@ def specificity(m: DateMention) -> int:
     return SPECIFICITY[m.kind]
 
 
+DEADLINE_WORDS = ("by", "until", "till")
+
+
+def deadline(text: str, m: DateMention) -> bool:
+    """A date the event sets as a deadline, not when it happened: "agreed on Monday that the
+    ambassadors would return by Friday" (Monday), "to restore relations by Jan. 26"."""
+    before = text[: m.start].split()
+    return bool(before) and before[-1].lower() in DEADLINE_WORDS
+
+
 # --- helpers for relating events to each other (assemble.resolve_relative) --------------------
 
 CLAUSE_DEPS = ("ROOT", "ccomp", "advcl", "conj", "relcl")
