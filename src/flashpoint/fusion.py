@@ -9,7 +9,9 @@ figures that cannot be one toll) rule a *link* out and count as `conflict_penalt
 mean score, so that the other reports can outweigh one wrongly coded report but never join two
 events. A date the text does not state is only an upper bound (the event happened in the days
 before its article); a relative date is widened by `relative_days`; a capital counts as its
-country (it names a government as often as a place). Compatible reports get a score: the
+country (it names a government as often as a place); a place the report's main sentence does not
+name, while naming the other report's place, came from another sentence (a speaker's city, a
+dateline) and keeps no distance. Compatible reports get a score: the
 weighted sum of what each field both give says for (> 0) or against (< 0) one event (text without
 country names, proper names, dyad, countries, place, date, casualties, type, one document, one
 mention; weights in `data/fusion.yaml`); a field a report leaves out says nothing. Pairs scoring
