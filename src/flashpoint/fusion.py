@@ -11,7 +11,8 @@ events. A date the text does not state is only an upper bound (the event happene
 before its article); a relative date is widened by `relative_days`; a capital counts as its
 country (it names a government as often as a place); a place the report's main sentence does not
 name, while naming the other report's place, came from another sentence (a speaker's city, a
-dateline) and keeps no distance. Compatible reports get a score: the
+dateline) and keeps no distance; the events the coder made of an appeal to countries named together
+("urged Iran and Pakistan", one per recipient) each count all of them. Compatible reports get a score: the
 weighted sum of what each field both give says for (> 0) or against (< 0) one event (text without
 country names, proper names, dyad, countries, place, date, casualties, type, one document, one
 mention; weights in `data/fusion.yaml`); a field a report leaves out says nothing. Pairs scoring
@@ -146,7 +147,7 @@ class Report:
             event_id=r["event_id"], doc_id=r["doc_id"], source=source or r["doc_id"], doc_date=doc_date,
             event_type=r["event_type"], modality=r.get("modality") or "asserted",
             actors=frozenset(a["country"] for a in r.get("actor") or [] if a.get("country")),
-            recipients=frozenset(a["country"] for a in r.get("recipient") or [] if a.get("country")),
+            recipients=recipient_countries(r),
             date=date.fromisoformat(d) if isinstance(d, str) else d, precision=r.get("date_precision") or "unknown",
             stated=bool(r.get("date_text")), relative=relative_date(r.get("date_text")),
             trigger=(r.get("trigger") or {}).get("start"),
@@ -228,6 +229,46 @@ class Report:
         if self.sentence is not None:
             out |= {(t, w, sentence) for (_, w, _) in own for t in R.near2.get(self.event_type, ())}
         return tuple(sorted(out))
+
+
+def recipient_countries(r: dict[str, Any]) -> frozenset[str]:
+    """The countries of a report's recipients, and the others its recipient phrase names with its own
+    when the phrase is nothing but countries named together ("urged Iran and Pakistan", "Tehran and
+    Islamabad"): the coder makes one event per recipient country, as PLOVER asks, while another
+    outlet's report of the same appeal may be coded for the other one."""
+    own = frozenset(a["country"] for a in r.get("recipient") or [] if a.get("country"))
+    if len(own) != 1:
+        return own
+    together: set[str] = set()
+    for e in r.get("evidence") or []:
+        if e.get("role") == "recipient":
+            together |= countries_listed(e["text"])
+    return frozenset(together) if own < together else own
+
+
+LIST_WORDS = {"and", "or", "&", ",", "the", "both"}
+
+
+def countries_listed(text: str) -> set[str]:
+    """The countries of a phrase that only lists countries by name, demonym, capital or seat of
+    government (countries.csv) joined by "and", "or" or commas; else none."""
+    from .lexicon import load_actor_dictionary
+
+    d = load_actor_dictionary()
+    toks = re.findall(r"[\w.'’-]+|,|&", text)
+    out, i = set(), 0
+    while i < len(toks):
+        for n in (3, 2, 1):
+            e = d.lookup(" ".join(toks[i : i + n])) if i + n <= len(toks) else None
+            if e is not None and e.country and e.kind in ("name", "demonym", "capital", "metonym"):
+                out.add(e.country)
+                i += n
+                break
+        else:
+            if toks[i].lower() not in LIST_WORDS:
+                return set()
+            i += 1
+    return out if len(out) > 1 else set()
 
 
 @lru_cache(maxsize=1)
