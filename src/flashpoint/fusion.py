@@ -12,7 +12,8 @@ before its article); a relative date is widened by `relative_days`; a capital co
 country (it names a government as often as a place); a place the report's main sentence does not
 name, while naming the other report's place, came from another sentence (a speaker's city, a
 dateline) and keeps no distance; the events the coder made of an appeal to countries named together
-("urged Iran and Pakistan", one per recipient) each count all of them. Compatible reports get a score: the
+("urged Iran and Pakistan", one per recipient) or of their joint act ("Pakistan and Iran agreed", one
+per direction) each count all of them in both roles it names them in. Compatible reports get a score: the
 weighted sum of what each field both give says for (> 0) or against (< 0) one event (text without
 country names, proper names, dyad, countries, place, date, casualties, type, one document, one
 mention; weights in `data/fusion.yaml`); a field a report leaves out says nothing. Pairs scoring
@@ -143,11 +144,11 @@ class Report:
         sentences = [e["text"] for e in r.get("evidence") or [] if e.get("role") in ("sentence", None)]
         sentence = " ".join(sentences)
         d = r.get("date")
+        actors, recipients = report_roles(r)
         return cls(
             event_id=r["event_id"], doc_id=r["doc_id"], source=source or r["doc_id"], doc_date=doc_date,
             event_type=r["event_type"], modality=r.get("modality") or "asserted",
-            actors=frozenset(a["country"] for a in r.get("actor") or [] if a.get("country")),
-            recipients=recipient_countries(r),
+            actors=actors, recipients=recipients,
             date=date.fromisoformat(d) if isinstance(d, str) else d, precision=r.get("date_precision") or "unknown",
             stated=bool(r.get("date_text")), relative=relative_date(r.get("date_text")),
             trigger=(r.get("trigger") or {}).get("start"),
@@ -231,19 +232,24 @@ class Report:
         return tuple(sorted(out))
 
 
-def recipient_countries(r: dict[str, Any]) -> frozenset[str]:
-    """The countries of a report's recipients, and the others its recipient phrase names with its own
-    when the phrase is nothing but countries named together ("urged Iran and Pakistan", "Tehran and
-    Islamabad"): the coder makes one event per recipient country, as PLOVER asks, while another
-    outlet's report of the same appeal may be coded for the other one."""
-    own = frozenset(a["country"] for a in r.get("recipient") or [] if a.get("country"))
-    if len(own) != 1:
-        return own
-    together: set[str] = set()
-    for e in r.get("evidence") or []:
-        if e.get("role") == "recipient":
-            together |= countries_listed(e["text"])
-    return frozenset(together) if own < together else own
+def report_roles(r: dict[str, Any]) -> tuple[frozenset[str], frozenset[str]]:
+    """The actor and recipient countries of a report, widened where the coder split one act of
+    countries named together into one event per country, as PLOVER asks: a recipient phrase that only
+    lists countries ("urged Iran and Pakistan", "Tehran and Islamabad") counts all of them for each
+    of its events; so does an actor phrase ("Pakistan and Iran agreed"), for both roles, when the
+    event's recipient is one of them (the joint act coded once per direction). Another outlet's
+    report of the same appeal or agreement may have been coded for the other country or direction."""
+    actors = frozenset(a["country"] for a in r.get("actor") or [] if a.get("country"))
+    recipients = frozenset(a["country"] for a in r.get("recipient") or [] if a.get("country"))
+    evidence = r.get("evidence") or []
+    if len(recipients) == 1:
+        listed = set().union(*(countries_listed(e["text"]) for e in evidence if e.get("role") == "recipient"))
+        if recipients < listed:
+            recipients = frozenset(listed)
+    together = set().union(*(countries_listed(e["text"]) for e in evidence if e.get("role") == "actor"))
+    if actors and actors < together and actors | recipients <= together:
+        actors, recipients = frozenset(together), frozenset(together) if recipients else recipients
+    return actors, recipients
 
 
 LIST_WORDS = {"and", "or", "&", ",", "the", "both"}
