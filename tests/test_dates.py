@@ -176,6 +176,15 @@ def test_stated_weekday_wins_over_the_dateline():
     assert (e.date, e.date_precision, e.date_text) == ("2023-06-06", "day", "on Tuesday")
 
 
+def test_a_deadline_the_event_sets_is_not_its_date():
+    # "by Friday" is when the envoys are to be back, not when the two sides agreed
+    evs = events_of("Chile and Peru agreed on Tuesday that their envoys would return to their posts by Friday.")
+    [agree] = [e for e in evs if e.event_type == "AGREE"]
+    assert (agree.date, agree.date_text) == ("2023-06-06", "on Tuesday")
+    evs = events_of("Chile and Peru agreed to restore ambassador-level relations by June 20.")
+    assert all(e.date != "2023-06-20" for e in evs)
+
+
 # --- a news dateline dates the report, not the event (demo corpus leads) ----------------------------
 
 

@@ -202,6 +202,75 @@ def test_a_capital_counts_as_its_country_and_other_places_keep_their_distance():
     assert conflict(located(strike[0], *panjgur), located(strike[1], *quetta)) == "distance"  # 390 km apart
 
 
+def coded(eid: str, sentences: list[str], place: str, lat: float, lon: float, gid: int, day: int = 16) -> Report:
+    """A report built from its contract record: evidence sentences (the first is its main one) and a place."""
+    return Report.from_record({
+        "event_id": eid, "doc_id": "doc-" + eid, "event_type": "ASSAULT", "modality": "asserted",
+        "actor": [{"country": "IRN"}], "recipient": [{"country": "PAK"}], "date": f"2024-01-{day:02d}", "date_precision": "day",
+        "date_text": "late on Tuesday", "evidence": [{"text": t, "role": "sentence"} for t in sentences],
+        "location": {"text": place, "country": "PAK", "lat": lat, "lon": lon, "geonameid": gid, "precision": 1, "feature_code": "PPL"},
+    }, "outlet " + eid, date(2024, 1, 17))
+
+
+def test_a_place_taken_from_another_sentence_does_not_hold_a_report_apart():
+    panjgur, quetta = (26.97, 64.09, 1168226), (30.19, 67.01, 1167528)
+    village = coded("v", ["Residents of a village in Panjgur district said they were woken by drones and two blasts late on Tuesday.",
+                          "A security official in Quetta put the number of drones at three."], "Quetta", *quetta)
+    strike = coded("s", ["An Iranian drone strike hit a village in Panjgur late on Tuesday, killing two children."], "Panjgur", *panjgur)
+    # the coder took the speaker's city: its main sentence names the other report's place, not its own
+    assert conflict(village, strike) is None and "place" not in evidence(village, strike)
+    # a report whose own sentence names its place keeps the distance, even when it names the other place too
+    retaliation = coded("r", ["Pakistan struck hideouts near Quetta late on Tuesday, a day after Iran hit Panjgur."], "Quetta", *quetta)
+    assert conflict(retaliation, strike) == "distance"
+
+
+def appeal(eid: str, sentence: str, named: str, recipient: str, actor: str | None = "USA") -> Report:
+    """A report of an appeal coded from its record: one recipient country, the phrase that names it."""
+    return Report.from_record({
+        "event_id": eid, "doc_id": "doc-" + eid[:2], "event_type": "REQUEST", "modality": "asserted",
+        "actor": [{"country": actor}] if actor else [], "recipient": [{"country": recipient}],
+        "date": "2024-01-18", "date_precision": "day", "date_text": "on Thursday",
+        "evidence": [{"text": sentence, "role": "sentence"}, {"text": named, "role": "recipient"}],
+    }, "outlet " + eid[:2], date(2024, 1, 19))
+
+
+def test_an_appeal_to_countries_named_together_is_compared_on_all_of_them():
+    # outlet A's "urged Iran and Pakistan" is coded once per recipient; outlet B's report of the same
+    # appeal was coded for Pakistan only: A's Iran event and B's event are one appeal, not two
+    a_irn = appeal("a1", "The United States urged Iran and Pakistan on Thursday to show restraint.", "Iran and Pakistan", "IRN")
+    a_pak = appeal("a2", "The United States urged Iran and Pakistan on Thursday to show restraint.", "Iran and Pakistan", "PAK")
+    b_pak = appeal("b1", "Washington on Thursday called on Islamabad and Tehran to step back.", "Islamabad and Tehran", "PAK")
+    assert a_irn.recipients == a_pak.recipients == b_pak.recipients == {"IRN", "PAK"}
+    assert evidence(a_irn, b_pak)["dyad"] == 1.0
+    (one,) = cluster([a_irn, a_pak, b_pak])
+    assert len(one.reports) == 3
+    # a phrase that says more than the countries it lists keeps the recipient it was coded for
+    group = appeal("c1", "Iran said the strike was aimed at Jaish al-Adl, which shelters in Pakistan's Balochistan.",
+                   "Jaish al-Adl, which shelters in Pakistan's Balochistan", "IRN", actor="IRN")
+    assert group.recipients == {"IRN"}
+
+
+def test_a_joint_act_coded_once_per_direction_compares_on_both_countries():
+    def joint(eid: str, actor: str, recipient: str) -> Report:
+        return Report.from_record({
+            "event_id": eid, "doc_id": "doc-" + eid, "event_type": "AGREE", "modality": "asserted",
+            "actor": [{"country": actor}], "recipient": [{"country": recipient}],
+            "date": "2024-01-22", "date_precision": "day", "date_text": "on Monday",
+            "evidence": [{"text": "Pakistan and Iran agreed on Monday to return their ambassadors.", "role": "sentence"},
+                         {"text": "Pakistan and Iran", "role": "actor"}]}, "outlet " + eid, date(2024, 1, 22))
+
+    one_way, other_way = joint("a", "IRN", "PAK"), joint("b", "PAK", "IRN")
+    assert one_way.actors == one_way.recipients == other_way.actors == {"IRN", "PAK"}
+    assert conflict(one_way, other_way) is None and evidence(one_way, other_way)["dyad"] == 1.0  # not the other way round
+
+
+def test_names_not_shared_say_nothing():
+    a = dataclasses.replace(report(1), names=frozenset(["jilani"]))
+    b = dataclasses.replace(report(2), names=frozenset(["amir-abdollahian"]))
+    assert "names" not in evidence(a, b)  # two reports of one call quote its two ends
+    assert evidence(a, dataclasses.replace(b, names=frozenset(["jilani", "kakar"])))["names"] == 0.5
+
+
 def test_country_names_are_left_to_the_dyad_part_of_the_score():
     assert content_words("Pakistan recalls ambassador from Iran, Iranian envoy told not to return to Islamabad") == {
         "recalls", "ambassador", "envoy", "return"}
@@ -428,12 +497,13 @@ def test_dyad_command(store):
 def test_the_demo_corpus_fuses_above_its_floor():
     """`flashpoint eval fusion`: B-cubed on the demo corpus against its hand-written truth (0.684 before
     the evidence-sum score, the penalty for soft conflicts and the second stage; 0.777 after; 0.791 with
-    the per-report date, toll and agent fixes), and the Iran -> Pakistan series: the spike of 16-18
-    January and the return to cooperation."""
+    the per-report date, toll and agent fixes; 0.817 with names that say nothing unshared, places taken
+    from another sentence and deadlines that are no dates; 0.840 with appeals to and joint acts of
+    countries named together), and the Iran -> Pakistan series: the spike of 16-18 January and the return to cooperation."""
     from flashpoint.evaluation.fusion import dyad_checks
     from flashpoint.evaluation.fusion import run as eval_fusion
 
     rep = eval_fusion()
-    assert rep.f1 >= 0.78 and rep.recall >= 0.67 and rep.precision >= 0.90, (rep.precision, rep.recall, rep.f1)
+    assert rep.f1 >= 0.835 and rep.recall >= 0.75 and rep.precision >= 0.93, (rep.precision, rep.recall, rep.f1)
     assert not rep.mixed  # no fused event mixes the two strikes (3, then 1, before the per-report fixes)
     assert all(dyad_checks(rep.points).values())

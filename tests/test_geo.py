@@ -95,6 +95,14 @@ def test_surname_of_a_person_is_not_a_place():
     assert "Lincoln" not in {r["text"] for r in res["toponyms"]}
 
 
+def test_a_news_agency_is_a_source_not_a_place():
+    # "Mehr" is also a village in Ilam: before "news agencies" it is the agency that reported
+    res = topo("Iran's Tasnim and Mehr news agencies reported that missiles had destroyed two bases, a Pakistani official said.")
+    assert "Mehr" not in {r["text"] for r in res["toponyms"]}
+    res = topo("The semi-official Fars news agency said gunmen attacked a police post in Fars province on Sunday.")
+    assert [r["text"] for r in res["toponyms"]] == ["Fars province"]  # the province, not the agency
+
+
 def test_place_inside_an_organisation_name():
     res = topo("The Mansfield Police Department said the suspect was arrested on Friday.")
     assert [r["text"] for r in res["toponyms"]] == ["Mansfield"]

@@ -56,6 +56,13 @@ def test_hardware_of_a_country_is_that_country_acting():
     assert all(a.text for a in attack.actor)  # the actor keeps its text span
 
 
+def test_the_place_of_a_strike_is_not_who_struck():
+    # the phrase names the act: "in Pakistan" is where the strikes fell, not the striker
+    [strike] = [e for e in events_of("Iran's foreign minister said on Wednesday that Tuesday's missile and drone strikes in "
+                                     "Pakistan had targeted only militants sheltering there.") if e.event_type == "ASSAULT"]
+    assert "PAK" not in countries(strike.actor)
+
+
 def test_the_recipient_is_who_something_goes_to_not_the_thing_given():
     # "offered its troops to Iraq's new Prime Minister": Iraq, not Iran's troops
     [offer] = [e for e in events_of("Iran has again offered its troops to Iraq's new Prime Minister Haider al-Abadi to help him drive the militants out of the northern city they hold.") if e.trigger.text == "offered"]

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from spacy.tokens import Doc, Span, Token
 
 from .context import person_name
+from .facts import EVENT_NOUNS
 from .lexicon import Entry, load_actor_dictionary
 from .models import Actor
 from .places import candidates as place_candidates
@@ -187,6 +188,17 @@ def antecedent(tok: Token, coref: CorefState) -> list[Actor]:
     return [Actor(tok.text, a.name, a.country, a.sector) for a in fallback]
 
 
+def event_place(tok: Token) -> set[int]:
+    """The tokens of where an act took place when the phrase names the act ("Tuesday's strikes in
+    Pakistan had targeted ..."): the place of a strike is not who struck."""
+    if tok.lower_ not in EVENT_NOUNS:
+        return set()
+    return {t.i for p in tok.children if p.dep_ == "prep" and p.lower_ in LOCATIVE for t in phrase_tokens(p)}
+
+
+LOCATIVE = {"in", "inside", "on", "near", "across"}
+
+
 def to_actor(m: Mention, text: str, sector: str | None) -> Actor:
     e = m.entry
     if e.kind in ("group", "org", "person") and e.name:
@@ -205,7 +217,7 @@ def resolve_phrase(tok: Token, coref: CorefState | None = None) -> list[Actor]:
         return antecedent(tok, coref)
     if (ref := definite_reference(tok, coref)) is not None:
         return ref
-    mentions = mentions_in(phrase_tokens(tok, core=True)) or mentions_in(tokens)
+    mentions = mentions_in(phrase_tokens(tok, core=True)) or [m for m in mentions_in(tokens) if m.start not in event_place(tok)]
     if not mentions:
         poss = [t for t in tokens if t.lower_ in PRONOUNS and t.dep_ == "poss"]
         if poss:

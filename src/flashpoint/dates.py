@@ -14,6 +14,8 @@ A `DateMention` is found by pattern in the text and resolved against the datelin
   "earlier this month", "last month" (month: its 1st); "last year", "in 2023" (year: 1 January);
 - ranges ("between Jan. 15 and 17", "Jan. 15-17", "15-17 January", "from Monday to Wednesday")
   give their first day, at day precision for one day, week for up to a week, else month or year;
+- a date after "by", "until" or "till" is a deadline the event sets ("agreed on Monday that the
+  envoys would return by Friday"), not its date (`deadline`);
 - relations between events ("a day after the attacks", "two days later", "the next day") are kept
   as `offset_days` for event_dates.resolve_relative, signed as (date of the event before the phrase)
   minus (date of the event after it): "X a day after Y" +1, "X, and two days later Y" -2; the
@@ -309,6 +311,16 @@ def resolve_unchecked(m: DateMention, dateline: date | None, future: bool = Fals
 
 def specificity(m: DateMention) -> int:
     return SPECIFICITY[m.kind]
+
+
+DEADLINE_WORDS = ("by", "until", "till")
+
+
+def deadline(text: str, m: DateMention) -> bool:
+    """A date the event sets as a deadline, not when it happened: "agreed on Monday that the
+    ambassadors would return by Friday" (Monday), "to restore relations by Jan. 26"."""
+    before = text[: m.start].split()
+    return bool(before) and before[-1].lower() in DEADLINE_WORDS
 
 
 # --- helpers for relating events to each other (event_dates.resolve_relative) -----------------

@@ -51,7 +51,7 @@ def date_of(tok: Token, dateline: date | None) -> tuple[dt.DateMention | None, d
     mentions = [dt.resolve(m, dateline) for m in dt.mentions_of(sent.text)]
     clause = clause_of(tok, ("ROOT", "ccomp", "advcl", "relcl"))
     lo, hi = clause.left_edge.idx - sent.start_char, clause.right_edge.idx + len(clause.right_edge) - sent.start_char
-    own = [m for m in mentions if m.kind != "relative" and lo <= m.start < hi and m.date]
+    own = [m for m in mentions if m.kind != "relative" and lo <= m.start < hi and m.date and not dt.deadline(sent.text, m)]
     if earlier_event(tok, clause):
         own = []
     rel = [m for m in mentions if m.kind == "relative" and m.end <= tok.idx - sent.start_char]

@@ -9,7 +9,11 @@ figures that cannot be one toll) rule a *link* out and count as `conflict_penalt
 mean score, so that the other reports can outweigh one wrongly coded report but never join two
 events. A date the text does not state is only an upper bound (the event happened in the days
 before its article); a relative date is widened by `relative_days`; a capital counts as its
-country (it names a government as often as a place). Compatible reports get a score: the
+country (it names a government as often as a place); a place the report's main sentence does not
+name, while naming the other report's place, came from another sentence (a speaker's city, a
+dateline) and keeps no distance; the events the coder made of an appeal to countries named together
+("urged Iran and Pakistan", one per recipient) or of their joint act ("Pakistan and Iran agreed", one
+per direction) each count all of them in both roles it names them in. Compatible reports get a score: the
 weighted sum of what each field both give says for (> 0) or against (< 0) one event (text without
 country names, proper names, dyad, countries, place, date, casualties, type, one document, one
 mention; weights in `data/fusion.yaml`); a field a report leaves out says nothing. Pairs scoring
@@ -126,6 +130,8 @@ class Report:
     words: frozenset[str] = frozenset()
     names: frozenset[str] = frozenset()  # the proper names of its evidence (places, people, groups), lower case
     confidence: float = 0.5
+    place_words: frozenset[str] = frozenset()  # the words of its place's name as the text writes it
+    main_words: frozenset[str] = frozenset()  # the content words of its main sentence (the one of its mention)
     record: dict[str, Any] | None = field(default=None, compare=False, hash=False, repr=False)
 
     @classmethod
@@ -135,13 +141,14 @@ class Report:
         def count(c: dict | None) -> tuple[int, int, int] | None:
             return (c["best"], c["low"], c["high"]) if c else None
 
-        sentence = " ".join(e["text"] for e in r.get("evidence") or [] if e.get("role") in ("sentence", None))
+        sentences = [e["text"] for e in r.get("evidence") or [] if e.get("role") in ("sentence", None)]
+        sentence = " ".join(sentences)
         d = r.get("date")
+        actors, recipients = report_roles(r)
         return cls(
             event_id=r["event_id"], doc_id=r["doc_id"], source=source or r["doc_id"], doc_date=doc_date,
             event_type=r["event_type"], modality=r.get("modality") or "asserted",
-            actors=frozenset(a["country"] for a in r.get("actor") or [] if a.get("country")),
-            recipients=frozenset(a["country"] for a in r.get("recipient") or [] if a.get("country")),
+            actors=actors, recipients=recipients,
             date=date.fromisoformat(d) if isinstance(d, str) else d, precision=r.get("date_precision") or "unknown",
             stated=bool(r.get("date_text")), relative=relative_date(r.get("date_text")),
             trigger=(r.get("trigger") or {}).get("start"),
@@ -149,7 +156,9 @@ class Report:
             lat=loc.get("lat"), lon=loc.get("lon"), geo_precision=loc.get("precision"), geonameid=loc.get("geonameid"),
             capital=loc.get("feature_code") == "PPLC", country_level=str(loc.get("feature_code") or "").startswith("PCL"),
             place_country=loc.get("country"), fatalities=count(r.get("fatalities")), injuries=count(r.get("injuries")),
-            words=content_words(sentence), names=proper_names(sentence, source), confidence=float(r.get("confidence") or 0.5), record=r if keep else None,
+            words=content_words(sentence), names=proper_names(sentence, source), confidence=float(r.get("confidence") or 0.5),
+            place_words=content_words(loc.get("text") or ""), main_words=content_words(sentences[0]) if sentences else frozenset(),
+            record=r if keep else None,
         )
 
     @cached_property
@@ -223,6 +232,51 @@ class Report:
         return tuple(sorted(out))
 
 
+def report_roles(r: dict[str, Any]) -> tuple[frozenset[str], frozenset[str]]:
+    """The actor and recipient countries of a report, widened where the coder split one act of
+    countries named together into one event per country, as PLOVER asks: a recipient phrase that only
+    lists countries ("urged Iran and Pakistan", "Tehran and Islamabad") counts all of them for each
+    of its events; so does an actor phrase ("Pakistan and Iran agreed"), for both roles, when the
+    event's recipient is one of them (the joint act coded once per direction). Another outlet's
+    report of the same appeal or agreement may have been coded for the other country or direction."""
+    actors = frozenset(a["country"] for a in r.get("actor") or [] if a.get("country"))
+    recipients = frozenset(a["country"] for a in r.get("recipient") or [] if a.get("country"))
+    evidence = r.get("evidence") or []
+    if len(recipients) == 1:
+        listed = set().union(*(countries_listed(e["text"]) for e in evidence if e.get("role") == "recipient"))
+        if recipients < listed:
+            recipients = frozenset(listed)
+    together = set().union(*(countries_listed(e["text"]) for e in evidence if e.get("role") == "actor"))
+    if actors and actors < together and actors | recipients <= together:
+        actors, recipients = frozenset(together), frozenset(together) if recipients else recipients
+    return actors, recipients
+
+
+LIST_WORDS = {"and", "or", "&", ",", "the", "both"}
+
+
+def countries_listed(text: str) -> set[str]:
+    """The countries of a phrase that only lists countries by name, demonym, capital or seat of
+    government (countries.csv) joined by "and", "or" or commas; else none."""
+    from .lexicon import load_actor_dictionary
+
+    d = load_actor_dictionary()
+    toks = re.findall(r"[\w.'’-]+|,|&", text)
+    out, i = set(), 0
+    while i < len(toks):
+        for n in (3, 2, 1):
+            e = d.lookup(" ".join(toks[i : i + n])) if i + n <= len(toks) else None
+            if e is not None and e.country and e.kind in ("name", "demonym", "capital", "metonym"):
+                out.add(e.country)
+                i += n
+                break
+        else:
+            if toks[i].lower() not in LIST_WORDS:
+                return set()
+            i += 1
+    return out if len(out) > 1 else set()
+
+
 @lru_cache(maxsize=1)
 def country_words() -> frozenset[str]:
     """The words of country names, demonyms and capitals (countries.csv): the dyad and place parts
@@ -274,6 +328,14 @@ def max_km(a: Report, b: Report) -> float | None:
     R = rules()
     prec = [3 if r.capital else r.geo_precision or 3 for r in (a, b)]
     return R.max_km.get(max(prec))
+
+
+def misplaced(a: Report, b: Report) -> bool:
+    """Report a's place is not named in its main sentence, which names b's place instead: the coder
+    took a's place from another sentence (a speaker's city, "an official in Quetta said"; a dateline),
+    so the distance between the two places says nothing. A report whose own sentence names its place
+    keeps it ("Pakistan struck Saravan, two days after Iran hit Panjgur": Saravan)."""
+    return bool(a.place_words and b.place_words and not a.place_words <= a.main_words and b.place_words <= a.main_words)
 
 
 def counts_agree(a: tuple[int, int, int] | None, b: tuple[int, int, int] | None, R: Rules) -> bool | None:
@@ -338,7 +400,7 @@ def conflict(a: Report, b: Report) -> str | None:
         return "dyad reversed"  # on another day, the other way round: a strike and the retaliation
     if counts_agree(a.fatalities, b.fatalities, R) is False or counts_agree(a.injuries, b.injuries, R) is False:
         return "casualties"
-    if a.lat is not None and b.lat is not None and a.geonameid != b.geonameid:
+    if a.lat is not None and b.lat is not None and a.geonameid != b.geonameid and not (misplaced(a, b) or misplaced(b, a)):
         limit = max_km(a, b)
         if limit is not None and km(a, b) > limit:
             return "distance"
@@ -354,10 +416,8 @@ def evidence(a: Report, b: Report) -> dict[str, float]:
     out["text"] = len(a.words & b.words) / shorter if shorter else 0.0
     out["type"] = 1.0 if a.event_type == b.event_type else 0.0
     shared = len(a.names & b.names)
-    if shared:
+    if shared:  # none shared says nothing: reports of one event quote different officials and places
         out["names"] = min(shared, 2) / 2
-    elif a.names and b.names:
-        out["names"] = -1.0
     # the dyad: each role both fill agrees (+) or not (-); the other way round counts against
     aa, ar, ba, br = a.actors, a.recipients, b.actors, b.recipients
     if aa & br and ar & ba and not (aa & ba or ar & br) and not same_mention(a, b):
@@ -370,7 +430,7 @@ def evidence(a: Report, b: Report) -> dict[str, float]:
         out["countries"] = -1.0
     if a.exact and b.exact:
         out["date"] = 1.0 if a.span == b.span else 0.0
-    if a.lat is not None and b.lat is not None:
+    if a.lat is not None and b.lat is not None and not (misplaced(a, b) or misplaced(b, a)):
         limit = max_km(a, b)
         if a.geonameid is not None and a.geonameid == b.geonameid:
             out["place"] = 1.0

@@ -274,6 +274,18 @@ def dateline(span: Span) -> bool:
     return span.text.isupper() and len(span.text) > 2 and (before is None or "\n" in before.text or before.is_space)
 
 
+def news_outlet(span: Span) -> bool:
+    """A news agency or outlet, the source of a report and not a place: a media name of the actor
+    dictionary (data/actors.yaml, sector MED: "IRNA", "Xinhua", "Tasnim"), or a name the text calls an
+    agency or a newspaper ("Mehr news agency", "the Tasnim and Mehr news agencies", "a Tehran newspaper")."""
+    e = load_actor_dictionary().lookup(span.text)
+    if e is not None and e.sector == "MED":
+        return True
+    after = [t.lower_ for t in span.doc[span.end : span.end + 2]]
+    return bool(after) and (after[0] in OUTLET_WORDS or after[0] == "news" and len(after) > 1 and after[1] in OUTLET_WORDS)
+
+
+OUTLET_WORDS = {"agency", "agencies", "newspaper", "newspapers"}
 AIRPORT_WORDS = {"airport", "airbase", "airfield", "port", "harbour", "harbor", "station"}
 
 
@@ -426,6 +438,8 @@ def find_toponyms(doc: Doc) -> list[Toponym]:
             iso = demonym_country(span.text)
         if iso is not None:
             add(span, iso, e.label_)
+            continue
+        if news_outlet(span):
             continue
         label = e.label_
         if _mislabelled_place(span, label):
