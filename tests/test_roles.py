@@ -325,3 +325,28 @@ def test_a_stated_recipient_beats_one_inferred_for_another_mention():
     evs = events_of(text, "2017-05-18")
     talk = next(e for e in evs if e.trigger.text == "discussed" and any("Hale" in a.text for a in e.actor))
     assert any("Trump" in r.text or "case" in r.text for r in talk.recipient), [(r.text, r.country) for r in talk.recipient]
+
+
+def test_who_is_called_on_to_act_is_the_recipient():
+    # "on" was read by the YAML loader as the boolean true, so "called on X" lost X
+    evs = [e for e in events_of("The opposition leader called on the army to go back to its barracks.") if e.event_type == "REQUEST"]
+    assert [r.text for e in evs for r in e.recipient] == ["the army"]
+
+
+def test_an_international_organisation_and_its_staff_belong_to_no_country():
+    text = ("BELGRADE, Jan 22 - Serbian and Kosovo police exchanged fire near the border on Sunday. "
+            "U.N. Secretary-General Antonio Guterres was alarmed by the clashes, his spokesman said, "
+            "and urged Serbia to show restraint.")
+    evs = [e for e in events_of(text, "2024-01-22") if e.event_type == "REQUEST"]
+    assert evs
+    for e in evs:
+        assert e.actor and not countries(e.actor)  # not Serbia, the country the article and sentence are about
+        assert countries(e.recipient) == {"SRB"}
+
+
+def test_both_sides_are_the_two_countries_the_article_is_about():
+    text = ("ISLAMABAD, Jan 18 - Pakistan struck targets inside Iran on Thursday, two days after Iran hit what it said "
+            "were militant bases in Pakistan. Iran condemned the strike and Pakistan defended it. "
+            "France called for calm. The European Union urged both sides to avoid further escalation.")
+    sides = [r for e in events_of(text, "2024-01-18") if e.event_type == "REQUEST" for r in e.recipient if r.text == "sides"]
+    assert {r.country for r in sides} == {"IRN", "PAK"}  # not France, named last

@@ -8,6 +8,7 @@
 from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from spacy.tokens import Doc, Span, Token
@@ -68,6 +69,7 @@ class CorefState:
     last_person: list[Actor] = field(default_factory=list)  # for "he", "she": the last named person
     countries: list[str] = field(default_factory=list)  # ISO3 codes, most recently mentioned last
     groups: list[Actor] = field(default_factory=list)  # named armed groups and organisations, most recent last
+    weights: Mapping[str, float] = field(default_factory=dict)  # ISO3 -> how much the article is about it (context.py)
 
     def seen(self, mentions: list["Mention"]) -> None:
         for m in mentions:
@@ -78,6 +80,7 @@ class CorefState:
                 self.groups = [g for g in self.groups if g.name != e.name] + [Actor(m.text, e.name, e.country, e.sector)]
 
 
+PAIR_WINDOW = 4  # "both sides" are two of the last this many countries named
 PAIR_NOUNS = {"country", "side", "neighbour", "neighbor", "nation", "government", "capital", "party"}
 GROUP_NOUNS = {"group", "organisation", "organization", "movement", "militia", "outfit", "faction"}
 
@@ -89,7 +92,11 @@ def definite_reference(tok: Token, coref: CorefState) -> list[Actor] | None:
     kids = {c.lower_ for c in tok.children if c.dep_ in ("det", "nummod", "predet", "amod")}
     d = load_actor_dictionary()
     if lem in PAIR_NOUNS and kids & {"two", "both"} and len(coref.countries) >= 2:
-        return [Actor(tok.text, d.country_name(c) or c, c, "GOV") for c in coref.countries[-2:]]
+        # of the countries named last, the two the article is most about ("the United States called for
+        # restraint ... urged both sides": the two sides are not the caller)
+        recent = coref.countries[-PAIR_WINDOW:]
+        pair = sorted(sorted(range(len(recent)), key=lambda i: (coref.weights.get(recent[i], 0), i))[-2:])
+        return [Actor(tok.text, d.country_name(recent[i]) or recent[i], recent[i], "GOV") for i in pair]
     if lem in GROUP_NOUNS and "the" in kids and len(list(tok.children)) <= 2 and coref.groups:
         g = coref.groups[-1]
         return [Actor(tok.text, g.name, g.country, g.sector)]
@@ -221,7 +228,8 @@ def resolve_phrase(tok: Token, coref: CorefState | None = None) -> list[Actor]:
     if not mentions:
         poss = [t for t in tokens if t.lower_ in PRONOUNS and t.dep_ == "poss"]
         if poss:
-            return [Actor(text, a.name, a.country, sector or a.sector) for a in antecedent(poss[0], coref)]
+            # "his spokesman" of the UN Secretary-General: the staff of an international organisation are its own
+            return [Actor(text, a.name, a.country, a.sector if a.sector == "IGO" else sector or a.sector) for a in antecedent(poss[0], coref)]
         if sector:
             return [Actor(text, tok.text if tok.pos_ != "PRON" else text, None, sector)]
         if tok.pos_ in ("NOUN", "PROPN") and tok.ent_type_ not in ("DATE", "TIME", "CARDINAL", "MONEY", "QUANTITY"):

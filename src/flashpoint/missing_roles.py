@@ -83,11 +83,11 @@ def fill_roles(cands: list[Candidate], context: ArticleContext | None = None) ->
 
 def sentence_country(c: Candidate) -> None:
     """Actors of unknown country ("opposition groups", "President Mugabe") in a sentence that names
-    one country only are of that country."""
+    one country only are of that country; an intergovernmental organisation's are of none."""
     if len(c.sentence_countries) == 1:
         iso = next(iter(c.sentence_countries))
         for a in c.actors + c.recipients:
-            if a.country is None and a.text:
+            if a.country is None and a.text and a.sector != "IGO":
                 a.country = iso
 
 

@@ -189,11 +189,13 @@ def unresolved(tok: Token) -> list[Actor]:
 def article_country(actors: list[Actor], ctx: ArticleContext | None) -> None:
     """Participants the text gives no country (police, "the president", a person never given a
     title) belong to the country the article is about, when one clearly dominates, or else to the
-    country it was filed from when that is also the one it names most (context.home_country)."""
+    country it was filed from when that is also the one it names most (context.home_country).
+    An intergovernmental organisation and its officials (the UN, its Secretary-General) belong to
+    no country: the article's is not theirs."""
     if ctx is None or (iso := ctx.main_country or ctx.home_country) is None:
         return
     for a in actors:
-        if a.country is None and a.text:
+        if a.country is None and a.text and a.sector != "IGO":
             a.country = iso
 
 
@@ -329,7 +331,7 @@ def choose(art: Article, cands: list[Candidate]) -> list[Candidate]:
     what the text said before (actors.CorefState: the last subject, named person, countries and
     groups), so this stage keeps that state from one sentence to the next and is the only one that
     does; the speaker conventions stay here because their speaker is resolved the same way."""
-    coref = CorefState()
+    coref = CorefState(weights=art.context.countries if art.context else {})
     by_sentence = same_sentence(cands)
     for chunk in art.chunks:
         for sent in chunk.doc.sents:
