@@ -350,3 +350,17 @@ def test_both_sides_are_the_two_countries_the_article_is_about():
             "France called for calm. The European Union urged both sides to avoid further escalation.")
     sides = [r for e in events_of(text, "2024-01-18") if e.event_type == "REQUEST" for r in e.recipient if r.text == "sides"]
     assert {r.country for r in sides} == {"IRN", "PAK"}  # not France, named last
+
+
+def test_missiles_that_strike_are_the_attackers_told_before_not_the_country_hit():
+    text = ("ODESA, March 4 - Russia launched a wave of drones and missiles at southern Ukraine overnight, Ukrainian officials said. "
+            "In Odesa, missiles struck a port warehouse and two apartment blocks.")
+    evs = [e for e in events_of(text, "2024-03-04") if e.event_type == "ASSAULT"]
+    assert evs and all(countries(e.actor) == {"RUS"} for e in evs)  # never Ukraine, where they fell
+
+
+def test_the_strike_told_right_after_an_attack_is_by_its_attacker():
+    text = ("BEIRUT, Feb 9 - Israel struck a car in southern Lebanon on Thursday, the Lebanese army said. "
+            "Residents said the strike was aimed at a local commander of Hezbollah.")
+    evs = [e for e in events_of(text, "2024-02-09") if e.event_type == "ASSAULT"]
+    assert evs and all(countries(e.actor) == {"ISR"} for e in evs)

@@ -8,7 +8,7 @@ from .candidates import VERBAL, Article, Candidate, countries, same_sentence, se
 from .context import ArticleContext
 from .lexicon import load_actor_dictionary
 from .models import Actor
-from .roles import article_country, civilian_target, counterpart, implicit_agent, known_perpetrator, perpetrators
+from .roles import article_country, civilian_target, counterpart, implicit_agent, known_attack, known_perpetrator, perpetrators
 from .syntax import coordinated, has_dep
 
 DOMESTIC = {"COP", "JUD"}  # police and courts act in their own country
@@ -31,6 +31,8 @@ def fill_roles(cands: list[Candidate], context: ArticleContext | None = None) ->
     d = load_actor_dictionary()
     index = same_sentence(cands)
     for i, c in enumerate(cands):
+        known_perpetrator(c, cands[:i])  # "the gunman fired", "missiles struck": the attacker named before, not the sentence's country
+        known_attack(c, cands[:i])  # "the strike on Tuesday was aimed at X": the attack told before, by its attacker
         sentence_country(c)
         peers = index[sentence_id(c)]
         if not c.actors:
@@ -42,7 +44,6 @@ def fill_roles(cands: list[Candidate], context: ArticleContext | None = None) ->
                                   and not (has_dep(c.token, "nsubjpass") and has_dep(o.token, "nsubj"))]
             if sibling:
                 c.actors = list(sibling[0].actors)
-        known_perpetrator(c, cands[:i])  # "the gunman fired": the attacker named before
         if (agent := implicit_agent(c, context)) is not None:  # "seven people have been arrested": by the police
             c.actors = [agent]
             c.spans["actor_inferred"] = c.spans["sentence"]

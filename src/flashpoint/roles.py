@@ -50,7 +50,7 @@ NAMED = {"PERSON", "ORG", "NORP", "GPE"}
 @lru_cache(maxsize=1)
 def participants_data() -> dict:
     data = load_yaml("participants.yaml")
-    return {**data, **{k: frozenset(data[k]) for k in ("civilian_places", "facilities", "patient_possessive", "perpetrators")}}
+    return {**data, **{k: frozenset(data[k]) for k in ("civilian_places", "facilities", "patient_possessive", "perpetrators", "attack_weapons")}}
 
 
 @lru_cache(maxsize=1)
@@ -225,19 +225,45 @@ def patient_possessor(tok: Token) -> bool:
 def known_perpetrator(c, earlier: list) -> None:
     """ "the gunman fired eight shots" after "a Turkish policeman shot the ambassador": a definite
     perpetrator noun of no country (participants.yaml `perpetrators`) is the attacker, with its country,
-    of the last attack told before it (a verb with its own actor of one country). `earlier`: the
+    of the last attack told before it (a verb with its own actor of one country); so is a weapon that
+    strikes with no owner named ("In Kharkiv, missiles struck ..." after "Russia launched a missile
+    attack": `attack_weapons`), whether that attack was told by a verb or a noun. `earlier`: the
     candidates before c, in order."""
     if c.trig.type != "ASSAULT" or not c.actors or any(a.country for a in c.actors) or "actor" not in c.spans:
         return
     lo, hi = c.spans["actor"]
     inside = [t for t in c.token.sent if lo <= c.offset + t.idx < hi]
     head = next((t for t in inside if t.head not in inside or t.head.i == t.i), None)
-    if head is None or lem(head) not in participants_data()["perpetrators"] or not any(d.lower_ == "the" for d in head.children):
+    data = participants_data()
+    if head is None:
         return
-    before = next((o for o in reversed(earlier) if o.trig.type == "ASSAULT" and o.token.pos_ == "VERB" and "actor" in o.spans
-                   and len({a.country for a in o.actors}) == 1 and o.actors[0].country), None)  # an attack told, with its attacker
-    if before is not None:
+    weapon = lem(head) in data["attack_weapons"] or any(f"{lem(m)} {lem(head)}" in data["attack_weapons"] for m in head.children if m.dep_ == "compound")
+    if not weapon and (lem(head) not in data["perpetrators"] or not any(d.lower_ == "the" for d in head.children)):
+        return
+    if (before := attack_before(earlier, nouns=weapon)) is not None:
         c.actors = [Actor(a.text if i else c.actors[0].text, a.name, a.country, a.sector) for i, a in enumerate(before.actors)]
+
+
+def attack_before(earlier: list, nouns: bool = True):
+    """The last attack told before (by a verb, or with `nouns` also by a noun) whose actor is of one country."""
+    return next((o for o in reversed(earlier) if o.trig.type == "ASSAULT" and (nouns or o.token.pos_ == "VERB") and "actor" in o.spans
+                 and len({a.country for a in o.actors}) == 1 and o.actors[0].country), None)
+
+
+def known_attack(c, earlier: list) -> None:
+    """ "the strike on Tuesday was aimed at Jaish al-Adl", told right after "Iran struck ...": a definite
+    attack noun with no actor in its clause is the attack told in its own or the sentence before, by the
+    same attacker. `earlier`: the candidates before c, in order."""
+    if c.trig.type != "ASSAULT" or c.actors or c.token.pos_ != "NOUN" or not any(d.dep_ == "det" and d.lower_ == "the" for d in c.token.children):
+        return
+    sent = c.sentence
+    i = sent.start - 1
+    while i >= 0 and sent.doc[i].is_space:
+        i -= 1
+    near = {sent.start} | ({sent.doc[i].sent.start} if i >= 0 else set())
+    if (before := attack_before([o for o in earlier if o.token.doc is c.token.doc and o.sentence.start in near])) is not None:
+        c.actors = [Actor("", a.name, a.country, a.sector) for a in before.actors]
+        c.spans["actor_inferred"] = c.spans["sentence"]
 
 
 def civilian_place(tok: Token) -> bool:
