@@ -64,6 +64,15 @@ def test_context_picks_the_reading_of_an_ambiguous_name():
     assert (texas["Paris"]["country"], texas["Paris"]["admin1"]) == ("USA", "Texas")
 
 
+def test_a_world_region_stays_the_region_in_a_story_about_one_country():
+    # a Baltimore neighbourhood is also called Middle East: a story full of the United States must not pull it there
+    text = ("WASHINGTON, Feb 2 - U.S. warplanes struck targets in Yemen on Friday, U.S. officials said. The U.S. Navy "
+            "said its ships were safe, and the U.S. Congress was briefed in Washington. The commander of U.S. forces "
+            "in the Middle East said more ships were on the way.")
+    region = by_text(topo(text)["toponyms"])["Middle East"]
+    assert region["feature_code"] == "RGN" and not region["country"]
+
+
 def test_state_abbreviation_after_a_town_is_recognised():
     recs = by_text(topo("A court in Cottonport, La., charged the man with arson.")["toponyms"])
     assert recs["Cottonport"]["admin1"] == "Louisiana"

@@ -364,3 +364,11 @@ def test_the_strike_told_right_after_an_attack_is_by_its_attacker():
             "Residents said the strike was aimed at a local commander of Hezbollah.")
     evs = [e for e in events_of(text, "2024-02-09") if e.event_type == "ASSAULT"]
     assert evs and all(countries(e.actor) == {"ISR"} for e in evs)
+
+
+def test_two_countries_attacking_a_target_together_are_one_side():
+    text = "French and British warplanes struck more than 30 targets overnight, the two defence ministries said on Sunday."
+    evs = [e for e in events_of(text, "2024-02-04") if e.event_type == "ASSAULT"]
+    assert evs and all(not {"FRA", "GBR"} & countries(e.recipient) for e in evs)  # not one on the other
+    assert any(countries(e.actor) == {"FRA", "GBR"} for e in evs)
+

@@ -708,7 +708,13 @@ def _stripped_units(m: Match) -> list[Place]:
 
 
 def _best(m: Match, mention: Mention, ctx: Context, container: list[Place]) -> tuple[Place, float]:
+    """The best reading in context. A name of a curated region (regions.csv: the Middle East, Darfur)
+    named with no container or hint is the region, however much the document names the country of a
+    homonymous town (a Baltimore neighbourhood called Middle East in a story about U.S. forces)."""
     seats = m.seats
+    region = next((p for p in m.places if p.feature == "RGN"), None)
+    if region is not None and not container and not (mention.hint or m.hint):
+        return region, importance(region)
     scored = sorted(((_static(p, m, mention, ctx, container, seats), p) for p in m.places), key=lambda x: -x[0])
     best, top = scored[0][1], -math.inf
     for s, p in scored:
