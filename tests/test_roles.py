@@ -372,3 +372,12 @@ def test_two_countries_attacking_a_target_together_are_one_side():
     assert evs and all(not {"FRA", "GBR"} & countries(e.recipient) for e in evs)  # not one on the other
     assert any(countries(e.actor) == {"FRA", "GBR"} for e in evs)
 
+
+
+def test_the_agency_in_the_dateline_is_no_one_in_the_story():
+    text = ("KABUL, Feb 5 (Pamir Monitor) — Uzbek Foreign Minister Bakhtiyor Saidov held talks in Kabul on Monday "
+            "with Afghan officials on trade and a railway across the border.")
+    evs = [e for e in events_of(text, "2024-02-05") if e.event_type == "CONSULT"]
+    assert evs and all("Monitor" not in a.text for e in evs for a in e.actor)
+    assert any(countries(e.actor) == {"UZB"} for e in evs)
+

@@ -163,11 +163,14 @@ def select(toks: list[Token], coref: CorefState, ctx: ArticleContext | None = No
     """The first candidate phrase that is a participant and resolves to an actor: its token and
     actors. `owners` are modifiers the coder already found to name a country or sector."""
     seen: set[int] = set()
+    story = ctx.dateline.end if ctx is not None and ctx.dateline is not None else 0
     for t in toks:
         t = antecedent_noun(t)
         if t.i in seen:
             continue
         seen.add(t.i)
+        if offset + t.idx < story:
+            continue  # "ISLAMABAD, Jan 29 (Caspian Monitor) — X held talks": the agency in the dateline is no one in the story
         if not participant(t, coref) and t not in (owners or []):
             continue
         actors = with_context(t, resolve_phrase(t, coref) or unresolved(t), ctx, offset)
