@@ -81,3 +81,23 @@ def test_only_the_pipeline_imports_stage_modules():
 def test_the_stage_scan_sees_an_import_of_an_earlier_stage():
     assert "flashpoint.triggers" in imported_modules(PACKAGE / "roles.py")
     assert "flashpoint.roles" in imported_modules(PACKAGE / "missing_roles.py")
+
+
+def test_data_word_lists_hold_only_words():
+    """YAML 1.1 reads bare on/off/yes/no/true/false as booleans: such a word in a word list is
+    silently lost ("called on X" lost its recipient while `on` was read as true)."""
+    import yaml
+
+    def odd(x, path):
+        if isinstance(x, dict):
+            for k, v in x.items():
+                yield from ([f"{path}: key {k!r}"] if isinstance(k, bool) else []) + list(odd(v, f"{path}/{k}"))
+        elif isinstance(x, list):
+            if any(isinstance(i, str) for i in x):
+                yield from (f"{path}: {i!r}" for i in x if isinstance(i, bool) or i is None)
+            for i in x:
+                yield from odd(i, path)
+
+    data = Path(flashpoint.__file__).parent / "data"
+    found = [o for f in sorted(data.glob("*.yaml")) for o in odd(yaml.safe_load(f.read_text()), f.name)]
+    assert not found, found

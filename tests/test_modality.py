@@ -33,6 +33,7 @@ def test_modality(text, event_type, modality):
     "text",
     [
         "Officials denied that troops had attacked the village.",
+        "It is false that soldiers attacked the village, the army said.",
         "Analysts warned that Pakistan may strike back.",
         "If Iran strikes again, Pakistan would retaliate.",
     ],
