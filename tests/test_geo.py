@@ -426,3 +426,12 @@ def test_the_place_the_actors_phrase_puts_them_at_when_the_clause_names_none():
 def test_at_equal_precision_a_unit_inside_a_country_beats_the_country():
     loc = located("Troops of Armenia fired mortars at the positions of the forces of Azerbaijan located at Tovuz on Sunday.")
     assert loc is not None and loc.feature_code != "PCLI" and loc.country == "AZE"
+
+
+def test_a_purpose_happens_where_its_clause_happened_and_other_events_do_not_place_it():
+    # "gathered in X to demand ...": the demand is made in X, not in the country of the curfew it is about
+    loc = located("In Mosul, shop owners gathered outside the governor's office to demand compensation for the curfew in Iraq.")
+    assert (loc.name, loc.country) == ("Mosul", "IRQ")
+    # a clause of another event ("since ... in X") does not place this one: the ministry in the capital summoned him
+    loc = located("The foreign ministry in Islamabad summoned the Iranian envoy, since missiles had struck a village in Panjgur.")
+    assert (loc.name, loc.country) == ("Islamabad", "PAK")

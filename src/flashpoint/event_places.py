@@ -12,9 +12,13 @@ from .candidates import VERBAL, Article, Candidate, same_sentence
 from .lexicon import Trigger
 from .models import Actor, Location
 from .nlp import PLACE_NOUNS
-from .syntax import clause_of
+from .syntax import clause_of, has_dep
 
 PLACE_PREPS = {"in", "at", "near", "inside", "outside", "into", "across", "from"}
+CAUSE_PREPS = {"due", "amid", "amidst", "because", "owing", "despite"}  # "due to the lockdown in X": why, not where
+# a clause with its own subject introduced by these tells another event ("since schools were closed");
+# "as they drove", "while they slept", "when police arrived" tell the setting of this one
+OTHER_EVENT_MARKS = {"since", "because", "after", "before", "although", "though", "until", "unless", "if", "once"}
 ACTOR_PREPS = {"in", "at", "near", "inside", "outside"}  # "protesters in Sidon": where the actor was when it acted
 # parts of a place: "in the countryside of X" happens in X
 AREA_NOUNS = {"outskirts", "countryside", "suburb", "vicinity", "environs", "neighbourhood", "neighborhood", "part", "centre",
@@ -53,10 +57,18 @@ def place(tok: Token, trig: Trigger, actors: list[Actor], actor_toks: list[Token
 
     doc = tok.doc
     clause = clause_of(tok)
+    if clause.dep_ == "advcl" and any(c.tag_ == "TO" for c in clause.children):
+        clause = clause_of(clause.head)  # a purpose ("gathered in the town hall to demand ..."): it happened where they gathered
     actor = {t.i for a in actor_toks for t in a.subtree}
     skip = set(actor)
     for t in clause.subtree:
-        if t.dep_ in ("relcl", "acl", "appos", "parataxis") and tok not in t.subtree:
+        if tok in t.subtree:
+            continue
+        # descriptions ("a group that seeks a state in X"), causes ("amid a lockdown in X") and the clauses
+        # of other events ("since schools were closed in X") say nothing of where this one happened
+        if (t.dep_ in ("relcl", "acl", "appos", "parataxis") or t.dep_ == "prep" and t.lower_ in CAUSE_PREPS
+                or t.dep_ == "advcl" and any(c.dep_ == "mark" and c.lower_ in OTHER_EVENT_MARKS for c in t.children)
+                and (has_dep(t, "nsubj") or has_dep(t, "nsubjpass"))):
             skip |= {x.i for x in t.subtree}
     region = {t.i for t in clause.subtree} - skip
     actor &= set(range(tok.sent.start, tok.sent.end))  # the actor's phrase in the event's sentence
