@@ -435,3 +435,8 @@ def test_a_purpose_happens_where_its_clause_happened_and_other_events_do_not_pla
     # a clause of another event ("since ... in X") does not place this one: the ministry in the capital summoned him
     loc = located("The foreign ministry in Islamabad summoned the Iranian envoy, since missiles had struck a village in Panjgur.")
     assert (loc.name, loc.country) == ("Islamabad", "PAK")
+
+
+def test_a_town_a_road_is_named_after_is_not_where_on_the_road():
+    loc = located("Hundreds of farmers blocked the Lahore-Multan highway in Okara on Tuesday.")
+    assert (loc.name, loc.country) == ("Okara", "PAK")

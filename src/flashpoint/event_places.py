@@ -19,6 +19,7 @@ CAUSE_PREPS = {"due", "amid", "amidst", "because", "owing", "despite"}  # "due t
 # a clause with its own subject introduced by these tells another event ("since schools were closed");
 # "as they drove", "while they slept", "when police arrived" tell the setting of this one
 OTHER_EVENT_MARKS = {"since", "because", "after", "before", "although", "though", "until", "unless", "if", "once"}
+ROAD_NOUNS = {"highway", "road", "motorway", "expressway", "freeway"}
 ACTOR_PREPS = {"in", "at", "near", "inside", "outside"}  # "protesters in Sidon": where the actor was when it acted
 # parts of a place: "in the countryside of X" happens in X
 AREA_NOUNS = {"outskirts", "countryside", "suburb", "vicinity", "environs", "neighbourhood", "neighborhood", "part", "centre",
@@ -119,7 +120,13 @@ def place(tok: Token, trig: Trigger, actors: list[Actor], actor_toks: list[Token
         while t.i != tok.i and t.head.i != t.i and depth < 20:
             t, depth = t.head, depth + 1
         # at equal precision a place inside a country says more than the country ("in Azerbaijan at Goyali, Gadabay")
-        key = (top.hint, loc.country in own, precision, loc.feature_code == "PCLI", loc.lat is None, depth, s)
+        # a town a road is named after ("on the Jessore-Dhaka highway") is one of its ends, not where on it: any other place first
+        named = first
+        while named.dep_ in ("compound", "nmod", "amod") and named.head.i != named.i and named.lemma_.lower() not in ROAD_NOUNS:
+            # "Lahore" -> "Multan" -> "highway"
+            named = named.head
+        road_end = named is not first and named.lemma_.lower() in ROAD_NOUNS
+        key = (top.hint, loc.country in own, road_end, precision, loc.feature_code == "PCLI", loc.lat is None, depth, s)
         where.append((key, replace(loc, precision=precision)))
     best = pick(doc, found)
     # the clause names no place, or only the country: the place the actor's phrase puts it at, within that country
