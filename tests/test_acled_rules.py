@@ -106,3 +106,9 @@ def test_violence_near_a_name_the_ner_did_not_take_for_a_place_is_kept():
     # "Svitlodarsk" is tagged as a date: the name after "near" is still where it happened, so the event stays
     ev = first_asserted("On 2 May 2020, ceasefire monitors recorded a total of 4 explosions near Svitlodarsk.")
     assert ev is not None and ev.acled["sub_event_type"] == "Shelling/artillery/missile attack"
+
+
+def test_a_protest_whose_participle_demands_support_is_still_a_protest():
+    # "support" rules out the "demonstrated support" sense only as the protest's own object, not the participle's
+    assert first_sub_event("On 3 May 2020, in Puebla, Puebla, around 40 street vendors protested demanding economic support from the city.") == "Peaceful protest"
+    assert first_sub_event("On 3 May 2020, the mayor demonstrated support for the vendors in Puebla.") != "Peaceful protest"

@@ -426,3 +426,34 @@ def test_a_name_before_a_district_and_a_province_is_a_place_whatever_the_ner_say
     doc = nlp("Senator Dick Durbin (Illinois, Democrat) voted against the bill.")
     doc.ents = [doc.char_span(8, 19, label="PERSON")]
     assert doc.ents[0].text == "Dick Durbin" and "Dick Durbin" not in [t.span.text for t in find_toponyms(doc)]
+
+
+def test_the_place_the_actors_phrase_puts_them_at_when_the_clause_names_none():
+    # "protesters in X gathered": where the actor was is where it happened, not the country its movement is named for
+    evs = events("Supporters of the reform movement in Lebanon in Sidon rallied outside the courthouse on Monday.")
+    assert (lambda loc: (loc.name, loc.country, loc.precision))(next(e for e in evs if e.event_type == "PROTEST").location) == ("Sidon", "LBN", 1)
+    # the clause names only the country: the town of the actor's phrase, in that country, says more
+    loc = next(e for e in events("Students in Erbil demonstrated for the independence of Iraq on Tuesday.") if e.event_type == "PROTEST").location
+    assert (loc.name, loc.country) == ("Erbil", "IRQ")
+    # a place the actor comes from is not where it acted
+    loc = next(e for e in events("Gunmen from Iraq attacked a border post in Syria on Tuesday.") if e.event_type == "ASSAULT").location
+    assert loc.country == "SYR"
+
+
+def test_at_equal_precision_a_unit_inside_a_country_beats_the_country():
+    loc = located("Troops of Armenia fired mortars at the positions of the forces of Azerbaijan located at Tovuz on Sunday.")
+    assert loc is not None and loc.feature_code != "PCLI" and loc.country == "AZE"
+
+
+def test_a_purpose_happens_where_its_clause_happened_and_other_events_do_not_place_it():
+    # "gathered in X to demand ...": the demand is made in X, not in the country of the curfew it is about
+    loc = located("In Mosul, shop owners gathered outside the governor's office to demand compensation for the curfew in Iraq.")
+    assert (loc.name, loc.country) == ("Mosul", "IRQ")
+    # a clause of another event ("since ... in X") does not place this one: the ministry in the capital summoned him
+    loc = located("The foreign ministry in Islamabad summoned the Iranian envoy, since missiles had struck a village in Panjgur.")
+    assert (loc.name, loc.country) == ("Islamabad", "PAK")
+
+
+def test_a_town_a_road_is_named_after_is_not_where_on_the_road():
+    loc = located("Hundreds of farmers blocked the Lahore-Multan highway in Okara on Tuesday.")
+    assert (loc.name, loc.country) == ("Okara", "PAK")

@@ -12,9 +12,15 @@ from .candidates import VERBAL, Article, Candidate, same_sentence
 from .lexicon import Trigger
 from .models import Actor, Location
 from .nlp import PLACE_NOUNS
-from .syntax import clause_of
+from .syntax import clause_of, has_dep
 
 PLACE_PREPS = {"in", "at", "near", "inside", "outside", "into", "across", "from"}
+CAUSE_PREPS = {"due", "amid", "amidst", "because", "owing", "despite"}  # "due to the lockdown in X": why, not where
+# a clause with its own subject introduced by these tells another event ("since schools were closed");
+# "as they drove", "while they slept", "when police arrived" tell the setting of this one
+OTHER_EVENT_MARKS = {"since", "because", "after", "before", "although", "though", "until", "unless", "if", "once"}
+ROAD_NOUNS = {"highway", "road", "motorway", "expressway", "freeway"}
+ACTOR_PREPS = {"in", "at", "near", "inside", "outside"}  # "protesters in Sidon": where the actor was when it acted
 # parts of a place: "in the countryside of X" happens in X
 AREA_NOUNS = {"outskirts", "countryside", "suburb", "vicinity", "environs", "neighbourhood", "neighborhood", "part", "centre",
               "center", "street", "heart", "edge", "periphery"}
@@ -52,32 +58,51 @@ def place(tok: Token, trig: Trigger, actors: list[Actor], actor_toks: list[Token
 
     doc = tok.doc
     clause = clause_of(tok)
-    skip = {t.i for a in actor_toks for t in a.subtree}
+    if clause.dep_ == "advcl" and any(c.tag_ == "TO" for c in clause.children):
+        clause = clause_of(clause.head)  # a purpose ("gathered in the town hall to demand ..."): it happened where they gathered
+    actor = {t.i for a in actor_toks for t in a.subtree}
+    skip = set(actor)
     for t in clause.subtree:
-        if t.dep_ in ("relcl", "acl", "appos", "parataxis") and tok not in t.subtree:
+        if tok in t.subtree:
+            continue
+        # descriptions ("a group that seeks a state in X"), causes ("amid a lockdown in X") and the clauses
+        # of other events ("since schools were closed in X") say nothing of where this one happened
+        if (t.dep_ in ("relcl", "acl", "appos", "parataxis") or t.dep_ == "prep" and t.lower_ in CAUSE_PREPS
+                or t.dep_ == "advcl" and any(c.dep_ == "mark" and c.lower_ in OTHER_EVENT_MARKS for c in t.children)
+                and (has_dep(t, "nsubj") or has_dep(t, "nsubjpass"))):
             skip |= {x.i for x in t.subtree}
     region = {t.i for t in clause.subtree} - skip
+    actor &= set(range(tok.sent.start, tok.sent.end))  # the actor's phrase in the event's sentence
     own = {a.country for a in actors if a.country}
     found: list[tuple[tuple, Location]] = []
+    in_actor: list[tuple[tuple, Location]] = []  # "protesters in Sidon gathered": where the actor was
     home: Location | None = None
-    lo, hi = (min(region), max(region)) if region else (0, -1)
+    lo, hi = (min(region | actor), max(region | actor)) if region | actor else (0, -1)
     for (s, e), (loc, top) in doc_places(doc).items():
         if s < lo or e - 1 > hi:  # outside the clause: no need to look at its tokens
             continue
         span = doc[s:e]
-        if top.label == EMBEDDED or dateline(top.span) or not all(t.i in region for t in span):
+        if top.label == EMBEDDED or dateline(top.span):
+            continue
+        where = found if all(t.i in region for t in span) else in_actor if all(t.i in actor for t in span) else None
+        if where is None:
             continue
         root = first = span.root
         while first.dep_ == "conj" and first.head.i != first.i:  # "in Iraq and Syria", but not "Bosnia and Slovenia agreed"
             first = first.head
         head = first.head
         prep = head.lower_ if first.dep_ == "pobj" else None
-        if prep is None and first.dep_ in ("amod", "nmod") and s > 0 and doc[s - 1].lower_ in PLACE_PREPS and doc[s - 1].i in region:
+        if prep is None and first.dep_ in ("amod", "nmod") and s > 0 and doc[s - 1].lower_ in PLACE_PREPS and doc[s - 1].i in region | actor:
             prep = doc[s - 1].lower_  # "in Dire (Dire, Tombouctou)" parsed with the town as a modifier of its province
         # "the village of X"; "in the western countryside of X", "at residential neighbourhoods of X"
         via_noun = prep == "of" and (head.head.lemma_.lower() in PLACE_NOUNS or head.head.lemma_.lower() in AREA_NOUNS
                                      and head.head.dep_ == "pobj" and head.head.head.lower_ in PLACE_PREPS)
-        if not (prep in PLACE_PREPS or via_noun or first.dep_ in ("compound", "appos", "dobj", "nsubjpass", "npadvmod")):
+        if where is in_actor:
+            # only a place below the country the actor is at ("in", "at", "near"), not one it comes from
+            # ("citizens from Redeyef (Gafsa)") or the country a movement is named for
+            if not (prep in ACTOR_PREPS or via_noun) or loc.feature_code == "PCLI":
+                continue
+        elif not (prep in PLACE_PREPS or via_noun or first.dep_ in ("compound", "appos", "dobj", "nsubjpass", "npadvmod")):
             continue
         if first.dep_ == "compound" and loc.feature_code == "PCLI" and head.lemma_.lower() not in PLACE_NOUNS:
             continue  # "the US dollar", "US forces": the country qualifies a noun, it is not where it happened
@@ -94,9 +119,28 @@ def place(tok: Token, trig: Trigger, actors: list[Actor], actor_toks: list[Token
         depth, t = 0, root
         while t.i != tok.i and t.head.i != t.i and depth < 20:
             t, depth = t.head, depth + 1
-        found.append(((top.hint, loc.country in own, precision, loc.lat is None, depth, s), replace(loc, precision=precision)))
+        # at equal precision a place inside a country says more than the country ("in Azerbaijan at Goyali, Gadabay")
+        # a town a road is named after ("on the Jessore-Dhaka highway") is one of its ends, not where on it: any other place first
+        named = first
+        while named.dep_ in ("compound", "nmod", "amod") and named.head.i != named.i and named.lemma_.lower() not in ROAD_NOUNS:
+            # "Lahore" -> "Multan" -> "highway"
+            named = named.head
+        road_end = named is not first and named.lemma_.lower() in ROAD_NOUNS
+        key = (top.hint, loc.country in own, road_end, precision, loc.feature_code == "PCLI", loc.lat is None, depth, s)
+        where.append((key, replace(loc, precision=precision)))
+    best = pick(doc, found)
+    # the clause names no place, or only the country: the place the actor's phrase puts it at, within that country
+    # ("protesters in Sidon gathered", "officials in Al Mukalla City demonstrated for autonomy across Yemen")
+    if (alt := pick(doc, in_actor)) is not None and (best is None or best.feature_code == "PCLI" and alt.country == best.country
+                                                      and alt.precision < best.precision):
+        return alt
+    return best or home
+
+
+def pick(doc, found: list[tuple[tuple, Location]]) -> Location | None:
+    """The first place by its key; a unit named only as another name's admin hint stands for that name."""
     if not found:
-        return home
+        return None
     key, best = min(found, key=lambda x: x[0])
     return hinted_place(doc, key[-1], best) if key[0] else best
 
@@ -110,7 +154,7 @@ def nearby_place(tok: Token, actor_toks: list[Token]) -> Location | None:
     sent = tok.sent
     skip = {t.i for a in actor_toks for t in a.subtree}
     found = [
-        ((top.hint, loc.precision, loc.lat is None, abs(s - tok.i)), loc)
+        ((top.hint, loc.precision, loc.feature_code == "PCLI", loc.lat is None, abs(s - tok.i)), loc)
         for (s, e), (loc, top) in doc_places(tok.doc).items()
         if sent.start <= s and e <= sent.end and not skip & set(range(s, e)) and top.label != EMBEDDED and not dateline(top.span)
         and not modifier(tok.doc[s:e])

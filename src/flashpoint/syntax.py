@@ -62,10 +62,22 @@ def light_verb(tok: Token) -> Token | None:
 @per_token
 def obj_lemmas(tok: Token) -> set[str]:
     """Lemmas of what the trigger acts on (including compounds such as "trade delegation")."""
+    return objects_of(tok, participles=True)
+
+
+@per_token
+def own_obj_lemmas(tok: Token) -> set[str]:
+    """What the word itself acts on, not the object of a participle complement ("protested demanding
+    financial support": the support is what they demand, not what they protested)."""
+    return objects_of(tok, participles=False)
+
+
+def objects_of(tok: Token, participles: bool) -> set[str]:
     # "fired with heavy weapons": the instrument counts as what the verb acts with
     objs = children(tok, *OBJ_DEPS) + prep_objects(tok, {"of", "from", "with"}) if tok.pos_ != "NOUN" else prep_objects(tok, {"of"})
     for x in children(tok, "xcomp", "ccomp"):
-        objs += children(x, "nsubj", "dobj")
+        if participles or x.tag_ != "VBG":
+            objs += children(x, "nsubj", "dobj")
     if tok.pos_ == "NOUN" and (lv := light_verb(tok)) is not None:
         objs += children(lv, "dobj")
     objs += [c for o in objs for c in o.conjuncts]  # "arms and humanitarian aid"

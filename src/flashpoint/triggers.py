@@ -13,7 +13,7 @@ from .actors import sentence_of
 from .candidates import Article, Candidate
 from .lexicon import Trigger, load_plover, load_triggers
 from .senses import not_an_event
-from .syntax import OBJ_DEPS, children, is_negated, lemma, light_verb, obj_lemmas, per_token, speaker, subject_lemmas
+from .syntax import OBJ_DEPS, children, is_negated, lemma, light_verb, obj_lemmas, own_obj_lemmas, per_token, speaker, subject_lemmas
 
 CONFLICT_TYPES = {"ASSAULT", "COERCE", "SANCTION", "MOBILIZE"}
 CONTENT_TYPES = {"REQUEST", "THREATEN", "AGREE", "REJECT"}  # a that-clause under these is what is asked, threatened ...
@@ -68,6 +68,10 @@ class Reading:
         return obj_lemmas(self.tok)
 
     @cached_property
+    def own_objects(self) -> set[str]:
+        return own_obj_lemmas(self.tok)
+
+    @cached_property
     def subjects(self) -> set[str]:
         return subject_lemmas(self.tok)
 
@@ -105,7 +109,8 @@ def matching(trigs: list[Trigger], tok: Token) -> list[Trigger]:
                 continue
         if trig.negated and not r.negated:
             continue
-        if (trig.objects or trig.not_objects) and not admits(r.objects, trig.objects, trig.not_objects):
+        # what rules an entry out must be the word's own object, not a participle's ("protested demanding support")
+        if trig.objects and not admits(r.objects, trig.objects, None) or trig.not_objects and not admits(r.own_objects, None, trig.not_objects):
             continue
         if trig.subjects and not (r.subjects & trig.subjects):
             continue
