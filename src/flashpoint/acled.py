@@ -8,11 +8,10 @@ by the rule and the cue word that gave it.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from .lexicon import load_yaml, words_pattern
+from .lexicon import WordsPattern, load_yaml, words_pattern
 from .models import Actor
 
 CONDITIONS = ("types", "modes", "cues", "not_cues", "context", "actor_sectors", "not_actor_sectors", "recipient_sectors")
@@ -24,9 +23,9 @@ class Rule:
     event: str
     types: frozenset[str] = frozenset()
     modes: frozenset[str] = frozenset()
-    cues: re.Pattern | None = None
-    not_cues: re.Pattern | None = None
-    context: re.Pattern | None = None
+    cues: WordsPattern | None = None
+    not_cues: WordsPattern | None = None
+    context: WordsPattern | None = None
     actor_sectors: frozenset[str] = frozenset()
     not_actor_sectors: frozenset[str] = frozenset()
     recipient_sectors: frozenset[str] = frozenset()
@@ -69,7 +68,7 @@ def matches(rule: Rule, event_type: str, modes: list[str], text: str, actors: li
 
 
 @lru_cache(maxsize=1)
-def load_contexts() -> dict[str, re.Pattern]:
+def load_contexts() -> dict[str, WordsPattern]:
     return {name: words_pattern(cues) for name, cues in load_yaml("contexts.yaml")["contexts"].items()}
 
 

@@ -30,7 +30,7 @@ from importlib import resources
 from typing import Any
 
 import numpy as np
-from spacy.tokens import Span, Token
+from spacy.tokens import Doc, Span, Token
 
 from .actors import sentence_of
 from .models import Event
@@ -60,10 +60,12 @@ class Article:
 
 
 def article(chunks: list[Chunk], dateline: date | None, n_events: int) -> Article:
-    sents = [s for c in chunks for s in c.doc.sents]
-    lead = [s.vector for s in sents[:4] if s.vector_norm]
+    """The lead's sentences are those `sentence_of` gives (their vectors are computed once, also
+    for `features`); sentences are counted from the starts `sentence_index` lists."""
+    starts = [(c.doc, i) for c in chunks for i in sentence_starts(c.doc)]
+    lead = [v for v in (sentence_of(doc[i]).vector for doc, i in starts[:4]) if (v * v).sum() != 0.0]  # Span.vector_norm != 0
     vec = np.mean(lead, axis=0) if lead else np.zeros(width(chunks), dtype="float32")
-    return Article(dateline, vec, n_events, len(sents))
+    return Article(dateline, vec, n_events, len(starts))
 
 
 def width(chunks: list[Chunk]) -> int:
@@ -131,7 +133,7 @@ def features(ev: Event, tok: Token, art: Article) -> tuple[dict[str, float], np.
         f[f"under_dep={gov.dep_}"] = 1
     text = sent.text.lower()
     for w, rx in TIME_PATTERNS:
-        if rx.search(text):
+        if w in text and rx.search(text):  # the regex only where the word is
             f[f"time_word={w}"] = 1
     if art.dateline:
         years = [int(y) for y in YEAR.findall(sent.text)]
@@ -154,12 +156,17 @@ def features(ev: Event, tok: Token, art: Article) -> tuple[dict[str, float], np.
     return f, dense
 
 
-def sentence_index(sent: Span) -> int:
-    """How many sentences of its chunk come before this one (sentence starts listed once per chunk)."""
-    starts = sent.doc.user_data.get("flashpoint_sent_starts")
+def sentence_starts(doc: Doc) -> list[int]:
+    """The first token of each sentence of a chunk, listed once per chunk."""
+    starts = doc.user_data.get("flashpoint_sent_starts")
     if starts is None:
-        starts = sent.doc.user_data["flashpoint_sent_starts"] = [s.start for s in sent.doc.sents]
-    return bisect_left(starts, sent.start)
+        starts = doc.user_data["flashpoint_sent_starts"] = [s.start for s in doc.sents]
+    return starts
+
+
+def sentence_index(sent: Span) -> int:
+    """How many sentences of its chunk come before this one."""
+    return bisect_left(sentence_starts(sent.doc), sent.start)
 
 
 def unit(v: np.ndarray) -> np.ndarray:

@@ -30,12 +30,26 @@ def load_csv(name: str) -> list[dict[str, str]]:
     return list(csv.DictReader(lines))
 
 
-def words_pattern(words: list[str] | None) -> re.Pattern | None:
+@dataclass(frozen=True)
+class WordsPattern:
+    """Whole-word matching of a list of words and phrases: `search` runs the regex only when one of
+    them is in the text at all (a substring test is far cheaper than the regex's scan, and most
+    texts hold none of the words)."""
+
+    words: tuple[str, ...]
+    regex: re.Pattern
+
+    def search(self, text: str) -> re.Match | None:
+        return self.regex.search(text) if any(w in text for w in self.words) else None
+
+
+def words_pattern(words: list[str] | None) -> WordsPattern | None:
     """One regex for a list of words and phrases, matched as whole words (longest first)."""
     if not words:
         return None
-    alts = sorted({re.escape(w.lower()) for w in words}, key=len, reverse=True)
-    return re.compile(r"(?<![\w-])(?:" + "|".join(alts) + r")(?![\w-])")
+    lowered = sorted({w.lower() for w in words}, key=len, reverse=True)
+    alts = sorted({re.escape(w) for w in lowered}, key=len, reverse=True)
+    return WordsPattern(tuple(lowered), re.compile(r"(?<![\w-])(?:" + "|".join(alts) + r")(?![\w-])"))
 
 
 @lru_cache(maxsize=262_144)

@@ -161,8 +161,10 @@ DESCRIPTIONS = ("acl", "relcl", "appos")
 def clause_text(clause: Token, tok: Token) -> str:
     """The clause's words, lower-cased, without the descriptions of its nouns that do not hold the
     trigger: "a landmine, previously planted by an armed group, exploded" is today's explosion."""
-    left = {t.i for d in clause.subtree if d.dep_ in DESCRIPTIONS and d.i != clause.i and tok not in d.subtree for t in d.subtree}
-    return "".join(t.text_with_ws for t in clause.subtree if t.i not in left).lower()
+    holding = {tok.i, *(a.i for a in tok.ancestors)}  # the descriptions whose subtree holds the trigger
+    words = list(clause.subtree)
+    left = {t.i for d in words if d.dep_ in DESCRIPTIONS and d.i != clause.i and d.i not in holding for t in d.subtree}
+    return "".join(t.text_with_ws for t in words if t.i not in left).lower()
 
 
 def modality(tok: Token, negation_is_trigger: bool = False, year: int | None = None, dateline: date | None = None) -> str:

@@ -26,10 +26,13 @@ records.build (`event_roles`: the roles of a fused event).
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from dataclasses import replace
 from functools import lru_cache
 
-from spacy.tokens import Span, Token
+import numpy as np
+from spacy.attrs import DEP
+from spacy.tokens import Doc, Span, Token
 
 from .actors import PRONOUNS, CorefState, definite_reference, entity_at, entity_entry, mentions_in, resolve_phrase, sentence_of
 from .candidates import Article, Candidate, same_sentence
@@ -363,6 +366,7 @@ def choose(art: Article, cands: list[Candidate]) -> list[Candidate]:
     coref = CorefState(weights=art.context.countries if art.context else {})
     by_sentence = same_sentence(cands)
     for chunk in art.chunks:
+        subjects = main_subjects(chunk.doc)
         for sent in chunk.doc.sents:
             mentions = mentions_in(list(sent))
             # the countries the sentence names as such: a person's or an organisation's ("approve of Mr Putin", "an
@@ -376,12 +380,19 @@ def choose(art: Article, cands: list[Candidate]) -> list[Candidate]:
             if persons:
                 m = persons[-1]
                 coref.last_person = [Actor(m.text, m.entry.name, m.entry.country, m.entry.sector)]
-            subj = [s for s in sent if s.dep_ == "nsubj" and s.head.dep_ == "ROOT"]
-            if subj:
-                resolved = resolve_phrase(subj[0], coref)
+            subj = next((chunk.doc[i] for i in subjects[bisect_left(subjects, sent.start) : bisect_left(subjects, sent.end)]), None)
+            if subj is not None:
+                resolved = resolve_phrase(subj, coref)
                 if resolved and any(a.country for a in resolved):
                     coref.last_subject = resolved
     return cands
+
+
+def main_subjects(doc: Doc) -> list[int]:
+    """The subjects of root verbs in a chunk, in order (read from the token arrays: nsubj tokens
+    are few, so only they are looked at)."""
+    nsubj, root = doc.vocab.strings["nsubj"], doc.vocab.strings["ROOT"]
+    return [i for i in np.flatnonzero(doc.to_array(DEP) == nsubj).tolist() if doc[i].head.dep == root]
 
 
 def candidate_roles(c: Candidate, sent: Span, coref: CorefState, ctx: ArticleContext | None) -> None:

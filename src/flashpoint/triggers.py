@@ -4,10 +4,13 @@ describes, names, or is the content of another trigger is none: senses.py, `subs
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from dataclasses import replace
 from functools import cached_property
 
-from spacy.tokens import Span, Token
+from spacy.attrs import ENT_TYPE, LEMMA, LOWER, POS
+from spacy.strings import StringStore
+from spacy.tokens import Doc, Span, Token
 
 from .actors import sentence_of
 from .candidates import Article, Candidate
@@ -183,16 +186,13 @@ def near_lemmas(tok: Token) -> set[str]:
 
 def find_triggers(sent: Span) -> list[tuple[Token, Trigger]]:
     """Every (token, entry) that fires in the sentence; a multiword entry beats a one-word one."""
-    lex = load_triggers()
+    words, entries = words_with_entries(sent.doc)
     out = []
-    for tok in sent:
-        if tok.ent_type_ in NOT_EVENTS:  # "3 March 2023" is a date, not a march
-            continue
+    for i in words[bisect_left(words, sent.start) : bisect_left(words, sent.end)]:
+        tok, cands = sent.doc[i], entries[i]
         if tok.lower_ == "according" and any(c.lower_ == "to" for c in tok.children):  # "according to": attribution
             continue
-        pos = tok.pos_
-        cands = lex.candidates(lemma(tok), pos) + (lex.candidates(tok.lower_, pos) if tok.lower_ != lemma(tok) else [])
-        if not cands or any(a.lower_ == "according" for a in tok.ancestors):  # "according to people familiar with the inquiries": a source
+        if any(a.lower_ == "according" for a in tok.ancestors):  # "according to people familiar with the inquiries": a source
             continue
         fired = matching(cands, tok)
         if fired:
@@ -204,6 +204,63 @@ def find_triggers(sent: Span) -> list[tuple[Token, Trigger]]:
     # "called X a hero": the verb names what X is; the evaluation is the event, not a call
     taken |= {v.i for tok, t in out if t.predicate and (v := judged(tok)) is not None and v.i != tok.i}
     return [(tok, t) for tok, t in out if tok.i not in taken and not subsumed(tok, fired) and not generic(tok) and not not_an_event(tok, t.type)]
+
+
+Entries = tuple[tuple[Trigger, frozenset[str]], ...]
+ENTRIES: dict[tuple[int, int, int], Entries] = {}
+
+
+def entries_of(lem: int, lower: int, pos: int, strings: StringStore) -> Entries:
+    """The entries a token may fire (by its lemma, else as written, for its part of speech), each
+    with the other words of a multiword entry, memoised by the string ids of lemma, form and part
+    of speech."""
+    key = (lem, lower, pos)
+    found = ENTRIES.get(key)
+    if found is None:
+        lex, lem_s, lower_s, pos_s = load_triggers(), strings[lem].lower(), strings[lower], strings[pos]
+        cands = lex.candidates(lem_s, pos_s) + (lex.candidates(lower_s, pos_s) if lower_s != lem_s else [])
+        found = ENTRIES[key] = tuple((t, frozenset(other_words(t, lem_s, lower_s))) for t in cands)
+    return found
+
+
+def words_with_entries(doc: Doc) -> tuple[list[int], dict[int, list[Trigger]]]:
+    """The tokens of a chunk that some trigger entry may fire on, in order, and those entries,
+    read once per chunk from the token arrays (most tokens have none). A multiword entry whose
+    other words are not lemmas of the token's sentence cannot fire there (`matching` looks for
+    them around the token) and is left out."""
+    found = doc.user_data.get("flashpoint_trigger_words")
+    if found is not None:
+        return found
+    strings = doc.vocab.strings
+    not_events = {strings[label] for label in NOT_EVENTS}
+    rows = doc.to_array([LEMMA, LOWER, POS, ENT_TYPE]).tolist()
+    found = doc.user_data["flashpoint_trigger_words"] = ([], {})
+    for sent in doc.sents:
+        lemmas: set[str] | None = None
+        for i in range(sent.start, sent.end):
+            lem, lower, pos, ent = rows[i]
+            entries = ENTRIES.get((lem, lower, pos))
+            if entries is None:
+                entries = entries_of(lem, lower, pos, strings)
+            if not entries or ent in not_events:  # "3 March 2023" is a date, not a march
+                continue
+            if lemmas is None and any(others for _, others in entries):
+                lemmas = {lower_lemma(r[0], strings) for r in rows[sent.start : sent.end]}
+            cands = [t for t, others in entries if not others or others <= lemmas]
+            if cands:
+                found[0].append(i)
+                found[1][i] = cands
+    return found
+
+
+LOWER_LEMMAS: dict[int, str] = {}
+
+
+def lower_lemma(lem: int, strings: StringStore) -> str:
+    found = LOWER_LEMMAS.get(lem)
+    if found is None:
+        found = LOWER_LEMMAS[lem] = strings[lem].lower()
+    return found
 
 
 def generic(tok: Token) -> bool:
