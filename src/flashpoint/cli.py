@@ -7,6 +7,8 @@ on stderr with its file and line); 2 the run could not go on (database unwritabl
 from __future__ import annotations
 
 import json
+import re
+import struct
 import sys
 import time
 from collections.abc import Iterator
@@ -32,17 +34,25 @@ DbOpt = Annotated[Optional[Path], typer.Option("--db", help="DuckDB file [env FL
 Paths = Annotated[list[str], typer.Argument(help="files, folders, or - for JSONL on stdin")]
 
 
+ORIGIN_NUMBER = re.compile(r"(.*[:#])(0|[1-9]\d{0,17})")  # file:line, file#element (readers)
+PACKED = struct.Struct("<qqqqq")
+
+
 class Tally:
     """Counts what was read and reports every input problem once, naming file and line. A document
     id seen again within the last `window` documents is dropped (and reported when its text
-    differs); beyond that the store's content hash decides, so memory stays flat on any input."""
+    differs); beyond that the store's content hash decides, so memory stays flat on any input.
+    What is remembered of a document is packed in ~50 bytes (besides its id): the number of its
+    file in `names`, its line or element, and the hashes of its text, date and title."""
 
     def __init__(self, window: int = 100_000) -> None:
         self.read = self.skipped = self.warned = 0
         self.window = window
+        self.names: list[str] = []  # the origins without their line or element number
+        self.numbers: dict[str, int] = {}  # their index in `names`
 
     def docs(self, items: Iterator[Document | ReadIssue]) -> Iterator[Document]:
-        seen: dict[str, tuple] = {}  # id -> (origin, content hash, what the hash covers), oldest first; never the text
+        seen: dict[str, bytes] = {}  # id -> packed(where, line, hashes of text, date, title), oldest first
         for it in items:
             if isinstance(it, ReadIssue):
                 if it.skipped:
@@ -52,10 +62,10 @@ class Tally:
                     self.warned += 1
                     err.print(f"[yellow]warning[/] {it}", markup=True, highlight=False)
                 continue
-            key = (hash(it.text), it.date, it.title)
+            key = (hash(it.text), hash(it.date), hash(it.title))
             if it.id in seen:
-                origin, content_hash, first = seen[it.id]
-                if content_hash != it.content_hash:
+                origin, first = self.unpack(seen[it.id])
+                if first != key:
                     differ = [name for name, a, b in zip(("text", "date", "title"), first, key) if a != b]
                     self.skipped += 1
                     err.print(
@@ -63,11 +73,23 @@ class Tally:
                         f"with a different {' and '.join(differ)}", highlight=False,
                     )
                 continue
-            seen[it.id] = (it.origin, it.content_hash, key)
+            seen[it.id] = self.pack(it.origin, key)
             if len(seen) > self.window:
                 del seen[next(iter(seen))]
             self.read += 1
             yield it
+
+    def pack(self, origin: str, key: tuple[int, int, int]) -> bytes:
+        m = ORIGIN_NUMBER.fullmatch(origin)
+        name, number = (m[1], int(m[2])) if m else (origin, -1)
+        if name not in self.numbers:
+            self.numbers[name] = len(self.names)
+            self.names.append(name)
+        return PACKED.pack(self.numbers[name], number, *key)
+
+    def unpack(self, packed: bytes) -> tuple[str, tuple[int, int, int]]:
+        where, number, *key = PACKED.unpack(packed)
+        return self.names[where] + (str(number) if number >= 0 else ""), tuple(key)
 
     @property
     def exit_code(self) -> int:
@@ -202,7 +224,7 @@ def open_for_ingest(db: Optional[Path]):
     if server:
         err.print(f"{server.url} (pid {server.pid}) serves this store: the documents go through it", highlight=False)
         return RemoteStore(db, server).wait_ready()
-    return Store(db)
+    return Store(db, bulk=True)
 
 
 @app.command()
