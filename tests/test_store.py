@@ -160,3 +160,6 @@ def test_a_bulk_store_writes_small_row_groups_and_reopens_with_the_same_rows(tmp
             tables[bulk] = [s.con.execute(f"SELECT * {'EXCLUDE (ingested_at)' if t == 'documents' else ''} FROM {t} ORDER BY ALL").fetchall()
                             for t in ("documents", "events", "actors", "claims", "evidence")]
     assert tables[True] == tables[False] and len(tables[True][1]) == 715
+    assert not (tmp_path / "True.duckdb.wal").exists()  # closed with a (lean) checkpoint: everything in the file
+    with Store(tmp_path / "True.duckdb", read_only=True) as s:
+        assert counts(s)[:2] == (5000, 715)

@@ -505,6 +505,7 @@ def bench(
     concurrency: Annotated[int, typer.Option(help="--api: requests in flight at once", min=1)] = 200,
     geo: Annotated[bool, typer.Option("--geo", help="also: geoparsing 1,000 articles (the shared geo corpora, else the demo)")] = False,
     fusion: Annotated[bool, typer.Option("--fusion", help="also: fusing 10k and 100k synthetic reports (time, memory, B-cubed)")] = False,
+    memory: Annotated[bool, typer.Option("--memory", help="also: peak RSS of ingest's reader and store (no coding) at 10k and 100k documents")] = False,
     db: DbOpt = None,
 ) -> None:
     """Full pipeline (ingest into a fresh DuckDB) against a bare spaCy parse of the same N documents,
@@ -516,9 +517,11 @@ def bench(
     report: dict = {}
     if scaling:
         report["scaling"] = b.scaling()
-    elif n or not (api or geo):
+    elif n or not (api or geo or memory):
         n = n or 300
         report.update(b.run(n, workers))
+    if memory:
+        report["memory"] = b.store_memory()
     if fusion:
         from .evaluation.fusion import benchmark as fusion_benchmark
 
@@ -549,13 +552,22 @@ def bench(
         t.add_column("measure")
         t.add_column("value", justify="right")
         for k, v in report.items():
-            if k not in ("geo", "api", "fusion"):
+            if k not in ("geo", "api", "fusion", "memory"):
                 t.add_row(k, ", ".join(f"{s} {x}" for s, x in v.items()) if isinstance(v, dict) else str(v))
         out.print(t)
     if geo:
         from .evaluation.geo import show_benchmark
 
         show_benchmark(report["geo"], out)
+    if memory:
+        t = Table(title="flashpoint bench --memory (ingest's reader and store, no coding; a fresh process per size)")
+        for col in ("documents", "seconds", "cpu_s", "peak_rss_mb"):
+            t.add_column(col.replace("_", " "), justify="right")
+        for size, row in report["memory"].items():
+            if size != "ratio":
+                t.add_row(*(str(row[c]) for c in ("documents", "seconds", "cpu_s", "peak_rss_mb")))
+        out.print(t)
+        out.print(f"peak RSS at the largest size / at the smallest: {report['memory']['ratio']}")
     if fusion:
         from .evaluation.fusion import show_benchmark as show_fusion
 
