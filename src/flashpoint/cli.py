@@ -42,7 +42,7 @@ class Tally:
     """Counts what was read and reports every input problem once, naming file and line. A document
     id seen again within the last `window` documents is dropped (and reported when its text
     differs); beyond that the store's content hash decides, so memory stays flat on any input.
-    What is remembered of a document is packed in ~50 bytes (besides its id): the number of its
+    What is remembered of a document is packed in 40 bytes (besides its id): the number of its
     file in `names`, its line or element, and the hashes of its text, date and title."""
 
     def __init__(self, window: int = 100_000) -> None:

@@ -113,7 +113,7 @@ class Store:
         try:
             if not self.bulk or read_only:
                 return duckdb.connect(str(self.path), read_only=read_only)
-            con = duckdb.connect()
+            con = duckdb.connect(config={"temp_directory": f"{self.path}.tmp"})  # where DuckDB spills for this file, not ./.tmp
             path = str(self.path).replace("'", "''")
             con.execute(f"ATTACH '{path}' AS store (ROW_GROUP_SIZE {BULK_ROW_GROUP})")
             con.execute("USE store")
