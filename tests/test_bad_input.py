@@ -11,6 +11,7 @@ import csv
 import io
 import json
 from datetime import date
+from unittest.mock import patch
 
 from typer.testing import CliRunner
 
@@ -187,6 +188,23 @@ def test_the_same_id_read_twice_with_different_content_says_what_differs(tmp_pat
     assert r.exit_code == 1 and "f.jsonl:2: document id 'a' was already read from" in r.stderr
     assert r.stderr.count("f.jsonl:1 with a different date\n") == 1
 
+
+
+def test_a_duplicate_is_reported_with_the_file_and_element_it_was_first_read_from():
+    """Tally remembers a document packed (file number, line or element, hashes): the origin it
+    reports is rebuilt exactly, whatever its form, and an id is forgotten beyond the window."""
+    def d(origin, title="A", i="a"):
+        return Document(i, "Pakistan has recalled its ambassador from Iran.", date(2024, 1, 17), title, origin=origin)
+
+    for first in ("feed.json#0", "feed.jsonl:107", "dir/a:b.txt", "notes:007", "x#"):
+        tally = cli.Tally()
+        with patch.object(cli.err, "print") as said:
+            kept = list(tally.docs(iter([d(first), d("feed.json#12", "B"), d("feed.json#13")])))
+        assert len(kept) == 1 and tally.skipped == 1
+        assert said.call_args.args[0] == f"[red]skipped[/] feed.json#12: document id 'a' was already read from {first} with a different title"
+    tally = cli.Tally(window=2)
+    kept = list(tally.docs(iter([d("f:1"), d("f:2", i="b"), d("f:3", i="c"), d("f:4", "B")])))
+    assert [k.origin for k in kept] == ["f:1", "f:2", "f:3", "f:4"] and tally.skipped == 0
 
 # ---------------------------------------------------------------- 5: unbalanced CSV quotes
 

@@ -186,6 +186,15 @@ def test_bench_json_compares_the_full_ingest_with_a_bare_parse_of_the_same_docum
     assert set(b["stage_cpu_s"]) == {"parse", "code", "geo", "facts", "store"} and b["stage_cpu_s"]["parse"] > 0
 
 
+def test_bench_memory_measures_the_reader_and_store_path_in_a_fresh_process_per_size():
+    from flashpoint.evaluation import bench
+
+    r = bench.store_memory((60, 120))
+    assert [r[n]["documents"] for n in ("60", "120")] == [60, 120]
+    assert all(r[n]["peak_rss_mb"] > 50 for n in ("60", "120"))
+    assert r["ratio"] == round(r["120"]["peak_rss_mb"] / r["60"]["peak_rss_mb"], 3)
+
+
 def test_bench_corpus_cycles_the_sources_with_distinct_ids():
     from flashpoint.evaluation.bench import corpus, source_documents
 

@@ -136,3 +136,30 @@ def test_a_version_1_database_is_migrated_and_keeps_its_rows(tmp_path):
         d = doc(1)
         s.write([(d, [event(d)])], "v1")
         assert s.con.execute("SELECT count(*) FROM evidence WHERE doc_id = 'd1'").fetchone()[0] == 1
+
+
+def test_a_bulk_store_writes_small_row_groups_and_reopens_with_the_same_rows(tmp_path, monkeypatch):
+    """Ingest's store (bulk): row groups of BULK_ROW_GROUP rows and the database reopened every
+    REOPEN_DOCS documents, so a checkpoint never rewrites more than one small row group and DuckDB
+    lets go of what it keeps of a growing database; the rows are those a plain store writes."""
+    monkeypatch.setattr(store_mod, "BULK_ROW_GROUP", 2048)
+    monkeypatch.setattr(store_mod, "REOPEN_DOCS", 1000)
+    docs = [doc(i) for i in range(5000)]
+    tables = {}
+    for bulk in (False, True):
+        with Store(tmp_path / f"{bulk}.duckdb", bulk=bulk) as s:
+            cons = []
+            for b in range(0, len(docs), 500):
+                s.write([(d, [event(d)] if int(d.id[1:]) % 7 == 0 else []) for d in docs[b:b + 500]], "v1")
+                cons.append(s.con)  # kept: a closed connection's id is not reused
+            assert len({id(c) for c in cons}) == (5 if bulk else 1)  # 500 documents a batch: reopened before the 3rd, 5th, 7th, 9th
+            assert s.pending(docs, "v1") == []
+            s.con.execute("CHECKPOINT")
+            groups = s.con.execute("SELECT count(DISTINCT row_group_id) FROM pragma_storage_info('documents')").fetchone()[0]
+            assert groups == (3 if bulk else 1)  # 5,000 rows: 2,048 + 2,048 + 904
+            tables[bulk] = [s.con.execute(f"SELECT * {'EXCLUDE (ingested_at)' if t == 'documents' else ''} FROM {t} ORDER BY ALL").fetchall()
+                            for t in ("documents", "events", "actors", "claims", "evidence")]
+    assert tables[True] == tables[False] and len(tables[True][1]) == 715
+    assert not (tmp_path / "True.duckdb.wal").exists()  # closed with a (lean) checkpoint: everything in the file
+    with Store(tmp_path / "True.duckdb", read_only=True) as s:
+        assert counts(s)[:2] == (5000, 715)

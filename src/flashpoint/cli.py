@@ -7,6 +7,8 @@ on stderr with its file and line); 2 the run could not go on (database unwritabl
 from __future__ import annotations
 
 import json
+import re
+import struct
 import sys
 import time
 from collections.abc import Iterator
@@ -32,17 +34,25 @@ DbOpt = Annotated[Optional[Path], typer.Option("--db", help="DuckDB file [env FL
 Paths = Annotated[list[str], typer.Argument(help="files, folders, or - for JSONL on stdin")]
 
 
+ORIGIN_NUMBER = re.compile(r"(.*[:#])(0|[1-9]\d{0,17})")  # file:line, file#element (readers)
+PACKED = struct.Struct("<qqqqq")
+
+
 class Tally:
     """Counts what was read and reports every input problem once, naming file and line. A document
     id seen again within the last `window` documents is dropped (and reported when its text
-    differs); beyond that the store's content hash decides, so memory stays flat on any input."""
+    differs); beyond that the store's content hash decides, so memory stays flat on any input.
+    What is remembered of a document is packed in 40 bytes (besides its id): the number of its
+    file in `names`, its line or element, and the hashes of its text, date and title."""
 
     def __init__(self, window: int = 100_000) -> None:
         self.read = self.skipped = self.warned = 0
         self.window = window
+        self.names: list[str] = []  # the origins without their line or element number
+        self.numbers: dict[str, int] = {}  # their index in `names`
 
     def docs(self, items: Iterator[Document | ReadIssue]) -> Iterator[Document]:
-        seen: dict[str, tuple] = {}  # id -> (origin, content hash, what the hash covers), oldest first; never the text
+        seen: dict[str, bytes] = {}  # id -> packed(where, line, hashes of text, date, title), oldest first
         for it in items:
             if isinstance(it, ReadIssue):
                 if it.skipped:
@@ -52,10 +62,10 @@ class Tally:
                     self.warned += 1
                     err.print(f"[yellow]warning[/] {it}", markup=True, highlight=False)
                 continue
-            key = (hash(it.text), it.date, it.title)
+            key = (hash(it.text), hash(it.date), hash(it.title))
             if it.id in seen:
-                origin, content_hash, first = seen[it.id]
-                if content_hash != it.content_hash:
+                origin, first = self.unpack(seen[it.id])
+                if first != key:
                     differ = [name for name, a, b in zip(("text", "date", "title"), first, key) if a != b]
                     self.skipped += 1
                     err.print(
@@ -63,11 +73,23 @@ class Tally:
                         f"with a different {' and '.join(differ)}", highlight=False,
                     )
                 continue
-            seen[it.id] = (it.origin, it.content_hash, key)
+            seen[it.id] = self.pack(it.origin, key)
             if len(seen) > self.window:
                 del seen[next(iter(seen))]
             self.read += 1
             yield it
+
+    def pack(self, origin: str, key: tuple[int, int, int]) -> bytes:
+        m = ORIGIN_NUMBER.fullmatch(origin)
+        name, number = (m[1], int(m[2])) if m else (origin, -1)
+        if name not in self.numbers:
+            self.numbers[name] = len(self.names)
+            self.names.append(name)
+        return PACKED.pack(self.numbers[name], number, *key)
+
+    def unpack(self, packed: bytes) -> tuple[str, tuple[int, int, int]]:
+        where, number, *key = PACKED.unpack(packed)
+        return self.names[where] + (str(number) if number >= 0 else ""), tuple(key)
 
     @property
     def exit_code(self) -> int:
@@ -202,7 +224,7 @@ def open_for_ingest(db: Optional[Path]):
     if server:
         err.print(f"{server.url} (pid {server.pid}) serves this store: the documents go through it", highlight=False)
         return RemoteStore(db, server).wait_ready()
-    return Store(db)
+    return Store(db, bulk=True)
 
 
 @app.command()
@@ -483,6 +505,7 @@ def bench(
     concurrency: Annotated[int, typer.Option(help="--api: requests in flight at once", min=1)] = 200,
     geo: Annotated[bool, typer.Option("--geo", help="also: geoparsing 1,000 articles (the shared geo corpora, else the demo)")] = False,
     fusion: Annotated[bool, typer.Option("--fusion", help="also: fusing 10k and 100k synthetic reports (time, memory, B-cubed)")] = False,
+    memory: Annotated[bool, typer.Option("--memory", help="also: peak RSS of ingest's reader and store (no coding) at 10k and 100k documents")] = False,
     db: DbOpt = None,
 ) -> None:
     """Full pipeline (ingest into a fresh DuckDB) against a bare spaCy parse of the same N documents,
@@ -494,9 +517,11 @@ def bench(
     report: dict = {}
     if scaling:
         report["scaling"] = b.scaling()
-    elif n or not (api or geo):
+    elif n or not (api or geo or memory):
         n = n or 300
         report.update(b.run(n, workers))
+    if memory:
+        report["memory"] = b.store_memory()
     if fusion:
         from .evaluation.fusion import benchmark as fusion_benchmark
 
@@ -527,13 +552,22 @@ def bench(
         t.add_column("measure")
         t.add_column("value", justify="right")
         for k, v in report.items():
-            if k not in ("geo", "api", "fusion"):
+            if k not in ("geo", "api", "fusion", "memory"):
                 t.add_row(k, ", ".join(f"{s} {x}" for s, x in v.items()) if isinstance(v, dict) else str(v))
         out.print(t)
     if geo:
         from .evaluation.geo import show_benchmark
 
         show_benchmark(report["geo"], out)
+    if memory:
+        t = Table(title="flashpoint bench --memory (ingest's reader and store, no coding; a fresh process per size)")
+        for col in ("documents", "seconds", "cpu_s", "peak_rss_mb"):
+            t.add_column(col.replace("_", " "), justify="right")
+        for size, row in report["memory"].items():
+            if size != "ratio":
+                t.add_row(*(str(row[c]) for c in ("documents", "seconds", "cpu_s", "peak_rss_mb")))
+        out.print(t)
+        out.print(f"peak RSS at the largest size / at the smallest: {report['memory']['ratio']}")
     if fusion:
         from .evaluation.fusion import show_benchmark as show_fusion
 

@@ -8,8 +8,11 @@ TR-News and LGL), cycled to N documents with distinct ids.
 from __future__ import annotations
 
 import importlib.util
+import json
 import os
 import resource
+import subprocess
+import sys
 import tempfile
 import time
 from importlib import resources
@@ -51,6 +54,49 @@ def corpus(n: int, shared: Path | None = None) -> list[Document]:
     src = source_documents(shared)
     return [Document(id=f"bench-{i:07d}", text=d.text, date=d.date, title=d.title, source=d.source) for i, d in
             ((i, src[i % len(src)]) for i in range(n))]
+
+
+MEMORY_SIZES = (10_000, 100_000)
+
+
+def store_memory(sizes: tuple[int, ...] = MEMORY_SIZES) -> dict[str, Any]:
+    """Peak RSS of `ingest`'s reader and store (the coding left out: documents without events) at
+    each size, each in a fresh process reading a JSONL file of the source documents cycled with
+    distinct ids into a fresh store; `ratio` is the largest size's peak over the smallest's."""
+    out: dict[str, Any] = {}
+    src = source_documents()
+    with tempfile.TemporaryDirectory() as tmp:
+        for n in sizes:
+            path = Path(tmp) / f"docs-{n}.jsonl"
+            with path.open("w", encoding="utf-8") as f:
+                for i in range(n):
+                    d = src[i % len(src)]
+                    f.write(json.dumps({"id": f"bench-{i:07d}", "text": d.text, "date": d.date.isoformat() if d.date else None,
+                                        "title": d.title, "source": d.source}) + "\n")
+            run = subprocess.run([sys.executable, "-m", "flashpoint.evaluation.bench", str(path), str(Path(tmp) / f"{n}.duckdb")],
+                                 capture_output=True, text=True, check=True)
+            out[str(n)] = json.loads(run.stdout)
+            path.unlink()
+    peaks = [out[str(n)]["peak_rss_mb"] for n in sizes]
+    out["ratio"] = round(peaks[-1] / peaks[0], 3)
+    return out
+
+
+def reader_and_store(path: str, db: str) -> dict[str, Any]:
+    """`ingest` of a JSONL file as the CLI runs it in one process, with coding replaced by "no
+    events": what the reader, the de-duplication and the store cost."""
+    from .. import pipeline
+    from ..cli import Tally
+    from ..engine import ingest
+    from ..readers import read_paths
+    from ..store import Store
+
+    pipeline.extract = lambda docs, **_: ((d, []) for d in docs)
+    t0, c0 = time.perf_counter(), cpu_s()
+    with Store(db, bulk=True) as store:
+        res = ingest(store, Tally().docs(read_paths([path])), pipeline.CODER_VERSION, workers=1)
+    return {"documents": res.coded, "seconds": round(time.perf_counter() - t0, 2), "cpu_s": round(cpu_s() - c0, 2),
+            "peak_rss_mb": round(rss_mb())}
 
 
 def bare_model():
@@ -103,7 +149,7 @@ def run(n: int = 300, workers: int = 1, batch: int = 32) -> dict[str, Any]:
         warm_up()
     else:  # the worker processes started and warmed up, as warm_up() for one process
         pool = Workers(workers).ready()
-    with tempfile.TemporaryDirectory() as tmp, Store(Path(tmp) / "warm-up.duckdb") as store:
+    with tempfile.TemporaryDirectory() as tmp, Store(Path(tmp) / "warm-up.duckdb", bulk=True) as store:
         ingest(store, [WARM_UP], CODER_VERSION, workers=workers, pool=pool)  # the store's first use (Arrow, DuckDB)
     startup = time.perf_counter() - t0
 
@@ -117,7 +163,7 @@ def run(n: int = 300, workers: int = 1, batch: int = 32) -> dict[str, Any]:
         del bare
 
         before = timing.snapshot()
-        with tempfile.TemporaryDirectory() as tmp, Store(Path(tmp) / "bench.duckdb") as store:
+        with tempfile.TemporaryDirectory() as tmp, Store(Path(tmp) / "bench.duckdb", bulk=True) as store:
             t2, c2 = time.perf_counter(), cpu_s()
             res = ingest(store, docs, CODER_VERSION, batch=batch, workers=workers, pool=pool)
             full_s, full_cpu = time.perf_counter() - t2, cpu_s() - c2
@@ -246,3 +292,7 @@ def geo_texts() -> list[str]:
     if geo and geo.is_dir():
         return [a.text for f in ("tr_news.xml", "lgl.xml") if (geo / f).exists() for a in read_corpus(geo / f)]
     return [d.text for d in source_documents(None)]
+
+
+if __name__ == "__main__":  # store_memory's measuring process
+    print(json.dumps(reader_and_store(*sys.argv[1:3])))
