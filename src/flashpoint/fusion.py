@@ -3,7 +3,8 @@
 Per-report coding is noisy: one outlet dates an event by its dateline, another reckons it from the
 wrong event ("two days after"), names one side only, codes the dyad backwards or geocodes a
 country instead of a town. So only two kinds of constraint are absolute (another modality, a type
-that is neither equal nor a listed pair); the others (date intervals that cannot meet, places too
+that is neither equal nor a listed pair, except two `bridged_types` both paired with a third, the
+several codings of one diplomatic act); the others (date intervals that cannot meet, places too
 far apart for their precision, the dyad reversed on another day both texts state, casualty
 figures that cannot be one toll) rule a *link* out and count as `conflict_penalty` in a cluster's
 mean score, so that the other reports can outweigh one wrongly coded report but never join two
@@ -60,6 +61,7 @@ WORD = re.compile(r"[a-z]{4,}")
 class Rules:
     near: dict[str, frozenset[str]]  # event type -> the types a report of the same event may carry (itself, its pairs)
     near2: dict[str, frozenset[str]]  # event type -> the types sharing a pair with it (one sentence read two ways)
+    bridged: frozenset[str]  # types whose near2 pairs other reports may bridge across documents
     tolerance: int
     undated_days: int
     max_km: dict[int, float | None]
@@ -89,7 +91,7 @@ def rules() -> Rules:
     near = {t: frozenset(ps | {t}) for t, ps in pairs.items()}
     near2 = {t: frozenset(x for p in ps for x in pairs[p]) - near[t] for t, ps in pairs.items()}
     return Rules(
-        near=near, near2=near2, tolerance=int(y["date_tolerance_days"]),
+        near=near, near2=near2, bridged=frozenset(y["bridged_types"]), tolerance=int(y["date_tolerance_days"]),
         undated_days=int(y["undated_days"]),
         max_km={int(k): v for k, v in y["max_km"].items()}, ratio=float(y["casualties"]["ratio"]),
         slack=float(y["casualties"]["slack"]), weights={k: float(v) for k, v in y["weights"].items()},
@@ -390,9 +392,12 @@ def conflict(a: Report, b: Report) -> str | None:
     R = rules()
     if a.modality != b.modality:
         return "modality"
-    if b.event_type not in R.near.get(a.event_type, (a.event_type,)) and not (
-            b.event_type in R.near2.get(a.event_type, ()) and same_sentence(a, b)):
-        return "type"
+    if b.event_type not in R.near.get(a.event_type, (a.event_type,)):
+        if b.event_type not in R.near2.get(a.event_type, ()):
+            return "type"
+        if not same_sentence(a, b):
+            # both compatible with a third: other reports may bridge two codings of one diplomatic act
+            return "related type" if a.event_type in R.bridged and b.event_type in R.bridged else "type"
     ia, ib = a.span, b.span
     if ia is None or ib is None or ia[0] > ib[1] + R.tolerance or ib[0] > ia[1] + R.tolerance:
         return "date"
