@@ -3,7 +3,8 @@
 Per-report coding is noisy: one outlet dates an event by its dateline, another reckons it from the
 wrong event ("two days after"), names one side only, codes the dyad backwards or geocodes a
 country instead of a town. So only two kinds of constraint are absolute (another modality, a type
-that is neither equal nor a listed pair); the others (date intervals that cannot meet, places too
+that is neither equal nor a listed pair, except two `bridged_types` both paired with a third, the
+several codings of one diplomatic act); the others (date intervals that cannot meet, places too
 far apart for their precision, the dyad reversed on another day both texts state, casualty
 figures that cannot be one toll) rule a *link* out and count as `conflict_penalty` in a cluster's
 mean score, so that the other reports can outweigh one wrongly coded report but never join two
@@ -13,7 +14,8 @@ country (it names a government as often as a place); a place the report's main s
 name, while naming the other report's place, came from another sentence (a speaker's city, a
 dateline) and keeps no distance; the events the coder made of an appeal to countries named together
 ("urged Iran and Pakistan", one per recipient) or of their joint act ("Pakistan and Iran agreed", one
-per direction) each count all of them in both roles it names them in. Compatible reports get a score: the
+per direction) each count all of them in both roles it names them in; an act with no direction
+(`mutual_types`: a meeting, an agreement) told the other way round ("B met A") is the same dyad. Compatible reports get a score: the
 weighted sum of what each field both give says for (> 0) or against (< 0) one event (text without
 country names, proper names, dyad, countries, place, date, casualties, type, one document, one
 mention; weights in `data/fusion.yaml`); a field a report leaves out says nothing. Pairs scoring
@@ -60,6 +62,8 @@ WORD = re.compile(r"[a-z]{4,}")
 class Rules:
     near: dict[str, frozenset[str]]  # event type -> the types a report of the same event may carry (itself, its pairs)
     near2: dict[str, frozenset[str]]  # event type -> the types sharing a pair with it (one sentence read two ways)
+    bridged: frozenset[str]  # types whose near2 pairs other reports may bridge across documents
+    mutual: frozenset[str]  # types with no direction: "A met B" and "B met A" are one meeting
     tolerance: int
     undated_days: int
     max_km: dict[int, float | None]
@@ -89,7 +93,7 @@ def rules() -> Rules:
     near = {t: frozenset(ps | {t}) for t, ps in pairs.items()}
     near2 = {t: frozenset(x for p in ps for x in pairs[p]) - near[t] for t, ps in pairs.items()}
     return Rules(
-        near=near, near2=near2, tolerance=int(y["date_tolerance_days"]),
+        near=near, near2=near2, bridged=frozenset(y["bridged_types"]), mutual=frozenset(y["mutual_types"]), tolerance=int(y["date_tolerance_days"]),
         undated_days=int(y["undated_days"]),
         max_km={int(k): v for k, v in y["max_km"].items()}, ratio=float(y["casualties"]["ratio"]),
         slack=float(y["casualties"]["slack"]), weights={k: float(v) for k, v in y["weights"].items()},
@@ -345,6 +349,12 @@ def counts_agree(a: tuple[int, int, int] | None, b: tuple[int, int, int] | None,
     return a[1] <= b[2] * R.ratio + R.slack and b[1] <= a[2] * R.ratio + R.slack
 
 
+def mutual(a: Report, b: Report) -> bool:
+    """Both reports code an act with no direction (a meeting: "A met B" is "B met A")."""
+    R = rules()
+    return a.event_type in R.mutual and b.event_type in R.mutual
+
+
 def reversed_dyad(a: Report, b: Report) -> bool:
     """Each report's actor is the other's recipient and no role agrees: the other way round."""
     return bool(a.actors & b.recipients and a.recipients & b.actors
@@ -390,13 +400,16 @@ def conflict(a: Report, b: Report) -> str | None:
     R = rules()
     if a.modality != b.modality:
         return "modality"
-    if b.event_type not in R.near.get(a.event_type, (a.event_type,)) and not (
-            b.event_type in R.near2.get(a.event_type, ()) and same_sentence(a, b)):
-        return "type"
+    if b.event_type not in R.near.get(a.event_type, (a.event_type,)):
+        if b.event_type not in R.near2.get(a.event_type, ()):
+            return "type"
+        if not same_sentence(a, b):
+            # both compatible with a third: other reports may bridge two codings of one diplomatic act
+            return "related type" if a.event_type in R.bridged and b.event_type in R.bridged else "type"
     ia, ib = a.span, b.span
     if ia is None or ib is None or ia[0] > ib[1] + R.tolerance or ib[0] > ia[1] + R.tolerance:
         return "date"
-    if a.exact and b.exact and ia != ib and reversed_dyad(a, b):
+    if a.exact and b.exact and ia != ib and reversed_dyad(a, b) and not mutual(a, b):
         return "dyad reversed"  # on another day, the other way round: a strike and the retaliation
     if counts_agree(a.fatalities, b.fatalities, R) is False or counts_agree(a.injuries, b.injuries, R) is False:
         return "casualties"
@@ -421,7 +434,7 @@ def evidence(a: Report, b: Report) -> dict[str, float]:
     # the dyad: each role both fill agrees (+) or not (-); the other way round counts against
     aa, ar, ba, br = a.actors, a.recipients, b.actors, b.recipients
     if aa & br and ar & ba and not (aa & ba or ar & br) and not same_mention(a, b):
-        out["dyad"] = -1.0
+        out["dyad"] = 1.0 if mutual(a, b) else -1.0  # the same two sides of a meeting
     elif (aa and ba) or (ar and br):
         roles = [(1.0 if x & y else -0.5) for x, y in ((aa, ba), (ar, br)) if x and y]
         crossed = bool(aa and ba and not aa & ba and (aa & br or ba & ar))
