@@ -199,3 +199,16 @@ def test_a_strike_a_union_says_may_come_is_its_threat():
     assert not any(e.event_type in ("ASSAULT", "THREATEN") for e in _events("Police said a strike could hit the capital at any moment.", "2016-12-14"))
     [strike] = [e for e in _events("Thousands of nurses are preparing to strike just days before Christmas.", "2016-12-14")]
     assert strike.event_type == "PROTEST"  # a labour strike, not an air strike, whoever prepares it
+
+
+def test_the_trigger_memos_stay_bounded(monkeypatch):
+    """The per-word memos of the trigger finder start afresh beyond their limit: a long ingest, where
+    every new name and number is a new key, does not grow them without end."""
+    from flashpoint import triggers
+
+    monkeypatch.setattr(triggers, "MEMO_LIMIT", 20)
+    triggers.ENTRIES.clear()
+    triggers.LOWER_LEMMAS.clear()
+    text = " ".join(f"Militants attacked the village of Qarwen{i} and killed {i + 3} people." for i in range(30))
+    assert [e for e in events_of(text, "2024-01-17") if e.event_type == "ASSAULT"]
+    assert 0 < len(triggers.ENTRIES) <= 21 and len(triggers.LOWER_LEMMAS) <= 21

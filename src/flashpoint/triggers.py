@@ -208,6 +208,7 @@ def find_triggers(sent: Span) -> list[tuple[Token, Trigger]]:
 
 Entries = tuple[tuple[Trigger, frozenset[str]], ...]
 ENTRIES: dict[tuple[int, int, int], Entries] = {}
+MEMO_LIMIT = 200_000  # ENTRIES and LOWER_LEMMAS start afresh beyond this many keys: memory stays bounded
 
 
 def entries_of(lem: int, lower: int, pos: int, strings: StringStore) -> Entries:
@@ -217,6 +218,8 @@ def entries_of(lem: int, lower: int, pos: int, strings: StringStore) -> Entries:
     key = (lem, lower, pos)
     found = ENTRIES.get(key)
     if found is None:
+        if len(ENTRIES) > MEMO_LIMIT:
+            ENTRIES.clear()
         lex, lem_s, lower_s, pos_s = load_triggers(), strings[lem].lower(), strings[lower], strings[pos]
         cands = lex.candidates(lem_s, pos_s) + (lex.candidates(lower_s, pos_s) if lower_s != lem_s else [])
         found = ENTRIES[key] = tuple((t, frozenset(other_words(t, lem_s, lower_s))) for t in cands)
@@ -259,6 +262,8 @@ LOWER_LEMMAS: dict[int, str] = {}
 def lower_lemma(lem: int, strings: StringStore) -> str:
     found = LOWER_LEMMAS.get(lem)
     if found is None:
+        if len(LOWER_LEMMAS) > MEMO_LIMIT:
+            LOWER_LEMMAS.clear()
         found = LOWER_LEMMAS[lem] = strings[lem].lower()
     return found
 
