@@ -534,12 +534,12 @@ def test_the_demo_corpus_fuses_above_its_floor():
     from another sentence and deadlines that are no dates; 0.840 with appeals to and joint acts of
     countries named together; 0.881 with per-report role fixes: "called on X", the UN's staff of no country,
     "both sides", unowned missiles and "the strike" by the attacker told before, joint attackers one side,
-    the dateline's agency no actor), and the Iran -> Pakistan series: the spike of 16-18 January and the return to cooperation."""
+    the dateline's agency no actor; 0.894 with two targets in two countries apart; 0.902 with a capital addressed by a said act no place), and the Iran -> Pakistan series: the spike of 16-18 January and the return to cooperation."""
     from flashpoint.evaluation.fusion import dyad_checks
     from flashpoint.evaluation.fusion import run as eval_fusion
 
     rep = eval_fusion()
-    assert rep.f1 >= 0.889 and rep.recall >= 0.84 and rep.precision >= 0.94, (rep.precision, rep.recall, rep.f1)
+    assert rep.f1 >= 0.897 and rep.recall >= 0.84 and rep.precision >= 0.96, (rep.precision, rep.recall, rep.f1)
     assert not rep.mixed  # no fused event mixes the two strikes (3, then 1, before the per-report fixes)
     assert all(dyad_checks(rep.points).values())
 
