@@ -149,8 +149,8 @@ def pick(doc, found: list[tuple[tuple, Location]]) -> Location | None:
 
 def addressed(span: Span, loc: Location, trig: Trigger) -> bool:
     """A capital that is the object of a said act ("urged Baghdad to act", "warned Tehran"): its
-    government, not where the act happened."""
-    return span.root.dep_ == "dobj" and loc.feature_code == "PPLC" and trig.type in VERBAL
+    government, not where the act happened. A capital visited is the place ("would visit Islamabad")."""
+    return span.root.dep_ == "dobj" and loc.feature_code == "PPLC" and trig.type in VERBAL and trig.type != "CONSULT"
 
 
 def nearby_place(tok: Token, trig: Trigger, actor_toks: list[Token]) -> Location | None:
