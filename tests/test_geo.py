@@ -149,6 +149,16 @@ def test_diplomatic_recall_from_a_country_happens_at_home():
     assert recall.location.country == "PAK"
 
 
+def test_a_capital_addressed_by_a_verbal_act_is_its_government_not_the_place():
+    evs = events("The Kurdish regional leader, who was visiting Geneva, urged Baghdad to protect the border.")
+    appeal = next(e for e in evs if e.event_type == "REQUEST")
+    assert appeal.location is None or appeal.location.name != "Baghdad", appeal.location
+    struck = next(e for e in events("Drones struck Baghdad on Monday.") if e.event_type == "ASSAULT")
+    assert struck.location.name == "Baghdad"  # a capital struck is the place
+    visit = next(e for e in events("The Iranian foreign minister visited Islamabad on Monday.") if e.event_type == "CONSULT")
+    assert visit.location.name == "Islamabad"  # a capital visited is the place
+
+
 # --- issue 13: where the event happened (phrases quoted in the issue from real articles and notes) ---
 
 

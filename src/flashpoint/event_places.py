@@ -38,7 +38,7 @@ def locate(art: Article, cands: list[Candidate]) -> list[Candidate]:
             for c in by_sentence.get((id(chunk.doc), sent.start), []):
                 c.location = place(c.token, c.trig, c.actors, c.actor_tokens)
                 if c.location is None:
-                    c.nearby, c.lead = nearby_place(c.token, c.actor_tokens), lead
+                    c.nearby, c.lead = nearby_place(c.token, c.trig, c.actor_tokens), lead
     return cands
 
 
@@ -104,6 +104,8 @@ def place(tok: Token, trig: Trigger, actors: list[Actor], actor_toks: list[Token
                 continue
         elif not (prep in PLACE_PREPS or via_noun or first.dep_ in ("compound", "appos", "dobj", "nsubjpass", "npadvmod")):
             continue
+        if prep is None and addressed(span, loc, trig):
+            continue
         if first.dep_ == "compound" and loc.feature_code == "PCLI" and head.lemma_.lower() not in PLACE_NOUNS:
             continue  # "the US dollar", "US forces": the country qualifies a noun, it is not where it happened
         if prep == "from":
@@ -145,7 +147,13 @@ def pick(doc, found: list[tuple[tuple, Location]]) -> Location | None:
     return hinted_place(doc, key[-1], best) if key[0] else best
 
 
-def nearby_place(tok: Token, actor_toks: list[Token]) -> Location | None:
+def addressed(span: Span, loc: Location, trig: Trigger) -> bool:
+    """A capital that is the object of a said act ("urged Baghdad to act", "warned Tehran"): its
+    government, not where the act happened. A capital visited is the place ("would visit Islamabad")."""
+    return span.root.dep_ == "dobj" and loc.feature_code == "PPLC" and trig.type in VERBAL and trig.type != "CONSULT"
+
+
+def nearby_place(tok: Token, trig: Trigger, actor_toks: list[Token]) -> Location | None:
     """For an event whose clause names no place: the most specific place of its sentence outside
     the actor's phrase, the nearest to the trigger on a tie ("in Morelia, Michoacan, armed clashes
     were reported ...")."""
@@ -157,7 +165,7 @@ def nearby_place(tok: Token, actor_toks: list[Token]) -> Location | None:
         ((top.hint, loc.precision, loc.feature_code == "PCLI", loc.lat is None, abs(s - tok.i)), loc)
         for (s, e), (loc, top) in doc_places(tok.doc).items()
         if sent.start <= s and e <= sent.end and not skip & set(range(s, e)) and top.label != EMBEDDED and not dateline(top.span)
-        and not modifier(tok.doc[s:e])
+        and not modifier(tok.doc[s:e]) and not addressed(tok.doc[s:e], loc, trig)
     ]
     return min(found, key=lambda x: x[0])[1] if found else None
 

@@ -396,7 +396,7 @@ def conflict(a: Report, b: Report) -> str | None:
     """Why two reports cannot be linked (a hard constraint), or None: another modality or type (these
     two are absolute, see `pair_value`), date intervals that cannot meet, the dyad the other way round
     on another day both texts state, casualty figures that cannot be one toll, places too far apart
-    for their precision. Everything else only lowers the score."""
+    for their precision, two targets in two countries. Everything else only lowers the score."""
     R = rules()
     if a.modality != b.modality:
         return "modality"
@@ -411,6 +411,9 @@ def conflict(a: Report, b: Report) -> str | None:
         return "date"
     if a.exact and b.exact and ia != ib and reversed_dyad(a, b) and not mutual(a, b):
         return "dyad reversed"  # on another day, the other way round: a strike and the retaliation
+    if (apart(a, b, countries=False) and a.recipients and b.recipients and not a.recipients & b.recipients
+            and not (misplaced(a, b) or misplaced(b, a))):
+        return "places"  # two targets in two countries ("missiles at Erbil and Idlib"): two events
     if counts_agree(a.fatalities, b.fatalities, R) is False or counts_agree(a.injuries, b.injuries, R) is False:
         return "casualties"
     if a.lat is not None and b.lat is not None and a.geonameid != b.geonameid and not (misplaced(a, b) or misplaced(b, a)):
