@@ -45,7 +45,7 @@ from .models import Document, Event
 from .nlp import CHUNK_CHARS, Chunk, chunks, load_nlp, parse
 from .timing import stage
 
-CODER_VERSION = "0.4.0"  # bump when rules or data change what is extracted: stored documents are re-coded
+CODER_VERSION = "0.5.0"  # bump when rules or data change what is extracted: stored documents are re-coded
 PART_CHARS = CHUNK_CHARS  # a text longer than this is coded in independent parts of at most this size
 PIPE_CHARS = 160_000  # about this many characters are parsed at once (spaCy's batch), whatever the part sizes
 BATCH_CHARS = 400_000  # `ingest` commits a batch before it grows past this many characters
