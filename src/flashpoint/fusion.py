@@ -139,14 +139,16 @@ class Report:
     record: dict[str, Any] | None = field(default=None, compare=False, hash=False, repr=False)
 
     @classmethod
-    def from_record(cls, r: dict[str, Any], source: str | None, doc_date: date | None, keep: bool = True) -> "Report":
+    def from_record(cls, r: dict[str, Any], source: str | None, doc_date: date | None, keep: bool = True,
+                    words: bool = True) -> "Report":
+        """`words=False`: without the words and names of its text (enough for its blocking keys)."""
         loc = r.get("location") or {}
 
         def count(c: dict | None) -> tuple[int, int, int] | None:
             return (c["best"], c["low"], c["high"]) if c else None
 
         sentences = [e["text"] for e in r.get("evidence") or [] if e.get("role") in ("sentence", None)]
-        sentence = " ".join(sentences)
+        sentence = " ".join(sentences) if words else ""
         d = r.get("date")
         actors, recipients = report_roles(r)
         return cls(
@@ -161,7 +163,8 @@ class Report:
             capital=loc.get("feature_code") == "PPLC", country_level=str(loc.get("feature_code") or "").startswith("PCL"),
             place_country=loc.get("country"), fatalities=count(r.get("fatalities")), injuries=count(r.get("injuries")),
             words=content_words(sentence), names=proper_names(sentence, source), confidence=float(r.get("confidence") or 0.5),
-            place_words=content_words(loc.get("text") or ""), main_words=content_words(sentences[0]) if sentences else frozenset(),
+            place_words=content_words(loc.get("text") or "") if words else frozenset(),
+            main_words=content_words(sentences[0]) if sentences and words else frozenset(),
             record=r if keep else None,
         )
 

@@ -287,6 +287,22 @@ class Store:
             f"LEFT JOIN fused_links l USING (event_id) WHERE {where}", args).fetchall()
         return [(Report.from_record(json.loads(rec), source, d), comp) for rec, source, d, comp in rows]
 
+    def candidate_reports(self, new: list[Report], where: str, args: list[Any]) -> list[tuple[Report, str | None]]:
+        """The stored reports `where` says may be linked to a new one (as `reports`, without their
+        records), built in full only where their blocking keys meet a new report's probes: with
+        dates spread over years, the window holds a share of the whole store that grows with it."""
+        probed = {k for r in new for k in r.probes}
+        rows = self.con.execute(
+            "SELECT e.record, d.source, d.date, l.component FROM events e JOIN documents d USING (doc_id) "
+            f"LEFT JOIN fused_links l USING (event_id) WHERE e.event_type IN (SELECT unnest(?)) AND {where}",
+            [sorted({t for t, _, _ in probed}), *args]).fetchall()
+        out = []
+        for rec, source, d, comp in rows:
+            r = json.loads(rec)
+            if any(k in probed for k in Report.from_record(r, source, d, keep=False, words=False).blocks):
+                out.append((Report.from_record(r, source, d, keep=False), comp))
+        return out
+
     def fuse(self) -> int:
         """Link every report not yet fused to its fused event and re-cluster the components that
         changed (fusion.py); returns the fused events written. Only the components the new reports
@@ -308,7 +324,7 @@ class Store:
                 cond.append("(e.date BETWEEN ? AND ? OR e.date_precision IN ('week', 'month', 'year') AND e.date BETWEEN ? AND ?"
                             " OR d.date BETWEEN ? AND ?)")
                 args += [lo, hi, lo - timedelta(days=366), hi, lo, hi + timedelta(days=back)]
-            pool = self.reports(f"l.event_id IS NOT NULL AND ({' OR '.join(cond)})", args)
+            pool = self.candidate_reports(new, f"l.event_id IS NOT NULL AND ({' OR '.join(cond)})", args)
             idx, by_id = Index(), {}
             for r, comp in pool:
                 if comp not in touched:
