@@ -148,7 +148,7 @@ class Report:
             return (c["best"], c["low"], c["high"]) if c else None
 
         sentences = [e["text"] for e in r.get("evidence") or [] if e.get("role") in ("sentence", None)]
-        sentence = " ".join(sentences) if words else ""
+        sentence = " ".join(sentences)
         d = r.get("date")
         actors, recipients = report_roles(r)
         return cls(
@@ -162,7 +162,8 @@ class Report:
             lat=loc.get("lat"), lon=loc.get("lon"), geo_precision=loc.get("precision"), geonameid=loc.get("geonameid"),
             capital=loc.get("feature_code") == "PPLC", country_level=str(loc.get("feature_code") or "").startswith("PCL"),
             place_country=loc.get("country"), fatalities=count(r.get("fatalities")), injuries=count(r.get("injuries")),
-            words=content_words(sentence), names=proper_names(sentence, source), confidence=float(r.get("confidence") or 0.5),
+            words=content_words(sentence) if words else frozenset(), names=proper_names(sentence, source) if words else frozenset(),
+            confidence=float(r.get("confidence") or 0.5),
             place_words=content_words(loc.get("text") or "") if words else frozenset(),
             main_words=content_words(sentences[0]) if sentences and words else frozenset(),
             record=r if keep else None,
