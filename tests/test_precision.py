@@ -59,11 +59,11 @@ def test_dated_background_uses_the_latest_day_of_the_precision():
 
 
 @pytest.mark.parametrize("text,kind", [
-    # LGL / TR-News sentences of the eventness labels, each labelled not_event
-    ("Shannon and Julie Ward, visiting from Los Angeles, said the exhibition showcased the ties between Russian and American art.", "CONSULT"),
-    ("For more information, call the Bob Wills Museum at 806-423-1253 or the City of Turkey at 806-423-1033 during weekday business hours.", "REQUEST"),
+    # constructions the eventness labels mark not_event, in our own words
+    ("Mark and Ellen Porter, visiting from Chicago, said the festival celebrated the links between Polish and American music.", "CONSULT"),
+    ("For details, call the Rolling Hills Library at 555-201-3344 or the Town of Jordan at 555-201-7789 during office hours.", "REQUEST"),
     ("This is partly because disgruntled elements of the ethnic Tamil minority have many grievances.", "ACCUSE"),
-    ("Deputy David Robinson and his canine partner, Browning, were on patrol on Thursday night.", "MOBILIZE"),
+    ("Officer Karen Mills and her canine partner, Rocket, were on patrol on Friday night.", "MOBILIZE"),
     ("President Emmanuel Macron has said that he ordered Turkey's Recep Tayyip Erdogan to cut it out in a conversation about migrant boats ahead of the EU summit.", "COERCE"),
 ])
 def test_participles_orders_states_topics_and_units_are_not_events(text, kind):
@@ -80,7 +80,7 @@ def test_carried_nouns_and_finite_visits_stay(text, kind):
 
 
 @pytest.mark.parametrize("text,kind", [
-    ("Firefighters gave the dogs oxygen once they had cleared the house.", "AID"),  # LGL, labelled not_event
+    ("Paramedics gave the cats oxygen after they had carried them out of the burning flat.", "AID"),
     ("The president pardoned a turkey named Tater at the White House on Wednesday.", "SUPPORT"),
     ("The governor warned residents to stay away from the coast because of the risk of a tsunami.", "THREATEN"),
 ])
@@ -99,7 +99,7 @@ def test_words_inside_an_attribution_are_sources_not_events():
 
 
 @pytest.mark.parametrize("text,kind", [
-    ("But Hansen told CTV Winnipeg that they are restricted by their financial situation.", "COERCE"),  # TR-News, labelled not_event
+    ("But Morrison told a local radio station that they are restricted by their tight budget.", "COERCE"),
     ("Attacking churches is prohibited in Islamic law, the cleric said.", "COERCE"),
     ("Christians facing persecution have fled the region.", "COERCE"),
 ])

@@ -73,8 +73,7 @@ def words_pattern(words: list[str] | None) -> WordsPattern | None:
     if not words:
         return None
     lowered = sorted({w.lower() for w in words}, key=len, reverse=True)
-    alts = sorted({re.escape(w) for w in lowered}, key=len, reverse=True)
-    return WordsPattern(tuple(lowered), re.compile(r"(?<![\w-])(?:" + "|".join(alts) + r")(?![\w-])"))
+    return WordsPattern(tuple(lowered), re.compile(r"(?<![\w-])(?:" + "|".join(map(re.escape, lowered)) + r")(?![\w-])"))
 
 
 @lru_cache(maxsize=262_144)

@@ -282,20 +282,20 @@ class Store:
     # ------------------------------------------------------------------ fusion
     def reports(self, where: str, args: list[Any]) -> list[tuple[Report, str | None]]:
         """Per-report events (as fusion.Report) with their fused component, if any."""
-        rows = self.con.execute(
+        return [(Report.from_record(json.loads(rec), source, d), comp) for rec, source, d, comp in self.report_rows(where, args)]
+
+    def report_rows(self, where: str, args: list[Any]) -> list[tuple]:
+        """(record JSON, source, article date, fused component) of the per-report events `where` selects."""
+        return self.con.execute(
             "SELECT e.record, d.source, d.date, l.component FROM events e JOIN documents d USING (doc_id) "
             f"LEFT JOIN fused_links l USING (event_id) WHERE {where}", args).fetchall()
-        return [(Report.from_record(json.loads(rec), source, d), comp) for rec, source, d, comp in rows]
 
     def candidate_reports(self, new: list[Report], where: str, args: list[Any]) -> list[tuple[Report, str | None]]:
         """The stored reports `where` says may be linked to a new one (as `reports`, without their
         records), built in full only where their blocking keys meet a new report's probes: with
         dates spread over years, the window holds a share of the whole store that grows with it."""
         probed = {k for r in new for k in r.probes}
-        rows = self.con.execute(
-            "SELECT e.record, d.source, d.date, l.component FROM events e JOIN documents d USING (doc_id) "
-            f"LEFT JOIN fused_links l USING (event_id) WHERE e.event_type IN (SELECT unnest(?)) AND {where}",
-            [sorted({t for t, _, _ in probed}), *args]).fetchall()
+        rows = self.report_rows(f"e.event_type IN (SELECT unnest(?)) AND ({where})", [sorted({t for t, _, _ in probed}), *args])
         out = []
         for rec, source, d, comp in rows:
             r = json.loads(rec)
