@@ -212,3 +212,7 @@ def test_the_trigger_memos_stay_bounded(monkeypatch):
     text = " ".join(f"Militants attacked the village of Qarwen{i} and killed {i + 3} people." for i in range(30))
     assert [e for e in events_of(text, "2024-01-17") if e.event_type == "ASSAULT"]
     assert 0 < len(triggers.ENTRIES) <= 21 and len(triggers.LOWER_LEMMAS) <= 21
+    # the lexicon remembers the entries of its own words only, not of every name and number met
+    remembered = triggers.load_triggers()._by_pos
+    assert remembered and all(word in triggers.load_triggers().by_word for word, _ in remembered)
+    assert not any(word.startswith("qarwen") for word, _ in remembered)

@@ -214,11 +214,14 @@ class TriggerLexicon:
 
     def candidates(self, word: str, pos: str) -> list[Trigger]:
         """The entries of a word a token of this part of speech can fire, in lexicon order (a
-        proper noun may still be a capitalised common noun: triggers.matches decides)."""
+        proper noun may still be a capitalised common noun: triggers.matches decides). Remembered
+        for the words of the lexicon only: a key per word met would grow with every name and number."""
+        if word not in self.by_word:
+            return []
         key = (word, pos)
         found = self._by_pos.get(key)
         if found is None:
-            found = self._by_pos[key] = [t for t in self.by_word.get(word, ()) if pos in t.pos or pos == "PROPN" and "NOUN" in t.pos]
+            found = self._by_pos[key] = [t for t in self.by_word[word] if pos in t.pos or pos == "PROPN" and "NOUN" in t.pos]
         return found
 
 
