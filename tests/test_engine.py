@@ -34,10 +34,18 @@ def demo() -> str:
     return str(resources.files("flashpoint").joinpath("data", "demo"))
 
 
-def test_two_workers_store_exactly_what_one_process_stores(tmp_path):
+def test_two_workers_store_exactly_what_one_process_stores(tmp_path, monkeypatch):
+    from flashpoint import engine
+
     one, two = tmp_path / "one.duckdb", tmp_path / "two.duckdb"
     ingest(one, "--workers", "1", "--batch", "8")
+    started = []
+    start = engine.Workers._start
+    monkeypatch.setattr(engine.Workers, "_start", lambda self: (start(self), started.append(self.chars)))
+    # a worker leaves after 20,000 characters (the demo corpus has 63,000): fresh ones finish the run
+    monkeypatch.setenv("FLASHPOINT_WORKER_CHARS", "20000")
     ingest(two, "--workers", "2", "--batch", "8")
+    assert len(started) >= 3 and started[0] == 20_000  # two workers, then at least one in the place of one that left
     a, b = stored(one), stored(two)
     assert len(a["documents"]) == 41 and len(a["events"]) > 100
     assert a == b

@@ -2,7 +2,9 @@
 --workers N`) while this process stays the single writer of the store.
 
 Each worker loads the pipeline once; each batch is split among the workers and comes back whole,
-in input order, with at most three batches in flight, so memory stays flat however long the input is.
+in input order, with at most three batches in flight. A worker's memory grows with the new words
+it meets, so after coding WORKER_CHARS characters it leaves and a fresh, warmed-up one takes its
+place: memory stays flat however long the input is.
 """
 
 from __future__ import annotations
@@ -10,12 +12,13 @@ from __future__ import annotations
 import logging
 import multiprocessing as mp
 import os
+import queue
 import signal
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import nullcontext
 from dataclasses import dataclass
-from itertools import chain
+from itertools import chain, count
 from typing import TYPE_CHECKING
 
 from .models import Document, Event
@@ -25,6 +28,11 @@ if TYPE_CHECKING:
     from .store import Store
 
 Coded = list[tuple[Document, list[Event]]]
+# A worker leaves after coding this many characters and a fresh one takes its place. A fresh
+# worker costs ~3.2 s CPU to load and warm up; coding costs ~24 us CPU a character on news
+# articles (~48 on one-sentence items), so 10M characters are ~240 s of a worker's CPU and the
+# replacement ~1.3% of it (0.7% on short items). README: Memory.
+WORKER_CHARS = 10_000_000
 
 
 def default_workers() -> int:
@@ -54,12 +62,6 @@ def _init_worker() -> None:
         _worker_error = e
 
 
-def _init_pool_worker(ready) -> None:
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the main process's: it stops the pool
-    _init_worker()
-    ready.release()
-
-
 def _code(docs: list[Document]) -> tuple[Coded, dict[str, float]]:
     from .pipeline import extract
 
@@ -71,11 +73,127 @@ def _code(docs: list[Document]) -> tuple[Coded, dict[str, float]]:
     return out, since(before)
 
 
-def _collect(results: list) -> Coded:
+def worker_chars() -> int:
+    """Characters a worker process codes before it leaves and a fresh one takes its place
+    ($FLASHPOINT_WORKER_CHARS, else WORKER_CHARS)."""
+    return int(os.environ.get("FLASHPOINT_WORKER_CHARS") or WORKER_CHARS)
+
+
+def _serve(tasks, results, ready, budget: int) -> None:
+    """A worker process: load and warm up the pipeline, then code the parts it takes from `tasks`
+    until it has coded `budget` characters, and leave: what the pipeline remembers of the words it
+    has met (spaCy's strings and lexemes, the memos) goes with it."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the main process's: it stops the workers
+    _init_worker()
+    ready.release()
+    parent = mp.parent_process()
+    chars = 0
+    while chars < budget:
+        try:
+            task = tasks.get(timeout=5.0)
+        except queue.Empty:
+            if parent is not None and not parent.is_alive():
+                return  # the main process was killed: nobody will read a result
+            continue
+        key, docs = task
+        chars += sum(len(d.text) for d in docs)
+        try:
+            out, err = _code(docs), None
+        except Exception as e:  # given to the main process, which raises it
+            out, err = None, e if _picklable(e) else RuntimeError(f"{type(e).__name__}: {e}")
+        results.put((key, out, err, os.getpid() if chars >= budget else None))
+
+
+def _picklable(obj: object) -> bool:
+    import pickle
+
+    try:
+        pickle.dumps(obj)
+        return True
+    except Exception:
+        return False
+
+
+class Workers:
+    """`n` worker processes (spawned: safe with any threads), each with the pipeline loaded and
+    warmed up, taking parts of batches from one queue. `ready()` waits until all are; a pool can
+    serve several `ingest` calls. A worker leaves after coding `chars` characters (worker_chars())
+    and a fresh one is started in its place: a worker's memory grows with the new words it meets
+    (README: Memory), a fresh one starts from the model's. A part waits in the queue for the
+    first worker free; its result comes back by its key, whatever process coded it."""
+
+    def __init__(self, n: int, chars: int | None = None) -> None:
+        self.ctx = mp.get_context("spawn")
+        self.n, self.chars = n, chars or worker_chars()
+        self._ready = self.ctx.Semaphore(0)
+        self.tasks, self.results = self.ctx.Queue(), self.ctx.Queue()
+        self.procs: dict[int, mp.process.BaseProcess] = {}
+        self._keys = count()
+        self._done: dict[int, tuple] = {}
+        for _ in range(n):
+            self._start()
+
+    def _start(self) -> None:
+        p = self.ctx.Process(target=_serve, args=(self.tasks, self.results, self._ready, self.chars), daemon=True)
+        p.start()
+        self.procs[p.pid] = p
+
+    def ready(self) -> "Workers":
+        for _ in range(self.n):
+            while not self._ready.acquire(timeout=1.0):
+                self._check()
+        return self
+
+    def _check(self) -> None:
+        """Raise if a worker process died (one that left after its share ended with 0)."""
+        dead = [p for p in self.procs.values() if p.exitcode not in (None, 0)]
+        if dead:
+            raise RuntimeError(f"a worker process ended with exit code {dead[0].exitcode}")
+
+    def submit(self, docs: list[Document]) -> int:
+        key = next(self._keys)
+        self.tasks.put((key, docs))
+        return key
+
+    def result(self, key: int) -> tuple[Coded, dict[str, float]]:
+        """The coded documents and the CPU per stage of the part submitted under `key`."""
+        while key not in self._done:
+            try:
+                k, out, err, leaving = self.results.get(timeout=1.0)
+            except queue.Empty:
+                self._check()
+                continue
+            if leaving is not None:  # it has coded its share: a fresh worker takes its place
+                self.procs.pop(leaving).join()
+                self._start()
+            self._done[k] = (out, err)
+        out, err = self._done.pop(key)
+        if err is not None:
+            raise err
+        return out
+
+    def close(self) -> None:
+        for p in self.procs.values():
+            p.terminate()
+        for p in self.procs.values():
+            p.join()
+        self.procs.clear()
+        for q in (self.tasks, self.results):
+            q.cancel_join_thread()  # what no worker took is dropped, not flushed at exit
+            q.close()
+
+    def __enter__(self) -> "Workers":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _collect(pool: Workers, keys: list[int]) -> Coded:
     """The coded documents of one batch from its parts' results, in order."""
     coded: Coded = []
-    for r in results:
-        part, stages = r.get()
+    for key in keys:
+        part, stages = pool.result(key)
         STAGES.update(stages)  # the workers' CPU per stage, for `flashpoint bench`
         coded += part
     return coded
@@ -94,32 +212,6 @@ def split(batch: list[Document], parts: int) -> list[list[Document]]:
     return out
 
 
-class Workers:
-    """`n` worker processes (spawned: safe with any threads), each with the pipeline loaded and
-    warmed up. `ready()` waits until all are; a pool can serve several `ingest` calls."""
-
-    def __init__(self, n: int) -> None:
-        ctx = mp.get_context("spawn")
-        self.n = n
-        self._ready = ctx.Semaphore(0)
-        self.pool = ctx.Pool(n, initializer=_init_pool_worker, initargs=(self._ready,))
-
-    def ready(self) -> "Workers":
-        for _ in range(self.n):
-            self._ready.acquire()
-        return self
-
-    def close(self) -> None:
-        self.pool.terminate()
-        self.pool.join()
-
-    def __enter__(self) -> "Workers":
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-
 def code_batches(batches: Iterable[list[Document]], workers: int = 1, pool: Workers | None = None) -> Iterator[Coded]:
     """Each batch's documents with their events, in input order. With `workers` > 1 and more than
     one batch (or with a `pool` of workers), batches are coded in worker processes: each batch is
@@ -136,11 +228,11 @@ def code_batches(batches: Iterable[list[Document]], workers: int = 1, pool: Work
     with Workers(workers) if pool is None else nullcontext(pool) as running:
         inflight: deque = deque()
         for b in chain(head, it):
-            inflight.append([running.pool.apply_async(_code, (part,)) for part in split(b, running.n)])
+            inflight.append([running.submit(part) for part in split(b, running.n)])
             if len(inflight) >= 3:
-                yield _collect(inflight.popleft())
+                yield _collect(running, inflight.popleft())
         while inflight:
-            yield _collect(inflight.popleft())
+            yield _collect(running, inflight.popleft())
 
 
 @dataclass
