@@ -205,7 +205,7 @@ def hinted_place(doc, start: int, hint: Location) -> Location:
     when it lies in the same country and is more specific."""
     from .geoparse import doc_places
 
-    places = sorted(((s, e), lt) for (s, e), lt in doc_places(doc).items() if e <= start and s >= doc[start].sent.start)
+    places = sorted(((s, e), lt) for (s, e), lt in doc_places(doc).items() if e <= start and s >= sentence_of(doc[start]).start)
     for (s, e), (loc, top) in reversed(places):
         if not all(t.is_punct or t.lower_ in ("in", "of", "the") for t in doc[e:start]):
             return hint  # words between: not the name the hint qualifies
