@@ -34,6 +34,20 @@ def sentence_of(tok: Token) -> Span:
     return sents[tok.i]
 
 
+def chunk_text(doc: Doc) -> str:
+    """`doc.text`, joined once per chunk (`Doc.text` joins every token on each call)."""
+    text = doc.user_data.get("flashpoint_text")
+    if text is None:
+        text = doc.user_data["flashpoint_text"] = doc.text
+    return text
+
+
+def text_of(span: Span) -> str:
+    """`span.text`, cut from the chunk's text: `Span.text` joins the span's tokens on every call, and
+    the stages read a sentence's text again and again."""
+    return chunk_text(span.doc)[span.start_char : span.end_char]
+
+
 def phrase_tokens(tok: Token, core: bool = False) -> list[Token]:
     """The token's subtree without relative clauses and other clause-level attachments; the `core`
     phrase also leaves out prepositional modifiers other than "of" ("Iran's Revolutionary Guards

@@ -32,7 +32,7 @@ from typing import Any
 import numpy as np
 from spacy.tokens import Doc, Span, Token
 
-from .actors import sentence_of
+from .actors import sentence_of, text_of
 from .models import Event
 from .modality import cues
 from .nlp import Chunk
@@ -131,7 +131,7 @@ def features(ev: Event, tok: Token, art: Article) -> tuple[dict[str, float], np.
     if gov.head.i != gov.i and gov.dep_ in ("xcomp", "ccomp", "advcl", "relcl", "acl", "pcomp", "csubj"):
         f[f"under={gov.dep_}|{gov.head.lemma_.lower()}"] = 1
         f[f"under_dep={gov.dep_}"] = 1
-    said = sent.text  # Span.text joins the sentence's tokens: once
+    said = text_of(sent)
     text = said.lower()
     for w, rx in TIME_PATTERNS:
         if w in text and rx.search(text):  # the regex only where the word is

@@ -8,7 +8,7 @@ from functools import lru_cache
 
 from spacy.tokens import Token
 
-from .actors import sentence_of
+from .actors import chunk_text, sentence_of
 from .lexicon import load_yaml
 
 @lru_cache(maxsize=1)
@@ -155,9 +155,7 @@ def grounds(tok: Token, kind: str | None, s: dict[str, frozenset[str]]) -> bool:
 def link_line(tok: Token, s: dict[str, frozenset[str]]) -> bool:
     """The trigger's line of text opens with a link label ("READ MORE:", "RELATED:"): the headline of
     another article, not this one's report."""
-    text = tok.doc.user_data.get("flashpoint_text")
-    if text is None:  # Doc.text joins every token: once per chunk
-        text = tok.doc.user_data["flashpoint_text"] = tok.doc.text
+    text = chunk_text(tok.doc)
     start = text.rfind("\n", 0, tok.idx) + 1
     line = text[start : start + 40].lstrip().lower()
     return any(line.startswith(label) for label in s["link_labels"])
