@@ -253,7 +253,7 @@ def resolve_phrase(tok: Token, coref: CorefState | None = None) -> list[Actor]:
     coref = coref or CorefState()
     d = load_actor_dictionary()
     tokens = phrase_tokens(tok)
-    text = tok.doc[tokens[0].i : tokens[-1].i + 1].text.strip()  # not doc.text: that rebuilds the whole chunk
+    text = text_of(tok.doc[tokens[0].i : tokens[-1].i + 1]).strip()
     sector = d.role_sector([t.lemma_.lower() for t in tokens if t.pos_ in ("NOUN", "ADJ", "PROPN", "VERB")])
     if tok.lower_ in PRONOUNS:
         return antecedent(tok, coref)
