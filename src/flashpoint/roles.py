@@ -34,7 +34,7 @@ import numpy as np
 from spacy.attrs import DEP
 from spacy.tokens import Doc, Span, Token
 
-from .actors import PRONOUNS, CorefState, definite_reference, entity_at, entity_entry, ents_within, mentions_in, resolve_phrase, sentence_of
+from .actors import PRONOUNS, CorefState, definite_reference, entity_at, entity_entry, ents_within, mentions_in, mentions_within, resolve_phrase, sentence_of
 from .candidates import Article, Candidate, same_sentence
 from .context import ArticleContext
 from .lexicon import Trigger, load_actor_dictionary, load_plover, load_triggers, load_yaml
@@ -368,7 +368,7 @@ def choose(art: Article, cands: list[Candidate]) -> list[Candidate]:
     for chunk in art.chunks:
         subjects = main_subjects(chunk.doc)
         for sent in chunk.doc.sents:
-            mentions = mentions_in(list(sent))
+            mentions = mentions_within(sent)
             # the countries the sentence names as such: a person's or an organisation's ("approve of Mr Putin", "an
             # Associated Press photographer") is none
             named = frozenset(m.entry.country for m in mentions if m.entry.country and m.entry.kind in ("name", "demonym", "capital", "metonym", "place"))
