@@ -156,14 +156,15 @@ def entity_at(doc: Doc, i: int) -> Span | None:
     at = doc.user_data.get("flashpoint_entity_at")
     if at is None:
         at = doc.user_data["flashpoint_entity_at"] = [None] * len(doc)
-        for e in doc.ents:
+        for e in entities(doc)[1]:
             for k in range(e.start, e.end):
                 at[k] = e
     return at[i]
 
 
 def entities(doc: Doc) -> tuple[list[int], list[Span]]:
-    """All the chunk's entities and their starts, listed once per chunk."""
+    """All the chunk's entities and their starts, listed once per chunk (`doc.ents` makes a Span of
+    every entity on each call)."""
     found = doc.user_data.get("flashpoint_ents")
     if found is None:
         ents = list(doc.ents)
@@ -187,7 +188,7 @@ def entity_index(doc: Doc) -> tuple[list[int], list[Span], dict[tuple[int, int],
     """The chunk's actor-like entities (starts, spans) and a memo of their entries, built once per chunk."""
     idx = doc.user_data.get("flashpoint_entities")
     if idx is None:
-        ents = [e for e in doc.ents if e.label_ in ENTITY_LABELS]
+        ents = [e for e in entities(doc)[1] if e.label_ in ENTITY_LABELS]
         idx = doc.user_data["flashpoint_entities"] = ([e.start for e in ents], ents, {})
     return idx
 
