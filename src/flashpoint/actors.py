@@ -34,6 +34,20 @@ def sentence_of(tok: Token) -> Span:
     return sents[tok.i]
 
 
+def chunk_text(doc: Doc) -> str:
+    """`doc.text`, joined once per chunk (`Doc.text` joins every token on each call)."""
+    text = doc.user_data.get("flashpoint_text")
+    if text is None:
+        text = doc.user_data["flashpoint_text"] = doc.text
+    return text
+
+
+def text_of(span: Span) -> str:
+    """`span.text`, cut from the chunk's text: `Span.text` joins the span's tokens on every call, and
+    the stages read a sentence's text again and again."""
+    return chunk_text(span.doc)[span.start_char : span.end_char]
+
+
 def phrase_tokens(tok: Token, core: bool = False) -> list[Token]:
     """The token's subtree without relative clauses and other clause-level attachments; the `core`
     phrase also leaves out prepositional modifiers other than "of" ("Iran's Revolutionary Guards
@@ -142,17 +156,39 @@ def entity_at(doc: Doc, i: int) -> Span | None:
     at = doc.user_data.get("flashpoint_entity_at")
     if at is None:
         at = doc.user_data["flashpoint_entity_at"] = [None] * len(doc)
-        for e in doc.ents:
+        for e in entities(doc)[1]:
             for k in range(e.start, e.end):
                 at[k] = e
     return at[i]
+
+
+def entities(doc: Doc) -> tuple[list[int], list[Span]]:
+    """All the chunk's entities and their starts, listed once per chunk (`doc.ents` makes a Span of
+    every entity on each call)."""
+    found = doc.user_data.get("flashpoint_ents")
+    if found is None:
+        ents = list(doc.ents)
+        found = doc.user_data["flashpoint_ents"] = ([e.start for e in ents], ents)
+    return found
+
+
+def ents_within(span: Span) -> list[Span]:
+    """`span.ents` (the entities wholly inside the span) from the chunk's list: `Span.ents` walks
+    every entity of the chunk before it on each call."""
+    starts, ents = entities(span.doc)
+    out = []
+    for e in ents[bisect_left(starts, span.start) :]:
+        if e.end > span.end:
+            break
+        out.append(e)
+    return out
 
 
 def entity_index(doc: Doc) -> tuple[list[int], list[Span], dict[tuple[int, int], Entry | None]]:
     """The chunk's actor-like entities (starts, spans) and a memo of their entries, built once per chunk."""
     idx = doc.user_data.get("flashpoint_entities")
     if idx is None:
-        ents = [e for e in doc.ents if e.label_ in ENTITY_LABELS]
+        ents = [e for e in entities(doc)[1] if e.label_ in ENTITY_LABELS]
         idx = doc.user_data["flashpoint_entities"] = ([e.start for e in ents], ents, {})
     return idx
 
@@ -163,15 +199,27 @@ def mentions_in(tokens: list[Token]) -> list[Mention]:
         return []
     ids = {t.i for t in tokens}
     starts, ents, entries = entity_index(tokens[0].doc)
+    inside = ents[bisect_left(starts, min(ids)) : bisect_right(starts, max(ids))]
+    return entity_mentions([ent for ent in inside if ent.start in ids and (ent.end - 1) in ids], entries)
+
+
+def mentions_within(span: Span) -> list[Mention]:
+    """`mentions_in` for a whole span (a sentence): its entities from their starts, no set of its tokens."""
+    starts, ents, entries = entity_index(span.doc)
+    inside = ents[bisect_left(starts, span.start) : bisect_left(starts, span.end)]
+    return entity_mentions([ent for ent in inside if ent.end <= span.end], entries)
+
+
+def entity_mentions(ents: list[Span], entries: dict[tuple[int, int], Entry | None]) -> list[Mention]:
+    """The entities that resolve to an actor entry, as mentions (`entries`: the chunk's memo)."""
     out = []
-    for ent in ents[bisect_left(starts, min(ids)) : bisect_right(starts, max(ids))]:
-        if ent.start in ids and (ent.end - 1) in ids:
-            key = (ent.start, ent.end)
-            if key not in entries:
-                entries[key] = entity_entry(ent)
-            entry = entries[key]
-            if entry:
-                out.append(Mention(entry, list(ent), ent.text))
+    for ent in ents:
+        key = (ent.start, ent.end)
+        if key not in entries:
+            entries[key] = entity_entry(ent)
+        entry = entries[key]
+        if entry:
+            out.append(Mention(entry, list(ent), ent.text))
     return out
 
 
@@ -218,7 +266,7 @@ def resolve_phrase(tok: Token, coref: CorefState | None = None) -> list[Actor]:
     coref = coref or CorefState()
     d = load_actor_dictionary()
     tokens = phrase_tokens(tok)
-    text = tok.doc[tokens[0].i : tokens[-1].i + 1].text.strip()  # not doc.text: that rebuilds the whole chunk
+    text = text_of(tok.doc[tokens[0].i : tokens[-1].i + 1]).strip()
     sector = d.role_sector([t.lemma_.lower() for t in tokens if t.pos_ in ("NOUN", "ADJ", "PROPN", "VERB")])
     if tok.lower_ in PRONOUNS:
         return antecedent(tok, coref)

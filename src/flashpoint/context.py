@@ -21,6 +21,7 @@ from bisect import bisect_left, bisect_right
 from collections import Counter
 from dataclasses import dataclass, field
 
+import numpy
 from spacy.attrs import LEMMA, POS
 from spacy.symbols import NOUN
 from spacy.tokens import Span, Token
@@ -235,8 +236,10 @@ def build(text: str, chunks: list[Chunk]) -> ArticleContext:
     for chunk in chunks:
         doc = chunk.doc
         strings = doc.vocab.strings
-        nouns = [i for i, (pos, lemma) in enumerate(doc.to_array([POS, LEMMA]).tolist())
-                 if pos == NOUN and role_lemmas.setdefault(lemma, strings[lemma].lower() in d.roles)]
+        pos_lemma = doc.to_array([POS, LEMMA])
+        noun_at = numpy.flatnonzero(pos_lemma[:, 0] == NOUN)  # role nouns are looked for among the nouns only
+        nouns = [i for i, lemma in zip(noun_at.tolist(), pos_lemma[noun_at, 1].tolist())
+                 if role_lemmas.setdefault(lemma, strings[lemma].lower() in d.roles)]
         sents = list(doc.sents)
         ents_of: list[list[Span]] = [[] for _ in sents]  # Span.ents, without a pass over all entities per sentence
         starts = [s.start for s in sents]

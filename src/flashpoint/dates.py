@@ -31,6 +31,7 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from functools import lru_cache
 
+from .actors import text_of
 from .lexicon import load_yaml
 
 WEEKDAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
@@ -331,7 +332,7 @@ DEFINITE = {"the", "this", "these", "that", "those"}
 
 def relative_mentions(sent) -> list[DateMention]:
     """The "a day after" / "two days later" phrases of a spaCy sentence, resolved."""
-    return [resolve(m, None) for m in mentions_of(sent.text) if m.kind == "relative"]
+    return [resolve(m, None) for m in mentions_of(text_of(sent)) if m.kind == "relative"]
 
 
 def clause_head(tok):
@@ -385,7 +386,7 @@ def phrase_governor(sent, m: DateMention):
     # "..., four days after Y and a day after Z" parsed with Z's phrase inside Y's clause: the
     # coordinated phrase shares the first one's governor
     prev = [p for p in relative_mentions(sent) if p.end <= m.start and not p.adverbial]
-    if prev and re.search(r"\band\s*$", sent.text[prev[-1].end : m.start]) and in_phrase_object(sent, prev[-1], gov):
+    if prev and re.search(r"\band\s*$", text_of(sent)[prev[-1].end : m.start]) and in_phrase_object(sent, prev[-1], gov):
         return phrase_governor(sent, prev[-1])
     return gov
 
@@ -402,7 +403,7 @@ def noun_before(sent, m: DateMention, cands):
         if any(e > m.end for e in ends):
             continue  # the phrase sits inside the noun's phrase, not at its end
         end = max(e for e in ends if e <= m.start)
-        if not sent.text[end:m.start].strip(" ,"):
+        if not text_of(sent)[end:m.start].strip(" ,"):
             return c
     return None
 

@@ -10,7 +10,7 @@ from datetime import date, timedelta
 from spacy.tokens import Token
 
 from . import dates as dt
-from .actors import sentence_of
+from .actors import sentence_of, text_of
 from .candidates import PRECISION_RANK, Article, Candidate, same_sentence, sentence_id
 from .syntax import clause_of
 
@@ -48,10 +48,11 @@ def resolve(art: Article, cands: list[Candidate]) -> list[Candidate]:
 def date_of(tok: Token, dateline: date | None) -> tuple[dt.DateMention | None, dt.DateMention | None]:
     """The date mention of the trigger's clause, and a relative one ("a day after") before it."""
     sent = sentence_of(tok)
-    mentions = [dt.resolve(m, dateline) for m in dt.mentions_of(sent.text)]
+    said = text_of(sent)
+    mentions = [dt.resolve(m, dateline) for m in dt.mentions_of(said)]
     clause = clause_of(tok, ("ROOT", "ccomp", "advcl", "relcl"))
     lo, hi = clause.left_edge.idx - sent.start_char, clause.right_edge.idx + len(clause.right_edge) - sent.start_char
-    own = [m for m in mentions if m.kind != "relative" and lo <= m.start < hi and m.date and not dt.deadline(sent.text, m)]
+    own = [m for m in mentions if m.kind != "relative" and lo <= m.start < hi and m.date and not dt.deadline(said, m)]
     if earlier_event(tok, clause):
         own = []
     rel = [m for m in mentions if m.kind == "relative" and m.end <= tok.idx - sent.start_char]
@@ -178,7 +179,7 @@ def unborrow(c: Candidate, rels: list, dateline: date | None) -> None:
     for r in rels:
         if r.adverbial or r.offset_days is None or dt.in_phrase_object(sent, r, c.token):
             continue
-        for m in dt.mentions_of(sent.text):
+        for m in dt.mentions_of(text_of(sent)):
             if m.kind == "relative" or m.start < r.end or (tok := dt.token_at(sent, m)) is None or not dt.in_phrase_object(sent, r, tok):
                 continue
             if dt.resolve(m, dateline).date != c.date:
@@ -198,7 +199,7 @@ def unborrow_conjunct(c: Candidate, peers: list[Candidate], dateline: date | Non
     from . import dates as dt
 
     sent, mine = c.sentence, dt.event_clause(c.token)
-    for m in dt.mentions_of(sent.text):
+    for m in dt.mentions_of(text_of(sent)):
         if m.kind == "relative" or (tok := dt.token_at(sent, m)) is None or dt.resolve(m, dateline).date != c.date:
             continue
         if m.text != c.date_text and not c.relative:

@@ -8,6 +8,7 @@ from dataclasses import replace
 
 from spacy.tokens import Span, Token
 
+from .actors import sentence_of
 from .candidates import VERBAL, Article, Candidate, same_sentence
 from .lexicon import Trigger
 from .models import Actor, Location
@@ -62,8 +63,10 @@ def place(tok: Token, trig: Trigger, actors: list[Actor], actor_toks: list[Token
         clause = clause_of(clause.head)  # a purpose ("gathered in the town hall to demand ..."): it happened where they gathered
     actor = {t.i for a in actor_toks for t in a.subtree}
     skip = set(actor)
-    for t in clause.subtree:
-        if tok in t.subtree:
+    path = {tok.i} | {a.i for a in tok.ancestors}  # the trigger and what it hangs on: the tokens whose subtree holds it
+    clause_toks = list(clause.subtree)
+    for t in clause_toks:
+        if t.i in path:
             continue
         # descriptions ("a group that seeks a state in X"), causes ("amid a lockdown in X") and the clauses
         # of other events ("since schools were closed in X") say nothing of where this one happened
@@ -71,8 +74,9 @@ def place(tok: Token, trig: Trigger, actors: list[Actor], actor_toks: list[Token
                 or t.dep_ == "advcl" and any(c.dep_ == "mark" and c.lower_ in OTHER_EVENT_MARKS for c in t.children)
                 and (has_dep(t, "nsubj") or has_dep(t, "nsubjpass"))):
             skip |= {x.i for x in t.subtree}
-    region = {t.i for t in clause.subtree} - skip
-    actor &= set(range(tok.sent.start, tok.sent.end))  # the actor's phrase in the event's sentence
+    region = {t.i for t in clause_toks} - skip
+    sent = sentence_of(tok)
+    actor &= set(range(sent.start, sent.end))  # the actor's phrase in the event's sentence
     own = {a.country for a in actors if a.country}
     found: list[tuple[tuple, Location]] = []
     in_actor: list[tuple[tuple, Location]] = []  # "protesters in Sidon gathered": where the actor was
@@ -159,7 +163,7 @@ def nearby_place(tok: Token, trig: Trigger, actor_toks: list[Token]) -> Location
     were reported ...")."""
     from .geoparse import EMBEDDED, dateline, doc_places
 
-    sent = tok.sent
+    sent = sentence_of(tok)
     skip = {t.i for a in actor_toks for t in a.subtree}
     found = [
         ((top.hint, loc.precision, loc.feature_code == "PCLI", loc.lat is None, abs(s - tok.i)), loc)
@@ -201,7 +205,7 @@ def hinted_place(doc, start: int, hint: Location) -> Location:
     when it lies in the same country and is more specific."""
     from .geoparse import doc_places
 
-    places = sorted(((s, e), lt) for (s, e), lt in doc_places(doc).items() if e <= start and s >= doc[start].sent.start)
+    places = sorted(((s, e), lt) for (s, e), lt in doc_places(doc).items() if e <= start and s >= sentence_of(doc[start]).start)
     for (s, e), (loc, top) in reversed(places):
         if not all(t.is_punct or t.lower_ in ("in", "of", "the") for t in doc[e:start]):
             return hint  # words between: not the name the hint qualifies

@@ -32,7 +32,7 @@ from typing import Any
 import numpy as np
 from spacy.tokens import Doc, Span, Token
 
-from .actors import sentence_of
+from .actors import sentence_of, text_of
 from .models import Event
 from .modality import cues
 from .nlp import Chunk
@@ -131,20 +131,21 @@ def features(ev: Event, tok: Token, art: Article) -> tuple[dict[str, float], np.
     if gov.head.i != gov.i and gov.dep_ in ("xcomp", "ccomp", "advcl", "relcl", "acl", "pcomp", "csubj"):
         f[f"under={gov.dep_}|{gov.head.lemma_.lower()}"] = 1
         f[f"under_dep={gov.dep_}"] = 1
-    text = sent.text.lower()
+    said = text_of(sent)
+    text = said.lower()
     for w, rx in TIME_PATTERNS:
         if w in text and rx.search(text):  # the regex only where the word is
             f[f"time_word={w}"] = 1
     if art.dateline:
-        years = [int(y) for y in YEAR.findall(sent.text)]
+        years = [int(y) for y in YEAR.findall(said)]
         if any(y < art.dateline.year for y in years):
             f["past_year"] = 1
         if any(y == art.dateline.year for y in years):
             f["this_year"] = 1
-    before = sent.text[: tok.idx - sent.start_char]
-    if sum(before.count(q) for q in QUOTES) % 2 or before.count("'") % 2 and "'" in sent.text[tok.idx - sent.start_char:]:
+    before = said[: tok.idx - sent.start_char]
+    if sum(before.count(q) for q in QUOTES) % 2 or before.count("'") % 2 and "'" in said[tok.idx - sent.start_char:]:
         f["in_quote"] = 1
-    if sent.text.rstrip().endswith("?"):
+    if said.rstrip().endswith("?"):
         f["question"] = 1
     if any(t.lemma_ in c["speech_verbs"] for t in sent if t.dep_ == "ROOT"):
         f["reported_speech"] = 1

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from .actors import ents_within
 from .candidates import VIOLENT, Article, Candidate, countries
 
 
@@ -19,5 +20,5 @@ def names_a_place(c: Candidate) -> bool:
     """Does the event's sentence name a place, even one the gazetteer does not know ("clashed in Al
     Zayaynya")? A material event is real with a place as with a victim. A capitalised name after "near"
     is a place whatever label the NER gives it ("observed 7 explosions near Svitlodarsk", taken for a date)."""
-    return any(e.label_ in ("GPE", "LOC", "FAC") for e in c.sentence.ents) or any(
+    return any(e.label_ in ("GPE", "LOC", "FAC") for e in ents_within(c.sentence)) or any(
         t.dep_ == "pobj" and t.pos_ == "PROPN" and t.is_title and t.head.lower_ == "near" for t in c.sentence)

@@ -76,16 +76,20 @@ def words_pattern(words: list[str] | None) -> WordsPattern | None:
     return WordsPattern(tuple(lowered), re.compile(r"(?<![\w-])(?:" + "|".join(map(re.escape, lowered)) + r")(?![\w-])"))
 
 
+POSSESSIVE, LEADING_THE, SPACES = re.compile(r"('s|')$"), re.compile(r"^the\s+"), re.compile(r"\s+")
+
+
 @lru_cache(maxsize=262_144)
 def norm(s: str) -> str:
     """Lower-case, accents and possessive removed, whitespace folded: the key aliases are looked up by
     (remembered: the same names come back in every article)."""
-    s = unicodedata.normalize("NFKD", s)
-    s = "".join(c for c in s if not unicodedata.combining(c))
-    s = s.replace("’", "'").replace("‘", "'").lower().strip()
-    s = re.sub(r"('s|')$", "", s)
-    s = re.sub(r"^the\s+", "", s)
-    return re.sub(r"\s+", " ", s)
+    if not s.isascii():  # an ASCII text has no accents to take off
+        s = unicodedata.normalize("NFKD", s)
+        s = "".join(c for c in s if not unicodedata.combining(c))
+        s = s.replace("’", "'").replace("‘", "'")
+    s = POSSESSIVE.sub("", s.lower().strip())
+    s = LEADING_THE.sub("", s)
+    return SPACES.sub(" ", s)
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ from functools import lru_cache
 
 from spacy.tokens import Token
 
+from .actors import text_of
 from .candidates import Article, Candidate
 from .lexicon import load_yaml
 from .models import Event
@@ -115,8 +116,14 @@ def denied_content(clause: Token, c: dict[str, set[str]]) -> bool:
 def past_period(tok: Token, clause: Token, c: dict[str, set[str]]) -> bool:
     """ "During the primaries, she supported ...", "criticised ... on the campaign trail": a period
     the news has left behind, when the clause gives no date of its own."""
-    span = tok.doc[clause.left_edge.i : clause.right_edge.i + 1].text.lower()
-    return any(re.search(p, span) for p in c["past_periods"]) and not dated(clause)
+    span = text_of(tok.doc[clause.left_edge.i : clause.right_edge.i + 1]).lower()
+    return any(p.search(span) for p in past_periods()) and not dated(clause)
+
+
+@lru_cache(maxsize=1)
+def past_periods() -> list[re.Pattern]:
+    """The `past_periods` patterns of data/modality.yaml, compiled once."""
+    return [re.compile(p) for p in cues()["past_periods"]]
 
 
 SEASON = re.compile(r"\b(?:over|during|in|last|this|earlier this)\s+(?:the\s+)?(summer|spring|autumn|fall|winter)\b(?!\s+(?:of|\d))")

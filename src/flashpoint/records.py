@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from . import acled
+from .actors import text_of
 from .candidates import PRECISION_RANK, VIOLENT, Article, Candidate, countries
 from .facts import casualty_facts
 from .lexicon import goldstein, plover_score
@@ -89,7 +90,7 @@ def build_event(doc_id: str, text: str, g: Group, document: list[Candidate]) -> 
     evidence = evidence_spans(text, ms)
     ts, te = first.spans["trigger"]
     sentences = list({m.sentence.start_char + m.offset: m.sentence for m in ms}.values())
-    said, lemmas = " ".join(s.text for s in sentences), " ".join(t.lemma_ for s in sentences for t in s)
+    said, lemmas = " ".join(text_of(s) for s in sentences), " ".join(t.lemma_ for s in sentences for t in s)
     loc = best_location(ms, recipients)
     facts = casualty_facts(ms, document) if g.type in ("ASSAULT", "COERCE", "PROTEST") else None  # facts.py: claims over the event's sentences
     conf = 0.4 + 0.2 * bool(countries(actors)) + 0.2 * bool(countries(recipients)) + 0.1 * (main.date_text is not None)
@@ -103,7 +104,7 @@ def build_event(doc_id: str, text: str, g: Group, document: list[Candidate]) -> 
         cameo=trig.cameo,
         goldstein=goldstein(trig.cameo),
         plover_score=plover_score(g.type, modes),
-        context=acled.contexts(first.sentence.text, first.sentence.lemma_),  # what its first statement is about
+        context=acled.contexts(text_of(first.sentence), first.sentence.lemma_),  # what its first statement is about
         acled=acled.classify(g.type, modes, said, lemmas, actors, recipients, trig.acled),
         actor=actors,
         recipient=recipients,

@@ -34,7 +34,7 @@ import numpy as np
 from spacy.attrs import DEP
 from spacy.tokens import Doc, Span, Token
 
-from .actors import PRONOUNS, CorefState, definite_reference, entity_at, entity_entry, mentions_in, resolve_phrase, sentence_of
+from .actors import PRONOUNS, CorefState, definite_reference, entity_at, entity_entry, ents_within, mentions_in, mentions_within, resolve_phrase, sentence_of
 from .candidates import Article, Candidate, same_sentence
 from .context import ArticleContext
 from .lexicon import Trigger, load_actor_dictionary, load_plover, load_triggers, load_yaml
@@ -134,7 +134,7 @@ def with_context(tok: Token, actors: list[Actor], ctx: ArticleContext | None, of
     if ctx is None:
         return actors
     if tok.lower_ in PERSONAL and tok.pos_ == "PRON":
-        named_before = any(e.label_ == "PERSON" and e.end <= tok.i for e in tok.sent.ents)
+        named_before = any(e.label_ == "PERSON" and e.end <= tok.i for e in ents_within(sentence_of(tok)))
         p = None if named_before else ctx.person_before(offset + tok.idx)
         if p is not None:
             return [Actor(tok.text, p.name, p.country, p.sector)]
@@ -238,7 +238,7 @@ def known_perpetrator(c, earlier: list) -> None:
     if c.trig.type != "ASSAULT" or not c.actors or any(a.country for a in c.actors) or "actor" not in c.spans:
         return
     lo, hi = c.spans["actor"]
-    inside = [t for t in c.token.sent if lo <= c.offset + t.idx < hi]
+    inside = [t for t in c.sentence if lo <= c.offset + t.idx < hi]
     head = next((t for t in inside if t.head not in inside or t.head.i == t.i), None)
     data = participants_data()
     if head is None:
@@ -266,7 +266,7 @@ def known_attack(c, earlier: list) -> None:
     i = sent.start - 1
     while i >= 0 and sent.doc[i].is_space:
         i -= 1
-    near = {sent.start} | ({sent.doc[i].sent.start} if i >= 0 else set())
+    near = {sent.start} | ({sentence_of(sent.doc[i]).start} if i >= 0 else set())
     if (before := attack_before([o for o in earlier if o.token.doc is c.token.doc and o.sentence.start in near])) is not None:
         c.actors = [Actor("", a.name, a.country, a.sector) for a in before.actors]
         c.spans["actor_inferred"] = c.spans["sentence"]
@@ -368,7 +368,7 @@ def choose(art: Article, cands: list[Candidate]) -> list[Candidate]:
     for chunk in art.chunks:
         subjects = main_subjects(chunk.doc)
         for sent in chunk.doc.sents:
-            mentions = mentions_in(list(sent))
+            mentions = mentions_within(sent)
             # the countries the sentence names as such: a person's or an organisation's ("approve of Mr Putin", "an
             # Associated Press photographer") is none
             named = frozenset(m.entry.country for m in mentions if m.entry.country and m.entry.kind in ("name", "demonym", "capital", "metonym", "place"))

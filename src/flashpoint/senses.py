@@ -8,6 +8,7 @@ from functools import lru_cache
 
 from spacy.tokens import Token
 
+from .actors import chunk_text, sentence_of
 from .lexicon import load_yaml
 
 @lru_cache(maxsize=1)
@@ -100,12 +101,12 @@ def not_an_event(tok: Token, kind: str | None = None) -> bool:
         return True
     if tok.pos_ == "VERB" and tok.lemma_.lower() in s["causal_verbs"] and caused(tok, s):
         return True  # "taboos contribute to such incidents": a cause, not a gift
-    if (tok.lemma_.lower() in s["explosions"] or agents(tok) & s["explosions"]) and accidental(tok.sent, s):
+    if (tok.lemma_.lower() in s["explosions"] or agents(tok) & s["explosions"]) and accidental(sentence_of(tok), s):
         return True  # "an explosion in a supermarket ... may have been caused by a gas leak": an accident
     if tok.lemma_.lower() in s["explosions"] and any(d.dep_ == "det" and d.lower_ == "the" for d in tok.children) and any(
-            accidental(sent, s) for sent in tok.doc.sents if sent.end <= tok.sent.start):
+            accidental(sent, s) for sent in tok.doc.sents if sent.end <= sentence_of(tok).start):
         return True  # "The blast occurred at 12.45 a.m.": the accident told before
-    if kind == "ASSAULT" and tok.lemma_.lower() in s["finding_verbs"] and lemmas(tok.sent) & s["natural_deaths"]:
+    if kind == "ASSAULT" and tok.lemma_.lower() in s["finding_verbs"] and lemmas(sentence_of(tok)) & s["natural_deaths"]:
         return True  # "the body of a fisherman was found after his boat capsized": a death, no killing
     if tok.lower_ in s["thing_forms"]:
         return True  # "photos hung for the exhibition": people are hanged, things hung
@@ -154,9 +155,7 @@ def grounds(tok: Token, kind: str | None, s: dict[str, frozenset[str]]) -> bool:
 def link_line(tok: Token, s: dict[str, frozenset[str]]) -> bool:
     """The trigger's line of text opens with a link label ("READ MORE:", "RELATED:"): the headline of
     another article, not this one's report."""
-    text = tok.doc.user_data.get("flashpoint_text")
-    if text is None:  # Doc.text joins every token: once per chunk
-        text = tok.doc.user_data["flashpoint_text"] = tok.doc.text
+    text = chunk_text(tok.doc)
     start = text.rfind("\n", 0, tok.idx) + 1
     line = text[start : start + 40].lstrip().lower()
     return any(line.startswith(label) for label in s["link_labels"])
