@@ -27,7 +27,7 @@ from spacy.tokens import Doc, Span
 from .lexicon import load_actor_dictionary, norm
 from .models import Location
 from .nlp import Chunk
-from .places import GENERIC, PRECISION, Mention, Place, admin_follows, lookup, resolve_mentions, to_location
+from .places import GENERIC, PRECISION, Mention, Place, admin_follows, lookup, named, resolve_mentions, to_location
 from .timing import timed
 
 PLACE_LABELS = {"GPE", "LOC", "FAC"}
@@ -119,8 +119,8 @@ PLACE_WORDS = {
 
 
 def _known(text: str, exact: bool = True) -> bool:
-    m = lookup(text)
-    return bool(m.places) and (not exact or m.how in ("exact", "stripped"))
+    """Known to the gazetteer by this name (`exact`: as written, else also as a spelling variant)."""
+    return bool((named if exact else lookup)(text).places)
 
 
 def _capitalised(span: Span) -> bool:
@@ -203,7 +203,7 @@ def _country_or_province(text: str) -> bool:
 
 def _province(text: str) -> bool:
     """Known by this exact name as a province or state."""
-    m = lookup(text)
+    m = named(text)
     return m.how in ("exact", "stripped") and any(p.feature == "ADM1" for p in m.places)
 
 
@@ -308,13 +308,13 @@ BUILDING_WORDS = {"house", "palace", "hall", "tower", "towers", "mosque", "churc
 def _own_name(text: str) -> bool:
     """Known as the name of a place itself, not only as the core of a unit's name: "Mansfield" is a
     town, the "White" of "White House" only the core of White County."""
-    m = lookup(text)
+    m = named(text)
     return m.how == "exact" and any(norm(p.name) == m.key for p in m.places)
 
 
 def _major(text: str) -> bool:
     """Known as a province, a country, a region or a town of 100,000 or more."""
-    m = lookup(text)
+    m = named(text)
     return m.how == "exact" and any(p.feature in ("ADM1", "PCLI", "RGN", "CONT") or p.population >= 100_000 for p in m.places[:3])
 
 
@@ -330,7 +330,7 @@ def _longer_name(doc: Doc, start: int, end: int) -> int:
         more = doc[end : end + k]
         if not more[-1].text[:1].isupper() or any(not (t.text[:1].isupper() or t.lower_ in NAME_JOINERS) for t in more):
             continue
-        if lookup(doc[start : end + k].text).how == "exact":
+        if named(doc[start : end + k].text).how == "exact":
             return end + k
     return end
 
@@ -433,9 +433,9 @@ def find_toponyms(doc: Doc) -> list[Toponym]:
             end = extended = longer  # "Rio Grande do Norte", where the NER stopped at "Rio Grande"
             e = Span(doc, start, end, label=e.label_)
         span = doc[start:end]
-        iso = None
-        if e.label_ == "NORP" or e.label_ in DEMONYM_LABELS and not lookup(span.text).places:
-            iso = demonym_country(span.text)
+        iso = demonym_country(span.text) if e.label_ in DEMONYM_LABELS else None
+        if iso is not None and e.label_ != "NORP" and lookup(span.text).places:
+            iso = None  # the name of a place before a demonym
         if iso is not None:
             add(span, iso, e.label_)
             continue

@@ -307,11 +307,10 @@ def gazetteer_places(doc: Doc) -> Doc:
     transliteration variant after a place noun), LOC when only a place noun says so. Districts and
     villages such as Panjgur are often missed; names from the actor dictionary are never
     relabelled. Uses tags, not the parse: it runs in the lighter geoparsing pipeline too."""
-    from .places import admin_follows, lookup
+    from .places import admin_follows, lookup, named
 
     def known(text: str, variants: bool = False) -> bool:
-        m = lookup(text)
-        return bool(m.places) and (variants or m.how in ("exact", "stripped"))
+        return bool((lookup if variants else named)(text).places)
 
     tagged = doc.has_annotation("TAG")
 
@@ -326,15 +325,15 @@ def gazetteer_places(doc: Doc) -> Doc:
     out: list[Span] = []
     for e in ents:
         if e.label_ in ("ORG", "PERSON") and not e.ent_id_:
-            m = lookup(e.text)
-            exact = m.how in ("exact", "stripped") and bool(m.places)
+            m = named(e.text)
+            exact = bool(m.places)
             major = exact and e.label_ == "ORG" and any(p.population >= MAJOR_PLACE or p.feature in ("ADM1", "PCLI") for p in m.places[:3]) and norm(e.text) == m.key
             generic = beside_place_noun(doc, e.start, e.end)
             if major or (exact or generic) and place_context(e, strong=e.label_ == "PERSON"):
-                e = Span(doc, e.start, e.end, label="GPE" if m.places else "LOC")
+                e = Span(doc, e.start, e.end, label="GPE" if exact or lookup(e.text).places else "LOC")
         if e.label_ in ("GPE", "LOC") and e.start > 0 and e.start - 1 not in taken and doc[e.start - 1].text[:1].isupper() and not doc[e.start - 1].is_sent_start:
             wider = doc[e.start - 1 : e.end]  # "New London", "Mt. Pleasant": the NER left the first word out
-            if lookup(wider.text).how == "exact" and lookup(wider.text).key == norm(wider.text):
+            if (m := named(wider.text)).how == "exact" and m.key == norm(wider.text):
                 e = Span(doc, e.start - 1, e.end, label=e.label_)
                 taken.add(e.start)
         out.append(e)

@@ -525,9 +525,12 @@ def similar(sm: difflib.SequenceMatcher, a: str, least: float = 0.75) -> bool:
 
 
 @lru_cache(maxsize=65536)
-def lookup(text: str) -> Match:
-    """Gazetteer entries for a toponym: exact name, then without a generic noun, then by the
-    transliteration key (only names spelt alike: similarity >= 0.75)."""
+def named(text: str) -> Match:
+    """`lookup` without its search among spelling variants: the readings of the exact name, of the
+    name without its generic noun or without its Arabic article. The same Match as `lookup(text)`
+    whenever that is "exact" or "stripped", else one with no places (how "none"). Most texts asked
+    about are people's and organisations' names no place bears, and the callers that take only a
+    name as written need not pay for the variant search."""
     names = gazetteer()
     key = norm(text).strip(" ,;:")
     if key.endswith(".") and key not in names:
@@ -544,22 +547,38 @@ def lookup(text: str) -> Match:
     stripped = _strip_generic(key)
     if stripped:
         core, hint = stripped
-        inner = lookup(core)
+        inner = named(core)
         if inner.places:
-            return Match(inner.places, "stripped" if inner.how == "exact" else inner.how, hint, inner.key)
+            return Match(inner.places, "stripped", hint, inner.key)
+        if lookup(core).places:
+            return Match((), "none", None, key)  # the core is known as a spelling variant: lookup's reading
     if (art := ARTICLE.match(key)) is not None:
-        inner = lookup(art.group(1))  # "Ar-Raqqa", "Al Qrayat": the name as also written without its article
-        if inner.how in ("exact", "stripped"):
+        inner = named(art.group(1))  # "Ar-Raqqa", "Al Qrayat": the name as also written without its article
+        if inner.places:
             return Match(inner.places, "stripped", inner.hint, inner.key)
+    return Match((), "none", None, key)
+
+
+@lru_cache(maxsize=65536)
+def lookup(text: str) -> Match:
+    """Gazetteer entries for a toponym: exact name, then without a generic noun (or its core as a
+    spelling variant), then by the transliteration key (only names spelt alike: similarity >= 0.75)."""
+    m = named(text)
+    if m.places:
+        return m
+    key = m.key
+    stripped = _strip_generic(key)
+    if stripped and (inner := lookup(stripped[0])).places:
+        return Match(inner.places, inner.how, stripped[1], inner.key)  # "Koh-i-Sabz village": a variant of the core
     v = variant_key(key)
     if len(key) >= 4 and len(v) >= 3:
         alts = [a for a in variant_names(v)[:200] if abs(len(a) - len(key)) <= 3]
         sm = difflib.SequenceMatcher(None, "", key)  # key is seq2: difflib caches what it learns of it
         alts = [a for a in alts if similar(sm, a)]
         if alts:
-            ps2 = sorted({p for a in alts for p in names[a]}, key=lambda p: -importance(p))
+            ps2 = sorted({p for a in alts for p in gazetteer()[a]}, key=lambda p: -importance(p))
             return Match(tuple(ps2), "variant", None, alts[0])
-    return Match((), "none", None, key)
+    return m
 
 
 def candidates(text: str) -> list[Place]:
@@ -584,7 +603,7 @@ def admin_follows(doc, i: int) -> int:
             continue
         if k == 1 and toks[0].text in postal_codes():
             return i + 2
-        m = lookup(toks.text)
+        m = named(toks.text)
         if m.how == "exact" and any(p.feature in ("ADM1", "PCLI") for p in m.places[:2]):
             return i + 1 + k
     return 0
