@@ -132,20 +132,18 @@ class MemoLemmatizer:
     def __call__(self, doc: Doc) -> Doc:
         if not len(doc):
             return doc
-        rows = doc.to_array([ORTH, POS, MORPH, LEMMA])
-        lemmas = rows[:, 3].copy()
         if len(self.memo) > self.LIMIT:
             self.memo.clear()
-        keep = not self.inner.overwrite
-        for i, (orth, pos, morph, lemma) in enumerate(rows.tolist()):
-            if lemma and keep:
-                continue  # set by the attribute ruler ("n't" -> "not")
-            key = (orth, pos, morph)
-            found = self.memo.get(key)
-            if found is None:
-                found = self.memo[key] = doc.vocab.strings.add(self.inner.lemmatize(doc[i])[0])
-            lemmas[i] = found
-        doc.from_array([LEMMA], lemmas)
+        memo, keep = self.memo, not self.inner.overwrite
+        lemmas = []
+        for i, (orth, pos, morph, lemma) in enumerate(doc.to_array([ORTH, POS, MORPH, LEMMA]).tolist()):
+            if not (lemma and keep):  # else set by the attribute ruler ("n't" -> "not")
+                key = (orth, pos, morph)
+                lemma = memo.get(key)
+                if lemma is None:
+                    lemma = memo[key] = doc.vocab.strings.add(self.inner.lemmatize(doc[i])[0])
+            lemmas.append(lemma)
+        doc.from_array([LEMMA], numpy.array(lemmas, dtype=numpy.uint64))
         return doc
 
 
@@ -155,20 +153,27 @@ class MemoAttributeRuler:
 
     Its patterns test only LOWER, TAG, DEP and IS_SPACE of one or two tokens, so what it sets on a
     token is fixed by the token's tag, dependency and space flag, its lower-case form when a
-    pattern names that form, and, for a form a two-token pattern names, the same of its two
-    neighbours. `memoisable` checks that a model's patterns are of that kind (else the real ruler runs)."""
+    pattern names that form, and, for a form a two-token pattern names, what those patterns
+    test of its two neighbours. `memoisable` checks that a model's patterns are of that kind (else the real ruler runs)."""
 
     TESTED = ("LOWER", "TAG", "DEP", "IS_SPACE")
     SET = (POS, MORPH, LEMMA)
     LIMIT = 200_000
 
     def __init__(self, inner) -> None:
-        self.memo: dict[tuple, tuple[int | None, ...]] = {}
+        self.memo: dict[tuple, tuple[int, ...]] = {}
         self.forms_of: dict[int, str | None] = {}  # lower-case form (hash) -> itself if a pattern names it
+        self.paired_forms: set[str] = set()  # the forms seen that a two-token pattern names
+        self.sorted_rules: dict[tuple, list] = {}
         # (order, pattern tokens, index of the token that gets the attributes, its attributes)
         rules = [(n, pattern, index % len(pattern), attrs)
                  for n, (p, attrs, index) in enumerate(zip(inner.patterns, inner.attrs, inner.indices)) for pattern in p["patterns"]]
         self.named, self.paired = self.forms(r[1] for r in rules), self.forms(r[1] for r in rules if len(r[1]) > 1)
+        # which of TESTED the two-token patterns test on the token before / after the one they set:
+        # a paired form's key holds only those of its neighbours' (fewer keys, the same outcomes)
+        before = {a for _, pattern, index, _ in rules if len(pattern) == 2 and index == 1 for a in pattern[0]}
+        after = {a for _, pattern, index, _ in rules if len(pattern) == 2 and index == 0 for a in pattern[1]}
+        self.around = tuple(tuple(a in side for a in self.TESTED) for side in (before, after))
         self.by_tag: dict[str | None, list] = {None: []}  # the rules a token of this tag can meet (None: any tag)
         for rule in rules:
             want = rule[1][rule[2]].get("TAG")
@@ -208,6 +213,14 @@ class MemoAttributeRuler:
         names, regexes = forms
         return lower if lower in names or any(r.search(lower) for r in regexes) else None
 
+    def form_of(self, lower: int, strings) -> str | None:
+        """The key's form of a lower-case form (hash): itself if a pattern names it, else None;
+        remembered, with whether a two-token pattern names it (its key then holds its neighbours)."""
+        form = self.forms_of[lower] = self.form(strings[lower], self.named)
+        if form is not None and self.form(form, self.paired):
+            self.paired_forms.add(form)
+        return form
+
     @staticmethod
     def fits(want, have) -> bool:
         if isinstance(want, dict):
@@ -215,39 +228,58 @@ class MemoAttributeRuler:
                 "REGEX" not in want or bool(re.search(want["REGEX"], have)))
         return want == have
 
-    def outcome(self, key: tuple, strings) -> tuple[int | None, ...]:
-        """What the ruler sets on a token of this key: (POS, MORPH, LEMMA), None where it sets nothing."""
-        own, prev, nxt = key if isinstance(key[0], tuple) else (key, None, None)
+    def outcome(self, key: tuple, strings) -> tuple[int, ...]:
+        """What the ruler sets on a token of this key: the values of POS, MORPH and LEMMA (0 where it
+        sets nothing), then for each whether it sets it."""
+        paired = isinstance(key[0], tuple)
+        own, prev, nxt = key if paired else (key, None, None)
         decoded = [None if t is None else dict(zip(self.TESTED, (t[0], strings[t[1]], strings[t[2]], bool(t[3])))) for t in (prev, own, nxt)]
         out: dict[int, int] = {}
-        for _, pattern, index, attrs in sorted(self.by_tag.get(strings[own[1]], []) + self.by_tag[None], key=lambda r: r[0]):
+        for _, pattern, index, attrs in self.rules_for(strings[own[1]], own[0], paired):
             window = decoded[1 - index : 1 - index + len(pattern)]
             if len(window) == len(pattern) and all(
                 t is not None and all(self.fits(want, t[attr]) for attr, want in tok.items()) for tok, t in zip(pattern, window)
             ):
                 out.update(attrs)
-        return tuple(out.get(a) for a in self.SET)
+        return (*(out.get(a, 0) for a in self.SET), *(a in out for a in self.SET))
+
+    def neighbour(self, k: tuple, side: int) -> tuple:
+        """A neighbour's key (side 0: the token before, 1: after) with what no pattern tests there left out."""
+        return tuple(v if tested else blank for v, tested, blank in zip(k, self.around[side], (None, 0, 0, 0)))
+
+    def rules_for(self, tag: str, form: str | None, paired: bool) -> list:
+        """The rules a token of this tag and form (None: a form no pattern names) can meet, in the
+        ruler's order; two-token ones only for a `paired` key."""
+        key = (tag, form, paired)
+        rules = self.sorted_rules.get(key)
+        if rules is None:
+            fit = [r for r in self.by_tag.get(tag, []) + self.by_tag[None]
+                   if ("LOWER" not in r[1][r[2]] or self.fits(r[1][r[2]]["LOWER"], form)) and (paired or len(r[1]) == 1)]
+            rules = self.sorted_rules[key] = sorted(fit, key=lambda r: r[0])
+        return rules
 
     def __call__(self, doc: Doc) -> Doc:
         if not len(doc):
             return doc
         strings = doc.vocab.strings
         rows = doc.to_array([LOWER, TAG, DEP, IS_SPACE]).tolist()
-        forms = self.forms_of
-        own = [(forms[lower] if lower in forms else forms.setdefault(lower, self.form(strings[lower], self.named)), tag, dep, space)
-               for lower, tag, dep, space in rows]
+        forms, paired = self.forms_of, self.paired_forms
+        own = [(forms[lower] if lower in forms else self.form_of(lower, strings), tag, dep, space) for lower, tag, dep, space in rows]
         if len(self.memo) + len(forms) > self.LIMIT:
             self.memo.clear()
             forms.clear()
-        values = doc.to_array(list(self.SET))
+        memo, last = self.memo, len(own) - 1
+        found = []  # per token: the three values it gets, then three flags (set or not)
         for i, k in enumerate(own):
-            key = (k, own[i - 1] if i else None, own[i + 1] if i + 1 < len(own) else None) if k[0] is not None and self.form(k[0], self.paired) else k
-            found = self.memo.get(key)
-            if found is None:
-                found = self.memo[key] = self.outcome(key, strings)
-            for j, v in enumerate(found):
-                if v is not None:
-                    values[i, j] = v
+            if k[0] in paired:
+                k = (k, self.neighbour(own[i - 1], 0) if i else None, self.neighbour(own[i + 1], 1) if i < last else None)
+            f = memo.get(k)
+            if f is None:
+                f = memo[k] = self.outcome(k, strings)
+            found.append(f)
+        new = numpy.array(found, dtype=numpy.uint64)
+        values = doc.to_array(list(self.SET))
+        numpy.copyto(values, new[:, :3], where=new[:, 3:].astype(bool))
         doc.from_array(list(self.SET), values)
         return doc
 
