@@ -22,6 +22,8 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
+import numpy
+from spacy.attrs import ORTH
 from spacy.tokens import Doc, Span
 
 from .lexicon import load_actor_dictionary, norm
@@ -324,6 +326,8 @@ NAME_JOINERS = {"do", "da", "dos", "das", "de", "del", "di", "la", "el", "al", "
 def _longer_name(doc: Doc, start: int, end: int) -> int:
     """The end of the longest gazetteer name that starts with the entity and runs on past it over
     capitalised words and joiners ("Rio Grande" + "do Norte"); else `end`."""
+    if end >= len(doc) or not (doc[end].text[:1].isupper() or doc[end].lower_ in NAME_JOINERS):
+        return end
     for k in (3, 2, 1):
         if end + k > len(doc):
             continue
@@ -352,6 +356,7 @@ def _comma_parts(ents: Iterable[Span]) -> Iterator[Span]:
 # Labels the NER gives place names by mistake ("in Sanandaj" as a LANGUAGE, "Tubas" as an ORG):
 # taken for a place when the gazetteer knows the name and the words around it make it one.
 MISLABELLED = {"NORP", "WORK_OF_ART", "PERSON", "LANGUAGE", "PRODUCT", "EVENT", "LAW", "ORG"}
+NAME_LABELS = PLACE_LABELS | MISLABELLED | {"DATE"}  # the labels of entities that can be places (a DATE: _mislabelled_place)
 
 
 def _place_slot(span: Span) -> bool:
@@ -372,9 +377,11 @@ def _admin_after_comma(span: Span) -> bool:
 def _unknown_before_admin(span: Span, label: str) -> bool:
     """An unknown name the NER took for an organisation or a person, followed by ", Province" and
     nothing more: the village of "near Starohnativka, Donetsk." (not "Mike Johnson, Louisiana Republican")."""
+    if label not in MISLABELLED:
+        return False
     doc = span.doc
     end = admin_follows(doc, span.end)
-    return (label in MISLABELLED and end > 0 and (end >= len(doc) or doc[end].is_punct or doc[end - 1].is_punct) and _capitalised(span)
+    return (end > 0 and (end >= len(doc) or doc[end].is_punct or doc[end - 1].is_punct) and _capitalised(span)
             and not lookup(span.text).places and load_actor_dictionary().lookup(span.text) is None)
 
 
@@ -424,6 +431,8 @@ def find_toponyms(doc: Doc) -> list[Toponym]:
 
     extended = -1  # the end of the last name lengthened past its entity
     for e in _comma_parts(doc.ents):
+        if e.label_ not in NAME_LABELS:
+            continue  # a number, an amount, a time: never a place
         start, end = e.start, e.end
         if doc[start].lower_ == "the":  # "the United States": the name, not the article
             start += 1
@@ -482,8 +491,9 @@ def find_toponyms(doc: Doc) -> list[Toponym]:
     # admin hints the NER missed, and the unknown name they follow: "Bardaale town (Buur Hakaba,Bay)",
     # "Ceel Salini settlement (Afgooye, Lower Shabelle)"
     taken = {k for o in out for k in range(o.span.start, o.span.end)}
-    for tok in doc:
-        if tok.text != "(" or tok.i == 0:
+    for i in numpy.flatnonzero(doc.to_array(ORTH) == doc.vocab.strings["("]).tolist():
+        tok = doc[i]
+        if i == 0:
             continue
         name = _name_before(doc, tok.i)
         if name is None:  # "Pinetown (eThekwini, KwaZulu-Natal)" read as one organisation: the name already taken
@@ -520,8 +530,7 @@ def find_toponyms(doc: Doc) -> list[Toponym]:
         # "X, Y" / "X in Y" / "X district of Y province": Y is the unit X lies in
         j = i + 1
         if j < len(out) and not out[j].mention.demonym:
-            between = doc[t.span.end : out[j].span.start]
-            words = [w.lower_ for w in between if w.lower_ not in GENERIC and w.lower_ not in COMPASS and w.lower_ not in SURROUNDINGS and w.lower_ != "the"]
+            words = _linking_words(doc, t.span.end, out[j].span.start)
             if words in (["'s"], ["’s"]) and out[j].mention.container is None:
                 out[j].mention.container = i  # "Giza's Haram district": Haram lies in Giza
                 out[j].mention.within += (i,)
@@ -551,6 +560,20 @@ def find_toponyms(doc: Doc) -> list[Toponym]:
     for g in groups:
         _unit_hints(g)
     return out
+
+
+def _linking_words(doc: Doc, start: int, end: int) -> list[str]:
+    """The words between two names that can link them ("in", "of", ","), less generic nouns, compass
+    words, surroundings and "the": "in the northern countryside of" -> ["in", "of"]. At most three
+    (no more than two link anything)."""
+    words: list[str] = []
+    for w in doc[start:end]:
+        low = w.lower_
+        if low not in GENERIC and low not in COMPASS and low not in SURROUNDINGS and low != "the":
+            words.append(low)
+            if len(words) > 2:
+                break
+    return words
 
 
 def _unit_hints(parts: list[Toponym]) -> None:
