@@ -28,7 +28,7 @@ from spacy.tokens import Doc, Span
 
 from .lexicon import load_actor_dictionary, norm
 from .models import Location
-from .nlp import Chunk
+from .nlp import Chunk, beside_place_noun, place_context
 from .places import GENERIC, PRECISION, Mention, Place, admin_follows, lookup, named, resolve_mentions, to_location
 from .timing import timed
 
@@ -283,8 +283,9 @@ def news_outlet(span: Span) -> bool:
     e = load_actor_dictionary().lookup(span.text)
     if e is not None and e.sector == "MED":
         return True
-    after = [t.lower_ for t in span.doc[span.end : span.end + 2]]
-    return bool(after) and (after[0] in OUTLET_WORDS or after[0] == "news" and len(after) > 1 and after[1] in OUTLET_WORDS)
+    doc, k = span.doc, span.end
+    after = doc[k].lower_ if k < len(doc) else None
+    return after in OUTLET_WORDS or after == "news" and k + 1 < len(doc) and doc[k + 1].lower_ in OUTLET_WORDS
 
 
 OUTLET_WORDS = {"agency", "agencies", "newspaper", "newspapers"}
@@ -362,8 +363,6 @@ NAME_LABELS = PLACE_LABELS | MISLABELLED | {"DATE"}  # the labels of entities th
 def _place_slot(span: Span) -> bool:
     """The words around a name put a place there: "in X", "X district", "X, Kentucky", "X (Admin2,
     Admin1)", "in Morelia, Michoacan", "Giza's Haram district", "near X"."""
-    from .nlp import place_context
-
     doc = span.doc
     return bool(place_context(span, strong=True) or admin_follows(doc, span.end) or _in_parens(span) or _after_place(span)
                 or _relative(span) or _owns_place(span) or hint_parens(doc, span.end) is not None or _admin_after_comma(span))
@@ -402,14 +401,15 @@ def _mislabelled_place(span: Span, label: str) -> bool:
     """A place name the NER gave another label: known to the gazetteer by its exact name, in a place
     slot; an organisation only when it is no actor of the dictionary ("Tubas", not "Hamas"); a date
     only after a place noun ("the village of Tayasir")."""
-    from .nlp import beside_place_noun
-
-    if label == "DATE":
-        return (span.text[:1].isupper() and not any(t.like_num or t.lower_ in CALENDAR for t in span) and _known(span.text)
-                and (beside_place_noun(span.doc, span.start, span.end) or _after_word(span, NEAR_WORDS)))
-    if label not in MISLABELLED or not span.text[:1].isupper() or not _known(span.text):
+    if label != "DATE" and label not in MISLABELLED:
         return False
-    if label == "ORG" and load_actor_dictionary().lookup(span.text) is not None:
+    text = span.text
+    if label == "DATE":
+        return (text[:1].isupper() and not any(t.like_num or t.lower_ in CALENDAR for t in span) and _known(text)
+                and (beside_place_noun(span.doc, span.start, span.end) or _after_word(span, NEAR_WORDS)))
+    if not text[:1].isupper() or not _known(text):
+        return False
+    if label == "ORG" and load_actor_dictionary().lookup(text) is not None:
         return False
     return _place_slot(span)
 
@@ -420,8 +420,6 @@ def find_toponyms(doc: Doc) -> list[Toponym]:
     a name the NER took for a place but that is part of a person's name elsewhere in the document
     ("Lincoln" after "Abraham Lincoln"), a bare compass word, or an unknown single word with
     nothing around it saying it is a place is left out."""
-    from .nlp import place_context
-
     people = {t.text for e in doc.ents if e.label_ == "PERSON" and len(e) > 1 for t in e if t.text[:1].isupper()}
     out: list[Toponym] = []
     buildings: list[Span] = []  # place names that open a building's name
@@ -442,8 +440,9 @@ def find_toponyms(doc: Doc) -> list[Toponym]:
             end = extended = longer  # "Rio Grande do Norte", where the NER stopped at "Rio Grande"
             e = Span(doc, start, end, label=e.label_)
         span = doc[start:end]
-        iso = demonym_country(span.text) if e.label_ in DEMONYM_LABELS else None
-        if iso is not None and e.label_ != "NORP" and lookup(span.text).places:
+        text = span.text  # (a Span joins its tokens' texts on every call)
+        iso = demonym_country(text) if e.label_ in DEMONYM_LABELS else None
+        if iso is not None and e.label_ != "NORP" and lookup(text).places:
             iso = None  # the name of a place before a demonym
         if iso is not None:
             add(span, iso, e.label_)
@@ -462,13 +461,13 @@ def find_toponyms(doc: Doc) -> list[Toponym]:
                 else:
                     add(sub, demonym_country(sub.text) if not _known(sub.text) else None, _embedded_label(span))
             continue
-        if not span.text[:1].isupper() or span.text.lower() in NOT_NAMES:
+        if not text[:1].isupper() or text.lower() in NOT_NAMES:
             continue
-        if span.text.isupper() and len(span.text) <= 5 and not _own_name(span.text) and not any(p.feature in ("PCLI", "ADM1") for p in lookup(span.text).places):
+        if text.isupper() and len(text) <= 5 and not _own_name(text) and not any(p.feature in ("PCLI", "ADM1") for p in lookup(text).places):
             continue  # an acronym ("RNS", "SMM"), not a village; "UK", "UAE" are countries, "ROME" a city
         words = {t.lower_.rstrip(".") for t in span}
-        if _known(span.text, exact=False) and not (len(span) > 1 and _building(e) and not _known(span.text)):
-            if len(span) == 1 and span.text in people and not place_context(span, strong=True):
+        if _known(text, exact=False) and not (len(span) > 1 and _building(e) and not _known(text)):
+            if len(span) == 1 and text in people and not place_context(span, strong=True):
                 continue  # "Lincoln" of "Abraham Lincoln"
             add(span, None, label)
             continue
@@ -484,7 +483,7 @@ def find_toponyms(doc: Doc) -> list[Toponym]:
             continue
         if words & PLACE_WORDS or _hint(span) or place_context(span, strong=True) or len(span) > 1 and e.label_ in ("LOC", "FAC"):
             add(span, None, label)
-    named = {o.span.text for o in out if not o.mention.demonym}
+    named = {o.mention.text for o in out if not o.mention.demonym}
     for sub in buildings:
         if sub.text in named or _major(sub.text):
             add(sub, None, "GPE")
