@@ -16,6 +16,7 @@ from functools import lru_cache
 import numpy
 import spacy
 from spacy.attrs import DEP, IS_SPACE, LEMMA, LOWER, MORPH, ORTH, POS, TAG
+from spacy.symbols import PROPN
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
@@ -344,16 +345,15 @@ def gazetteer_places(doc: Doc) -> Doc:
     def known(text: str, variants: bool = False) -> bool:
         return bool((lookup if variants else named)(text).places)
 
-    tagged = doc.has_annotation("TAG")
-
-    def proper(t) -> bool:
-        if tagged:
-            return t.tag_ in ("NNP", "NNPS") or t.pos_ == "PROPN"
-        # untagged (the geoparsing pipeline): a capitalised word that does not open a sentence
-        return t.is_title and t.i > 0 and not (doc[t.i - 1].is_punct and doc[t.i - 1].text in ".!?\"“”:") and not doc[t.i - 1].is_space
+    if doc.has_annotation("TAG"):
+        tags = {doc.vocab.strings["NNP"], doc.vocab.strings["NNPS"]}
+        proper = [tag in tags or pos == PROPN for tag, pos in doc.to_array([TAG, POS]).tolist()]
+    else:  # untagged (the geoparsing pipeline): a capitalised word that does not open a sentence
+        proper = [t.is_title and t.i > 0 and not (doc[t.i - 1].is_punct and doc[t.i - 1].text in ".!?\"“”:") and not doc[t.i - 1].is_space
+                  for t in doc]
 
     ents = list(doc.ents)
-    taken = {t.i for e in ents for t in e}
+    taken = {k for e in ents for k in range(e.start, e.end)}
     out: list[Span] = []
     for e in ents:
         if e.label_ in ("ORG", "PERSON") and not e.ent_id_:
@@ -369,16 +369,15 @@ def gazetteer_places(doc: Doc) -> Doc:
                 e = Span(doc, e.start - 1, e.end, label=e.label_)
                 taken.add(e.start)
         out.append(e)
-    i = 0
-    while i < len(doc):
-        if i in taken or not proper(doc[i]) or not doc[i].text[:1].isupper():
-            i += 1
+    j = 0  # where the next name may start
+    for i in [k for k, p in enumerate(proper) if p]:
+        if i < j or i in taken or not doc[i].text[:1].isupper():
             continue
         j = i + 1
         while j < len(doc) and j not in taken:
-            if proper(doc[j]) and doc[j].text[:1].isupper():
+            if proper[j] and doc[j].text[:1].isupper():
                 j += 1
-            elif doc[j].text == "-" and j + 1 < len(doc) and j + 1 not in taken and (proper(doc[j + 1]) or doc[j + 1].is_lower and j + 2 < len(doc) and doc[j + 2].text == "-"):
+            elif doc[j].text == "-" and j + 1 < len(doc) and j + 1 not in taken and (proper[j + 1] or doc[j + 1].is_lower and j + 2 < len(doc) and doc[j + 2].text == "-"):
                 j += 1  # "Koh-i-Sabaz", "Khyber-Pakhtunkhwa"
             elif doc[j].is_lower and len(doc[j]) <= 3 and doc[j - 1].text == "-" and j + 1 < len(doc) and doc[j + 1].text == "-":
                 j += 1
@@ -395,7 +394,6 @@ def gazetteer_places(doc: Doc) -> Doc:
             out.append(Span(doc, i, end, label="GPE"))  # the "Ky." of "Cottonport, Ky."
             taken.update(range(i, end))
             j = end
-        i = j
     doc.ents = sorted(out, key=lambda e: e.start)
     return doc
 
