@@ -30,7 +30,7 @@ import sqlite3
 import threading
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field, replace
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -497,12 +497,21 @@ class Match:
     how: str  # exact | stripped | variant
     hint: str | None = None  # the feature class a generic noun asks for ("district" -> ADM2)
     key: str = ""
+    _priors: dict[str | None, list[float]] = field(default_factory=dict, init=False, repr=False, compare=False)
 
-    @property
+    @cached_property
     def seats(self) -> set[tuple[str, str | None]]:
         """(country, admin1) of the populated places among the readings: a unit of that name there
         is named after its seat."""
         return {(p.country, p.admin1) for p in self.places if p.feature in ("PPL", "PPLC") and p.population >= 20000}
+
+    def priors(self, want: str | None) -> list[float]:
+        """`_prior` of each reading when `want` is the feature class asked for (remembered with the
+        match: a name comes back in document after document)."""
+        found = self._priors.get(want)
+        if found is None:
+            found = self._priors[want] = [_prior(p, self, want) for p in self.places]
+        return found
 
 
 def _strip_generic(key: str) -> tuple[str, str | None] | None:
@@ -666,20 +675,27 @@ def _within(p: Place, c: Place) -> bool:
         km(p.lat, p.lon, c.lat, c.lon) < 50 or c.admin1 is not None and variant_key(_core(c.admin1)) == variant_key(c.name))
 
 
-def _static(p: Place, m: Match, mention: Mention, ctx: Context, container: list[Place], seats: set) -> float:
-    """The score of a reading without the distance to the document's other places."""
+def _prior(p: Place, m: Match, want: str | None) -> float:
+    """The score of a reading of a name before the document has its say: its importance, how the
+    name was found and the feature class asked for (`want`: the mention's hint, else the match's)."""
     s = importance(p)
     if m.how == "exact" and p.feature in ("PPL", "PPLC") and norm(p.name) != m.key:
         s -= 1.0  # only an alternate name of this place
     if m.how == "variant":
         s -= 1.0
-    want = mention.hint or m.hint
     if want:
         s += 2.5 if p.feature == want or (want == "PPL" and p.feature == "PPLC") else -1.0
     if p.feature == "ADM2" and want != "ADM2" and norm(p.name) != m.key:
         s -= 1.5  # "Washington" alone is rarely Washington County: a district goes by its full name
-    if p.feature in ("ADM1", "ADM2") and (p.country, p.admin1) in seats and want != p.feature:
+    if p.feature in ("ADM1", "ADM2") and (p.country, p.admin1) in m.seats and want != p.feature:
         s -= 2.5  # a province named after its capital: the bare name is the city (Aleppo, Idlib)
+    return s
+
+
+def _static(p: Place, prior: float, ctx: Context, container: list[Place]) -> float:
+    """The score of a reading without the distance to the document's other places: its prior, the
+    countries and provinces the document names, the unit it is said to lie in."""
+    s = prior
     n = ctx.countries.get(p.country, 0) if p.country else 0
     if n > 0:
         s += 1.5 * math.log2(1 + min(n, 7))
@@ -703,7 +719,7 @@ def _proximity(p: Place, points: list[tuple[float, float]]) -> float:
 
 
 def score(p: Place, m: Match, mention: Mention, ctx: Context, container: list[Place] | None = None) -> float:
-    return _static(p, m, mention, ctx, container or [], m.seats) + _proximity(p, ctx.points)
+    return _static(p, _prior(p, m, mention.hint or m.hint), ctx, container or []) + _proximity(p, ctx.points)
 
 
 ADMIN_UNITS = ("ADM1", "ADM2", "PCLI", "RGN")
@@ -730,11 +746,11 @@ def _best(m: Match, mention: Mention, ctx: Context, container: list[Place]) -> t
     """The best reading in context. A name of a curated region (regions.csv: the Middle East, Darfur)
     named with no container or hint is the region, however much the document names the country of a
     homonymous town (a Baltimore neighbourhood called Middle East in a story about U.S. forces)."""
-    seats = m.seats
     region = next((p for p in m.places if p.feature == "RGN"), None)
     if region is not None and not container and not (mention.hint or m.hint):
         return region, importance(region)
-    scored = sorted(((_static(p, m, mention, ctx, container, seats), p) for p in m.places), key=lambda x: -x[0])
+    priors = m.priors(mention.hint or m.hint)
+    scored = sorted(((_static(p, prior, ctx, container), p) for p, prior in zip(m.places, priors)), key=lambda x: -x[0])
     best, top = scored[0][1], -math.inf
     for s, p in scored:
         if s + PROXIMITY_MAX <= top:
