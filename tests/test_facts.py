@@ -5,6 +5,7 @@ from datetime import date
 
 import pytest
 
+from flashpoint import facts
 from flashpoint.facts import facts_of_text, parse_count
 from flashpoint.models import Count, Document
 from flashpoint.pipeline import extract
@@ -169,6 +170,30 @@ def test_agreeing_sources_are_not_contested(text):
 
 def test_no_figures_no_facts():
     assert facts_of_text("The talks ended without agreement and the delegations flew home.") is None
+
+
+CUE_SENTENCES = [
+    "Two children were killed in the shelling of the market.",
+    "The blast wounded 14 people and three bodies were recovered from the rubble.",
+    "The death toll rose to 31 on Friday, hospital officials said.",
+    "Gunmen beat two farmers to death near the well.",
+    "Militants fired three or four drones at the base; the strikes hit only soldiers.",
+    "Only civilians were targeted, the group said, as it claimed responsibility for the attack.",
+    # letters IGNORECASE matches where lower() gives no ASCII: a dotted capital I, a long s, a Kelvin sign
+    "Two people were K\u0130LLED on Monday.",
+    "Three soldiers were \u017fhot dead at the gate.",
+    "Four people were \u212aILLED in the raid.",
+    "The talks ended without agreement and the delegations flew home.",
+]
+
+
+def test_sentences_without_a_patterns_words_are_skipped_with_the_same_claims(monkeypatch):
+    found = [(facts.figures(s), facts.other_claims(s)) for s in CUE_SENTENCES]
+    assert all(f[0] for f in found[6:9])  # the folded letters still find the count
+    assert not facts.may_match("passive", facts.folded(CUE_SENTENCES[-1]))
+    assert facts.shortest({"beat", "beaten", "beating", "shot"}) == ("beat", "shot")
+    monkeypatch.setattr(facts, "may_match", lambda kind, plain: True)  # scan every sentence with every pattern
+    assert found == [(facts.figures(s), facts.other_claims(s)) for s in CUE_SENTENCES]
 
 
 def test_article_end_to_end_collects_later_sentences():

@@ -52,6 +52,18 @@ def test_generic_noun_is_a_hint_not_part_of_the_name():
     assert m.places[0].name == "Panjgur" and m.hint == "ADM2"
 
 
+def test_named_is_lookup_without_the_variant_search():
+    # exact, alias, generic noun, article, variant, a variant core with a generic noun, unknown
+    for text in ("Balochistan", "Britain", "Panjgur district", "Ar-Raqqa", "Baluchistan", "Baluchistan province",
+                 "Irbil", "Ky.", "John Smith", "Qwxzv"):
+        full, m = places.lookup(text), places.named(text)
+        if full.how in ("exact", "stripped"):
+            assert m == full, text
+        else:
+            assert m.places == () and m.how == "none", text
+    assert places.named("Baluchistan").places == () and places.lookup("Baluchistan").how == "variant"
+
+
 # --- recognition and disambiguation -----------------------------------------------------------
 
 

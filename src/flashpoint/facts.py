@@ -161,6 +161,53 @@ def patterns() -> dict[str, re.Pattern]:
     return {k: re.compile(v, re.IGNORECASE) for k, v in rx.items()}
 
 
+# IGNORECASE lets these match ASCII letters that lower() does not give: a text is folded with them
+FOLD = str.maketrans({"\u0130": "i", "\u0131": "i", "\u017f": "s", "\u212a": "k"})
+
+
+@lru_cache(maxsize=1)
+def cues() -> dict[str, tuple[tuple[str, ...], ...]]:
+    """For the patterns `figures` and `other_claims` scan: word lists a match holds a word of each
+    (its verbs, nouns, phrases, weapons; the first word of a phrase, lower-case). A sentence whose
+    folded text (`folded`) holds no word of one of them has no match and is not scanned: most
+    sentences name no casualty, and a pattern's scan costs far more than the substring tests."""
+    cas = lexicon().cas
+    fields = cas["fields"].values()
+    lists = {
+        "passive": [w for f in fields for w in f["passive"]],
+        "active": [w for f in fields for w in f["active"]],
+        "noun": [w for f in fields for w in f["nouns"]],
+        "toll": cas["toll_phrases"],
+        "to_death": cas["to_death_verbs"],
+        "weapon": [w for ws in cas["weapons"].values() for w in ws],
+        "responsibility": [w for ws in cas["responsibility"].values() for w in ws],
+    }
+    groups = {kind: [words] for kind, words in lists.items()}
+    victims = [w for cat, ws in cas["victims"].items() if cat != "unspecified" for w in ws]
+    groups["target_passive"] = groups["target_active"] = [cas["target_verbs"], victims]
+    out = {}
+    for kind, needed in groups.items():
+        # no cue from an empty list, nor from words not in ASCII (IGNORECASE may match them where lower() does not)
+        usable = all(words and all(w.isascii() for w in words) for words in needed)
+        out[kind] = tuple(shortest({w.lower().split()[0] for w in words}) for words in needed) if usable else ()
+    return out
+
+
+def shortest(words: set[str]) -> tuple[str, ...]:
+    """The words that hold none of the others ("beat" for "beat", "beaten", "beating"): a text holds
+    one of these iff it holds one of all."""
+    return tuple(sorted(w for w in words if not any(v != w and v in w for v in words)))
+
+
+def folded(text: str) -> str:
+    return text.lower() if text.isascii() else text.translate(FOLD).lower()
+
+
+def may_match(kind: str, plain: str) -> bool:
+    """Can pattern `kind` match the text whose `folded` form is `plain`? False only when it cannot."""
+    return all(any(w in plain for w in words) for words in cues()[kind])
+
+
 def number(s: str) -> int | None:
     """12, "1,200", "twenty-five", "two hundred", "a dozen" as an integer."""
     lx = lexicon()
@@ -238,7 +285,10 @@ def figures(text: str, doc_span: Span | None = None) -> list[Figure]:
     rx = patterns()
     out: list[Figure] = []
     taken: list[tuple[int, int]] = []
+    plain = folded(text)
     for kind in ("passive", "active", "noun", "toll", "to_death"):
+        if not may_match(kind, plain):
+            continue
         for m in rx[kind].finditer(text):
             s, e = m.span("subj")
             if any(a < e and s < b for a, b in taken) or MONTH_END.search(text[: m.start("subj")]):
@@ -284,16 +334,19 @@ def counted(span: Span | None, s: int, e: int) -> bool:
 def other_claims(text: str, span: Span | None = None) -> list[tuple[str, str, int, int, str | None]]:
     """(field, value, start, end, victims) for targets, weapons and responsibility."""
     lx, rx = lexicon(), patterns()
+    plain = folded(text)
     out = []
     for kind in ("target_passive", "target_active"):
+        if not may_match(kind, plain):
+            continue
         for m in rx[kind].finditer(text):
             cat = lx.category(m.group("v"))
             if cat and cat != "unspecified":
                 out.append(("targets", cat + (" only" if m.group("only") else ""), m.start(), m.end(), m.group("v").lower()))
-    for m in rx["weapon"].finditer(text):
+    for m in rx["weapon"].finditer(text) if may_match("weapon", plain) else ():
         if not MONTH_END.search(text[: m.start()]) and counted(span, m.start(), m.end()):
             out.append(("weapon", re.sub(r"\s+", " ", m.group("w")), m.start(), m.end(), None))
-    for m in rx["responsibility"].finditer(text):
+    for m in rx["responsibility"].finditer(text) if may_match("responsibility", plain) else ():
         if NEGATED.search(text[: m.start()]):
             continue  # "no group has claimed responsibility"
         denied = any(m.group("r").lower() == w for w in lx.cas["responsibility"]["denied"])

@@ -22,12 +22,14 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
+import numpy
+from spacy.attrs import ORTH
 from spacy.tokens import Doc, Span
 
 from .lexicon import load_actor_dictionary, norm
 from .models import Location
-from .nlp import Chunk
-from .places import GENERIC, PRECISION, Mention, Place, admin_follows, lookup, resolve_mentions, to_location
+from .nlp import Chunk, beside_place_noun, place_context
+from .places import GENERIC, PRECISION, Mention, Place, admin_follows, lookup, named, resolve_mentions, to_location
 from .timing import timed
 
 PLACE_LABELS = {"GPE", "LOC", "FAC"}
@@ -119,8 +121,8 @@ PLACE_WORDS = {
 
 
 def _known(text: str, exact: bool = True) -> bool:
-    m = lookup(text)
-    return bool(m.places) and (not exact or m.how in ("exact", "stripped"))
+    """Known to the gazetteer by this name (`exact`: as written, else also as a spelling variant)."""
+    return bool((named if exact else lookup)(text).places)
 
 
 def _capitalised(span: Span) -> bool:
@@ -203,7 +205,7 @@ def _country_or_province(text: str) -> bool:
 
 def _province(text: str) -> bool:
     """Known by this exact name as a province or state."""
-    m = lookup(text)
+    m = named(text)
     return m.how in ("exact", "stripped") and any(p.feature == "ADM1" for p in m.places)
 
 
@@ -281,8 +283,9 @@ def news_outlet(span: Span) -> bool:
     e = load_actor_dictionary().lookup(span.text)
     if e is not None and e.sector == "MED":
         return True
-    after = [t.lower_ for t in span.doc[span.end : span.end + 2]]
-    return bool(after) and (after[0] in OUTLET_WORDS or after[0] == "news" and len(after) > 1 and after[1] in OUTLET_WORDS)
+    doc, k = span.doc, span.end
+    after = doc[k].lower_ if k < len(doc) else None
+    return after in OUTLET_WORDS or after == "news" and k + 1 < len(doc) and doc[k + 1].lower_ in OUTLET_WORDS
 
 
 OUTLET_WORDS = {"agency", "agencies", "newspaper", "newspapers"}
@@ -308,13 +311,13 @@ BUILDING_WORDS = {"house", "palace", "hall", "tower", "towers", "mosque", "churc
 def _own_name(text: str) -> bool:
     """Known as the name of a place itself, not only as the core of a unit's name: "Mansfield" is a
     town, the "White" of "White House" only the core of White County."""
-    m = lookup(text)
+    m = named(text)
     return m.how == "exact" and any(norm(p.name) == m.key for p in m.places)
 
 
 def _major(text: str) -> bool:
     """Known as a province, a country, a region or a town of 100,000 or more."""
-    m = lookup(text)
+    m = named(text)
     return m.how == "exact" and any(p.feature in ("ADM1", "PCLI", "RGN", "CONT") or p.population >= 100_000 for p in m.places[:3])
 
 
@@ -324,13 +327,15 @@ NAME_JOINERS = {"do", "da", "dos", "das", "de", "del", "di", "la", "el", "al", "
 def _longer_name(doc: Doc, start: int, end: int) -> int:
     """The end of the longest gazetteer name that starts with the entity and runs on past it over
     capitalised words and joiners ("Rio Grande" + "do Norte"); else `end`."""
+    if end >= len(doc) or not (doc[end].text[:1].isupper() or doc[end].lower_ in NAME_JOINERS):
+        return end
     for k in (3, 2, 1):
         if end + k > len(doc):
             continue
         more = doc[end : end + k]
         if not more[-1].text[:1].isupper() or any(not (t.text[:1].isupper() or t.lower_ in NAME_JOINERS) for t in more):
             continue
-        if lookup(doc[start : end + k].text).how == "exact":
+        if named(doc[start : end + k].text).how == "exact":
             return end + k
     return end
 
@@ -352,13 +357,12 @@ def _comma_parts(ents: Iterable[Span]) -> Iterator[Span]:
 # Labels the NER gives place names by mistake ("in Sanandaj" as a LANGUAGE, "Tubas" as an ORG):
 # taken for a place when the gazetteer knows the name and the words around it make it one.
 MISLABELLED = {"NORP", "WORK_OF_ART", "PERSON", "LANGUAGE", "PRODUCT", "EVENT", "LAW", "ORG"}
+NAME_LABELS = PLACE_LABELS | MISLABELLED | {"DATE"}  # the labels of entities that can be places (a DATE: _mislabelled_place)
 
 
 def _place_slot(span: Span) -> bool:
     """The words around a name put a place there: "in X", "X district", "X, Kentucky", "X (Admin2,
     Admin1)", "in Morelia, Michoacan", "Giza's Haram district", "near X"."""
-    from .nlp import place_context
-
     doc = span.doc
     return bool(place_context(span, strong=True) or admin_follows(doc, span.end) or _in_parens(span) or _after_place(span)
                 or _relative(span) or _owns_place(span) or hint_parens(doc, span.end) is not None or _admin_after_comma(span))
@@ -372,9 +376,11 @@ def _admin_after_comma(span: Span) -> bool:
 def _unknown_before_admin(span: Span, label: str) -> bool:
     """An unknown name the NER took for an organisation or a person, followed by ", Province" and
     nothing more: the village of "near Starohnativka, Donetsk." (not "Mike Johnson, Louisiana Republican")."""
+    if label not in MISLABELLED:
+        return False
     doc = span.doc
     end = admin_follows(doc, span.end)
-    return (label in MISLABELLED and end > 0 and (end >= len(doc) or doc[end].is_punct or doc[end - 1].is_punct) and _capitalised(span)
+    return (end > 0 and (end >= len(doc) or doc[end].is_punct or doc[end - 1].is_punct) and _capitalised(span)
             and not lookup(span.text).places and load_actor_dictionary().lookup(span.text) is None)
 
 
@@ -395,14 +401,15 @@ def _mislabelled_place(span: Span, label: str) -> bool:
     """A place name the NER gave another label: known to the gazetteer by its exact name, in a place
     slot; an organisation only when it is no actor of the dictionary ("Tubas", not "Hamas"); a date
     only after a place noun ("the village of Tayasir")."""
-    from .nlp import beside_place_noun
-
-    if label == "DATE":
-        return (span.text[:1].isupper() and not any(t.like_num or t.lower_ in CALENDAR for t in span) and _known(span.text)
-                and (beside_place_noun(span.doc, span.start, span.end) or _after_word(span, NEAR_WORDS)))
-    if label not in MISLABELLED or not span.text[:1].isupper() or not _known(span.text):
+    if label != "DATE" and label not in MISLABELLED:
         return False
-    if label == "ORG" and load_actor_dictionary().lookup(span.text) is not None:
+    text = span.text
+    if label == "DATE":
+        return (text[:1].isupper() and not any(t.like_num or t.lower_ in CALENDAR for t in span) and _known(text)
+                and (beside_place_noun(span.doc, span.start, span.end) or _after_word(span, NEAR_WORDS)))
+    if not text[:1].isupper() or not _known(text):
+        return False
+    if label == "ORG" and load_actor_dictionary().lookup(text) is not None:
         return False
     return _place_slot(span)
 
@@ -413,8 +420,6 @@ def find_toponyms(doc: Doc) -> list[Toponym]:
     a name the NER took for a place but that is part of a person's name elsewhere in the document
     ("Lincoln" after "Abraham Lincoln"), a bare compass word, or an unknown single word with
     nothing around it saying it is a place is left out."""
-    from .nlp import place_context
-
     people = {t.text for e in doc.ents if e.label_ == "PERSON" and len(e) > 1 for t in e if t.text[:1].isupper()}
     out: list[Toponym] = []
     buildings: list[Span] = []  # place names that open a building's name
@@ -424,6 +429,8 @@ def find_toponyms(doc: Doc) -> list[Toponym]:
 
     extended = -1  # the end of the last name lengthened past its entity
     for e in _comma_parts(doc.ents):
+        if e.label_ not in NAME_LABELS:
+            continue  # a number, an amount, a time: never a place
         start, end = e.start, e.end
         if doc[start].lower_ == "the":  # "the United States": the name, not the article
             start += 1
@@ -433,9 +440,10 @@ def find_toponyms(doc: Doc) -> list[Toponym]:
             end = extended = longer  # "Rio Grande do Norte", where the NER stopped at "Rio Grande"
             e = Span(doc, start, end, label=e.label_)
         span = doc[start:end]
-        iso = None
-        if e.label_ == "NORP" or e.label_ in DEMONYM_LABELS and not lookup(span.text).places:
-            iso = demonym_country(span.text)
+        text = span.text  # (a Span joins its tokens' texts on every call)
+        iso = demonym_country(text) if e.label_ in DEMONYM_LABELS else None
+        if iso is not None and e.label_ != "NORP" and lookup(text).places:
+            iso = None  # the name of a place before a demonym
         if iso is not None:
             add(span, iso, e.label_)
             continue
@@ -453,13 +461,13 @@ def find_toponyms(doc: Doc) -> list[Toponym]:
                 else:
                     add(sub, demonym_country(sub.text) if not _known(sub.text) else None, _embedded_label(span))
             continue
-        if not span.text[:1].isupper() or span.text.lower() in NOT_NAMES:
+        if not text[:1].isupper() or text.lower() in NOT_NAMES:
             continue
-        if span.text.isupper() and len(span.text) <= 5 and not _own_name(span.text) and not any(p.feature in ("PCLI", "ADM1") for p in lookup(span.text).places):
+        if text.isupper() and len(text) <= 5 and not _own_name(text) and not any(p.feature in ("PCLI", "ADM1") for p in lookup(text).places):
             continue  # an acronym ("RNS", "SMM"), not a village; "UK", "UAE" are countries, "ROME" a city
         words = {t.lower_.rstrip(".") for t in span}
-        if _known(span.text, exact=False) and not (len(span) > 1 and _building(e) and not _known(span.text)):
-            if len(span) == 1 and span.text in people and not place_context(span, strong=True):
+        if _known(text, exact=False) and not (len(span) > 1 and _building(e) and not _known(text)):
+            if len(span) == 1 and text in people and not place_context(span, strong=True):
                 continue  # "Lincoln" of "Abraham Lincoln"
             add(span, None, label)
             continue
@@ -475,15 +483,16 @@ def find_toponyms(doc: Doc) -> list[Toponym]:
             continue
         if words & PLACE_WORDS or _hint(span) or place_context(span, strong=True) or len(span) > 1 and e.label_ in ("LOC", "FAC"):
             add(span, None, label)
-    named = {o.span.text for o in out if not o.mention.demonym}
+    named = {o.mention.text for o in out if not o.mention.demonym}
     for sub in buildings:
         if sub.text in named or _major(sub.text):
             add(sub, None, "GPE")
     # admin hints the NER missed, and the unknown name they follow: "Bardaale town (Buur Hakaba,Bay)",
     # "Ceel Salini settlement (Afgooye, Lower Shabelle)"
     taken = {k for o in out for k in range(o.span.start, o.span.end)}
-    for tok in doc:
-        if tok.text != "(" or tok.i == 0:
+    for i in numpy.flatnonzero(doc.to_array(ORTH) == doc.vocab.strings["("]).tolist():
+        tok = doc[i]
+        if i == 0:
             continue
         name = _name_before(doc, tok.i)
         if name is None:  # "Pinetown (eThekwini, KwaZulu-Natal)" read as one organisation: the name already taken
@@ -520,8 +529,7 @@ def find_toponyms(doc: Doc) -> list[Toponym]:
         # "X, Y" / "X in Y" / "X district of Y province": Y is the unit X lies in
         j = i + 1
         if j < len(out) and not out[j].mention.demonym:
-            between = doc[t.span.end : out[j].span.start]
-            words = [w.lower_ for w in between if w.lower_ not in GENERIC and w.lower_ not in COMPASS and w.lower_ not in SURROUNDINGS and w.lower_ != "the"]
+            words = _linking_words(doc, t.span.end, out[j].span.start)
             if words in (["'s"], ["’s"]) and out[j].mention.container is None:
                 out[j].mention.container = i  # "Giza's Haram district": Haram lies in Giza
                 out[j].mention.within += (i,)
@@ -551,6 +559,20 @@ def find_toponyms(doc: Doc) -> list[Toponym]:
     for g in groups:
         _unit_hints(g)
     return out
+
+
+def _linking_words(doc: Doc, start: int, end: int) -> list[str]:
+    """The words between two names that can link them ("in", "of", ","), less generic nouns, compass
+    words, surroundings and "the": "in the northern countryside of" -> ["in", "of"]. At most three
+    (no more than two link anything)."""
+    words: list[str] = []
+    for w in doc[start:end]:
+        low = w.lower_
+        if low not in GENERIC and low not in COMPASS and low not in SURROUNDINGS and low != "the":
+            words.append(low)
+            if len(words) > 2:
+                break
+    return words
 
 
 def _unit_hints(parts: list[Toponym]) -> None:

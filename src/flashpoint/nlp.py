@@ -16,6 +16,7 @@ from functools import lru_cache
 import numpy
 import spacy
 from spacy.attrs import DEP, IS_SPACE, LEMMA, LOWER, MORPH, ORTH, POS, TAG
+from spacy.symbols import PROPN
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
@@ -132,20 +133,18 @@ class MemoLemmatizer:
     def __call__(self, doc: Doc) -> Doc:
         if not len(doc):
             return doc
-        rows = doc.to_array([ORTH, POS, MORPH, LEMMA])
-        lemmas = rows[:, 3].copy()
         if len(self.memo) > self.LIMIT:
             self.memo.clear()
-        keep = not self.inner.overwrite
-        for i, (orth, pos, morph, lemma) in enumerate(rows.tolist()):
-            if lemma and keep:
-                continue  # set by the attribute ruler ("n't" -> "not")
-            key = (orth, pos, morph)
-            found = self.memo.get(key)
-            if found is None:
-                found = self.memo[key] = doc.vocab.strings.add(self.inner.lemmatize(doc[i])[0])
-            lemmas[i] = found
-        doc.from_array([LEMMA], lemmas)
+        memo, keep = self.memo, not self.inner.overwrite
+        lemmas = []
+        for i, (orth, pos, morph, lemma) in enumerate(doc.to_array([ORTH, POS, MORPH, LEMMA]).tolist()):
+            if not (lemma and keep):  # else set by the attribute ruler ("n't" -> "not")
+                key = (orth, pos, morph)
+                lemma = memo.get(key)
+                if lemma is None:
+                    lemma = memo[key] = doc.vocab.strings.add(self.inner.lemmatize(doc[i])[0])
+            lemmas.append(lemma)
+        doc.from_array([LEMMA], numpy.array(lemmas, dtype=numpy.uint64))
         return doc
 
 
@@ -155,20 +154,27 @@ class MemoAttributeRuler:
 
     Its patterns test only LOWER, TAG, DEP and IS_SPACE of one or two tokens, so what it sets on a
     token is fixed by the token's tag, dependency and space flag, its lower-case form when a
-    pattern names that form, and, for a form a two-token pattern names, the same of its two
-    neighbours. `memoisable` checks that a model's patterns are of that kind (else the real ruler runs)."""
+    pattern names that form, and, for a form a two-token pattern names, what those patterns
+    test of its two neighbours. `memoisable` checks that a model's patterns are of that kind (else the real ruler runs)."""
 
     TESTED = ("LOWER", "TAG", "DEP", "IS_SPACE")
     SET = (POS, MORPH, LEMMA)
     LIMIT = 200_000
 
     def __init__(self, inner) -> None:
-        self.memo: dict[tuple, tuple[int | None, ...]] = {}
+        self.memo: dict[tuple, tuple[int, ...]] = {}
         self.forms_of: dict[int, str | None] = {}  # lower-case form (hash) -> itself if a pattern names it
+        self.paired_forms: set[str] = set()  # the forms seen that a two-token pattern names
+        self.sorted_rules: dict[tuple, list] = {}
         # (order, pattern tokens, index of the token that gets the attributes, its attributes)
         rules = [(n, pattern, index % len(pattern), attrs)
                  for n, (p, attrs, index) in enumerate(zip(inner.patterns, inner.attrs, inner.indices)) for pattern in p["patterns"]]
         self.named, self.paired = self.forms(r[1] for r in rules), self.forms(r[1] for r in rules if len(r[1]) > 1)
+        # which of TESTED the two-token patterns test on the token before / after the one they set:
+        # a paired form's key holds only those of its neighbours' (fewer keys, the same outcomes)
+        before = {a for _, pattern, index, _ in rules if len(pattern) == 2 and index == 1 for a in pattern[0]}
+        after = {a for _, pattern, index, _ in rules if len(pattern) == 2 and index == 0 for a in pattern[1]}
+        self.around = tuple(tuple(a in side for a in self.TESTED) for side in (before, after))
         self.by_tag: dict[str | None, list] = {None: []}  # the rules a token of this tag can meet (None: any tag)
         for rule in rules:
             want = rule[1][rule[2]].get("TAG")
@@ -208,6 +214,14 @@ class MemoAttributeRuler:
         names, regexes = forms
         return lower if lower in names or any(r.search(lower) for r in regexes) else None
 
+    def form_of(self, lower: int, strings) -> str | None:
+        """The key's form of a lower-case form (hash): itself if a pattern names it, else None;
+        remembered, with whether a two-token pattern names it (its key then holds its neighbours)."""
+        form = self.forms_of[lower] = self.form(strings[lower], self.named)
+        if form is not None and self.form(form, self.paired):
+            self.paired_forms.add(form)
+        return form
+
     @staticmethod
     def fits(want, have) -> bool:
         if isinstance(want, dict):
@@ -215,39 +229,58 @@ class MemoAttributeRuler:
                 "REGEX" not in want or bool(re.search(want["REGEX"], have)))
         return want == have
 
-    def outcome(self, key: tuple, strings) -> tuple[int | None, ...]:
-        """What the ruler sets on a token of this key: (POS, MORPH, LEMMA), None where it sets nothing."""
-        own, prev, nxt = key if isinstance(key[0], tuple) else (key, None, None)
+    def outcome(self, key: tuple, strings) -> tuple[int, ...]:
+        """What the ruler sets on a token of this key: the values of POS, MORPH and LEMMA (0 where it
+        sets nothing), then for each whether it sets it."""
+        paired = isinstance(key[0], tuple)
+        own, prev, nxt = key if paired else (key, None, None)
         decoded = [None if t is None else dict(zip(self.TESTED, (t[0], strings[t[1]], strings[t[2]], bool(t[3])))) for t in (prev, own, nxt)]
         out: dict[int, int] = {}
-        for _, pattern, index, attrs in sorted(self.by_tag.get(strings[own[1]], []) + self.by_tag[None], key=lambda r: r[0]):
+        for _, pattern, index, attrs in self.rules_for(strings[own[1]], own[0], paired):
             window = decoded[1 - index : 1 - index + len(pattern)]
             if len(window) == len(pattern) and all(
                 t is not None and all(self.fits(want, t[attr]) for attr, want in tok.items()) for tok, t in zip(pattern, window)
             ):
                 out.update(attrs)
-        return tuple(out.get(a) for a in self.SET)
+        return (*(out.get(a, 0) for a in self.SET), *(a in out for a in self.SET))
+
+    def neighbour(self, k: tuple, side: int) -> tuple:
+        """A neighbour's key (side 0: the token before, 1: after) with what no pattern tests there left out."""
+        return tuple(v if tested else blank for v, tested, blank in zip(k, self.around[side], (None, 0, 0, 0)))
+
+    def rules_for(self, tag: str, form: str | None, paired: bool) -> list:
+        """The rules a token of this tag and form (None: a form no pattern names) can meet, in the
+        ruler's order; two-token ones only for a `paired` key."""
+        key = (tag, form, paired)
+        rules = self.sorted_rules.get(key)
+        if rules is None:
+            fit = [r for r in self.by_tag.get(tag, []) + self.by_tag[None]
+                   if ("LOWER" not in r[1][r[2]] or self.fits(r[1][r[2]]["LOWER"], form)) and (paired or len(r[1]) == 1)]
+            rules = self.sorted_rules[key] = sorted(fit, key=lambda r: r[0])
+        return rules
 
     def __call__(self, doc: Doc) -> Doc:
         if not len(doc):
             return doc
         strings = doc.vocab.strings
         rows = doc.to_array([LOWER, TAG, DEP, IS_SPACE]).tolist()
-        forms = self.forms_of
-        own = [(forms[lower] if lower in forms else forms.setdefault(lower, self.form(strings[lower], self.named)), tag, dep, space)
-               for lower, tag, dep, space in rows]
+        forms, paired = self.forms_of, self.paired_forms
+        own = [(forms[lower] if lower in forms else self.form_of(lower, strings), tag, dep, space) for lower, tag, dep, space in rows]
         if len(self.memo) + len(forms) > self.LIMIT:
             self.memo.clear()
             forms.clear()
-        values = doc.to_array(list(self.SET))
+        memo, last = self.memo, len(own) - 1
+        found = []  # per token: the three values it gets, then three flags (set or not)
         for i, k in enumerate(own):
-            key = (k, own[i - 1] if i else None, own[i + 1] if i + 1 < len(own) else None) if k[0] is not None and self.form(k[0], self.paired) else k
-            found = self.memo.get(key)
-            if found is None:
-                found = self.memo[key] = self.outcome(key, strings)
-            for j, v in enumerate(found):
-                if v is not None:
-                    values[i, j] = v
+            if k[0] in paired:
+                k = (k, self.neighbour(own[i - 1], 0) if i else None, self.neighbour(own[i + 1], 1) if i < last else None)
+            f = memo.get(k)
+            if f is None:
+                f = memo[k] = self.outcome(k, strings)
+            found.append(f)
+        new = numpy.array(found, dtype=numpy.uint64)
+        values = doc.to_array(list(self.SET))
+        numpy.copyto(values, new[:, :3], where=new[:, 3:].astype(bool))
         doc.from_array(list(self.SET), values)
         return doc
 
@@ -307,47 +340,44 @@ def gazetteer_places(doc: Doc) -> Doc:
     transliteration variant after a place noun), LOC when only a place noun says so. Districts and
     villages such as Panjgur are often missed; names from the actor dictionary are never
     relabelled. Uses tags, not the parse: it runs in the lighter geoparsing pipeline too."""
-    from .places import admin_follows, lookup
+    from .places import admin_follows, lookup, named
 
     def known(text: str, variants: bool = False) -> bool:
-        m = lookup(text)
-        return bool(m.places) and (variants or m.how in ("exact", "stripped"))
+        return bool((lookup if variants else named)(text).places)
 
-    tagged = doc.has_annotation("TAG")
-
-    def proper(t) -> bool:
-        if tagged:
-            return t.tag_ in ("NNP", "NNPS") or t.pos_ == "PROPN"
-        # untagged (the geoparsing pipeline): a capitalised word that does not open a sentence
-        return t.is_title and t.i > 0 and not (doc[t.i - 1].is_punct and doc[t.i - 1].text in ".!?\"“”:") and not doc[t.i - 1].is_space
+    if doc.has_annotation("TAG"):
+        tags = {doc.vocab.strings["NNP"], doc.vocab.strings["NNPS"]}
+        proper = [tag in tags or pos == PROPN for tag, pos in doc.to_array([TAG, POS]).tolist()]
+    else:  # untagged (the geoparsing pipeline): a capitalised word that does not open a sentence
+        proper = [t.is_title and t.i > 0 and not (doc[t.i - 1].is_punct and doc[t.i - 1].text in ".!?\"“”:") and not doc[t.i - 1].is_space
+                  for t in doc]
 
     ents = list(doc.ents)
-    taken = {t.i for e in ents for t in e}
+    taken = {k for e in ents for k in range(e.start, e.end)}
     out: list[Span] = []
     for e in ents:
         if e.label_ in ("ORG", "PERSON") and not e.ent_id_:
-            m = lookup(e.text)
-            exact = m.how in ("exact", "stripped") and bool(m.places)
+            m = named(e.text)
+            exact = bool(m.places)
             major = exact and e.label_ == "ORG" and any(p.population >= MAJOR_PLACE or p.feature in ("ADM1", "PCLI") for p in m.places[:3]) and norm(e.text) == m.key
             generic = beside_place_noun(doc, e.start, e.end)
             if major or (exact or generic) and place_context(e, strong=e.label_ == "PERSON"):
-                e = Span(doc, e.start, e.end, label="GPE" if m.places else "LOC")
+                e = Span(doc, e.start, e.end, label="GPE" if exact or lookup(e.text).places else "LOC")
         if e.label_ in ("GPE", "LOC") and e.start > 0 and e.start - 1 not in taken and doc[e.start - 1].text[:1].isupper() and not doc[e.start - 1].is_sent_start:
             wider = doc[e.start - 1 : e.end]  # "New London", "Mt. Pleasant": the NER left the first word out
-            if lookup(wider.text).how == "exact" and lookup(wider.text).key == norm(wider.text):
+            if (m := named(wider.text)).how == "exact" and m.key == norm(wider.text):
                 e = Span(doc, e.start - 1, e.end, label=e.label_)
                 taken.add(e.start)
         out.append(e)
-    i = 0
-    while i < len(doc):
-        if i in taken or not proper(doc[i]) or not doc[i].text[:1].isupper():
-            i += 1
+    j = 0  # where the next name may start
+    for i in [k for k, p in enumerate(proper) if p]:
+        if i < j or i in taken or not doc[i].text[:1].isupper():
             continue
         j = i + 1
         while j < len(doc) and j not in taken:
-            if proper(doc[j]) and doc[j].text[:1].isupper():
+            if proper[j] and doc[j].text[:1].isupper():
                 j += 1
-            elif doc[j].text == "-" and j + 1 < len(doc) and j + 1 not in taken and (proper(doc[j + 1]) or doc[j + 1].is_lower and j + 2 < len(doc) and doc[j + 2].text == "-"):
+            elif doc[j].text == "-" and j + 1 < len(doc) and j + 1 not in taken and (proper[j + 1] or doc[j + 1].is_lower and j + 2 < len(doc) and doc[j + 2].text == "-"):
                 j += 1  # "Koh-i-Sabaz", "Khyber-Pakhtunkhwa"
             elif doc[j].is_lower and len(doc[j]) <= 3 and doc[j - 1].text == "-" and j + 1 < len(doc) and doc[j + 1].text == "-":
                 j += 1
@@ -364,7 +394,6 @@ def gazetteer_places(doc: Doc) -> Doc:
             out.append(Span(doc, i, end, label="GPE"))  # the "Ky." of "Cottonport, Ky."
             taken.update(range(i, end))
             j = end
-        i = j
     doc.ents = sorted(out, key=lambda e: e.start)
     return doc
 

@@ -30,7 +30,7 @@ import sqlite3
 import threading
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field, replace
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -497,12 +497,21 @@ class Match:
     how: str  # exact | stripped | variant
     hint: str | None = None  # the feature class a generic noun asks for ("district" -> ADM2)
     key: str = ""
+    _priors: dict[str | None, list[float]] = field(default_factory=dict, init=False, repr=False, compare=False)
 
-    @property
+    @cached_property
     def seats(self) -> set[tuple[str, str | None]]:
         """(country, admin1) of the populated places among the readings: a unit of that name there
         is named after its seat."""
         return {(p.country, p.admin1) for p in self.places if p.feature in ("PPL", "PPLC") and p.population >= 20000}
+
+    def priors(self, want: str | None) -> list[float]:
+        """`_prior` of each reading when `want` is the feature class asked for (remembered with the
+        match: a name comes back in document after document)."""
+        found = self._priors.get(want)
+        if found is None:
+            found = self._priors[want] = [_prior(p, self, want) for p in self.places]
+        return found
 
 
 def _strip_generic(key: str) -> tuple[str, str | None] | None:
@@ -525,9 +534,12 @@ def similar(sm: difflib.SequenceMatcher, a: str, least: float = 0.75) -> bool:
 
 
 @lru_cache(maxsize=65536)
-def lookup(text: str) -> Match:
-    """Gazetteer entries for a toponym: exact name, then without a generic noun, then by the
-    transliteration key (only names spelt alike: similarity >= 0.75)."""
+def named(text: str) -> Match:
+    """`lookup` without its search among spelling variants: the readings of the exact name, of the
+    name without its generic noun or without its Arabic article. The same Match as `lookup(text)`
+    whenever that is "exact" or "stripped", else one with no places (how "none"). Most texts asked
+    about are people's and organisations' names no place bears, and the callers that take only a
+    name as written need not pay for the variant search."""
     names = gazetteer()
     key = norm(text).strip(" ,;:")
     if key.endswith(".") and key not in names:
@@ -544,22 +556,38 @@ def lookup(text: str) -> Match:
     stripped = _strip_generic(key)
     if stripped:
         core, hint = stripped
-        inner = lookup(core)
+        inner = named(core)
         if inner.places:
-            return Match(inner.places, "stripped" if inner.how == "exact" else inner.how, hint, inner.key)
+            return Match(inner.places, "stripped", hint, inner.key)
+        if lookup(core).places:
+            return Match((), "none", None, key)  # the core is known as a spelling variant: lookup's reading
     if (art := ARTICLE.match(key)) is not None:
-        inner = lookup(art.group(1))  # "Ar-Raqqa", "Al Qrayat": the name as also written without its article
-        if inner.how in ("exact", "stripped"):
+        inner = named(art.group(1))  # "Ar-Raqqa", "Al Qrayat": the name as also written without its article
+        if inner.places:
             return Match(inner.places, "stripped", inner.hint, inner.key)
+    return Match((), "none", None, key)
+
+
+@lru_cache(maxsize=65536)
+def lookup(text: str) -> Match:
+    """Gazetteer entries for a toponym: exact name, then without a generic noun (or its core as a
+    spelling variant), then by the transliteration key (only names spelt alike: similarity >= 0.75)."""
+    m = named(text)
+    if m.places:
+        return m
+    key = m.key
+    stripped = _strip_generic(key)
+    if stripped and (inner := lookup(stripped[0])).places:
+        return Match(inner.places, inner.how, stripped[1], inner.key)  # "Koh-i-Sabz village": a variant of the core
     v = variant_key(key)
     if len(key) >= 4 and len(v) >= 3:
         alts = [a for a in variant_names(v)[:200] if abs(len(a) - len(key)) <= 3]
         sm = difflib.SequenceMatcher(None, "", key)  # key is seq2: difflib caches what it learns of it
         alts = [a for a in alts if similar(sm, a)]
         if alts:
-            ps2 = sorted({p for a in alts for p in names[a]}, key=lambda p: -importance(p))
+            ps2 = sorted({p for a in alts for p in gazetteer()[a]}, key=lambda p: -importance(p))
             return Match(tuple(ps2), "variant", None, alts[0])
-    return Match((), "none", None, key)
+    return m
 
 
 def candidates(text: str) -> list[Place]:
@@ -584,7 +612,7 @@ def admin_follows(doc, i: int) -> int:
             continue
         if k == 1 and toks[0].text in postal_codes():
             return i + 2
-        m = lookup(toks.text)
+        m = named(toks.text)
         if m.how == "exact" and any(p.feature in ("ADM1", "PCLI") for p in m.places[:2]):
             return i + 1 + k
     return 0
@@ -647,20 +675,27 @@ def _within(p: Place, c: Place) -> bool:
         km(p.lat, p.lon, c.lat, c.lon) < 50 or c.admin1 is not None and variant_key(_core(c.admin1)) == variant_key(c.name))
 
 
-def _static(p: Place, m: Match, mention: Mention, ctx: Context, container: list[Place], seats: set) -> float:
-    """The score of a reading without the distance to the document's other places."""
+def _prior(p: Place, m: Match, want: str | None) -> float:
+    """The score of a reading of a name before the document has its say: its importance, how the
+    name was found and the feature class asked for (`want`: the mention's hint, else the match's)."""
     s = importance(p)
     if m.how == "exact" and p.feature in ("PPL", "PPLC") and norm(p.name) != m.key:
         s -= 1.0  # only an alternate name of this place
     if m.how == "variant":
         s -= 1.0
-    want = mention.hint or m.hint
     if want:
         s += 2.5 if p.feature == want or (want == "PPL" and p.feature == "PPLC") else -1.0
     if p.feature == "ADM2" and want != "ADM2" and norm(p.name) != m.key:
         s -= 1.5  # "Washington" alone is rarely Washington County: a district goes by its full name
-    if p.feature in ("ADM1", "ADM2") and (p.country, p.admin1) in seats and want != p.feature:
+    if p.feature in ("ADM1", "ADM2") and (p.country, p.admin1) in m.seats and want != p.feature:
         s -= 2.5  # a province named after its capital: the bare name is the city (Aleppo, Idlib)
+    return s
+
+
+def _static(p: Place, prior: float, ctx: Context, container: list[Place]) -> float:
+    """The score of a reading without the distance to the document's other places: its prior, the
+    countries and provinces the document names, the unit it is said to lie in."""
+    s = prior
     n = ctx.countries.get(p.country, 0) if p.country else 0
     if n > 0:
         s += 1.5 * math.log2(1 + min(n, 7))
@@ -684,7 +719,7 @@ def _proximity(p: Place, points: list[tuple[float, float]]) -> float:
 
 
 def score(p: Place, m: Match, mention: Mention, ctx: Context, container: list[Place] | None = None) -> float:
-    return _static(p, m, mention, ctx, container or [], m.seats) + _proximity(p, ctx.points)
+    return _static(p, _prior(p, m, mention.hint or m.hint), ctx, container or []) + _proximity(p, ctx.points)
 
 
 ADMIN_UNITS = ("ADM1", "ADM2", "PCLI", "RGN")
@@ -711,11 +746,11 @@ def _best(m: Match, mention: Mention, ctx: Context, container: list[Place]) -> t
     """The best reading in context. A name of a curated region (regions.csv: the Middle East, Darfur)
     named with no container or hint is the region, however much the document names the country of a
     homonymous town (a Baltimore neighbourhood called Middle East in a story about U.S. forces)."""
-    seats = m.seats
     region = next((p for p in m.places if p.feature == "RGN"), None)
     if region is not None and not container and not (mention.hint or m.hint):
         return region, importance(region)
-    scored = sorted(((_static(p, m, mention, ctx, container, seats), p) for p in m.places), key=lambda x: -x[0])
+    priors = m.priors(mention.hint or m.hint)
+    scored = sorted(((_static(p, prior, ctx, container), p) for p, prior in zip(m.places, priors)), key=lambda x: -x[0])
     best, top = scored[0][1], -math.inf
     for s, p in scored:
         if s + PROXIMITY_MAX <= top:
