@@ -18,34 +18,12 @@ from .facts import EVENT_NOUNS
 from .lexicon import Entry, load_actor_dictionary
 from .models import Actor
 from .places import candidates as place_candidates
+from .spans import entities, sentence_of, text_of
 
 CUT_DEPS = {"relcl", "acl", "advcl", "parataxis", "punct", "cc", "mark", "ccomp"}
 PRONOUNS = {"its", "it", "their", "they", "them", "his", "her", "he", "she", "him"}
 PERSONAL = {"his", "her", "he", "she", "him"}
 ENTITY_LABELS = {"GPE", "NORP", "ORG", "PERSON", "LOC", "FAC"}
-
-
-def sentence_of(tok: Token) -> Span:
-    """`tok.sent` from an index built once per parsed chunk (`Token.sent` walks the sentence on
-    every call, and candidates ask for it again and again)."""
-    sents = tok.doc.user_data.get("flashpoint_sents")
-    if sents is None:
-        sents = tok.doc.user_data["flashpoint_sents"] = [s for s in tok.doc.sents for _ in s]
-    return sents[tok.i]
-
-
-def chunk_text(doc: Doc) -> str:
-    """`doc.text`, joined once per chunk (`Doc.text` joins every token on each call)."""
-    text = doc.user_data.get("flashpoint_text")
-    if text is None:
-        text = doc.user_data["flashpoint_text"] = doc.text
-    return text
-
-
-def text_of(span: Span) -> str:
-    """`span.text`, cut from the chunk's text: `Span.text` joins the span's tokens on every call, and
-    the stages read a sentence's text again and again."""
-    return chunk_text(span.doc)[span.start_char : span.end_char]
 
 
 def phrase_tokens(tok: Token, core: bool = False) -> list[Token]:
@@ -160,28 +138,6 @@ def entity_at(doc: Doc, i: int) -> Span | None:
             for k in range(e.start, e.end):
                 at[k] = e
     return at[i]
-
-
-def entities(doc: Doc) -> tuple[list[int], list[Span]]:
-    """All the chunk's entities and their starts, listed once per chunk (`doc.ents` makes a Span of
-    every entity on each call)."""
-    found = doc.user_data.get("flashpoint_ents")
-    if found is None:
-        ents = list(doc.ents)
-        found = doc.user_data["flashpoint_ents"] = ([e.start for e in ents], ents)
-    return found
-
-
-def ents_within(span: Span) -> list[Span]:
-    """`span.ents` (the entities wholly inside the span) from the chunk's list: `Span.ents` walks
-    every entity of the chunk before it on each call."""
-    starts, ents = entities(span.doc)
-    out = []
-    for e in ents[bisect_left(starts, span.start) :]:
-        if e.end > span.end:
-            break
-        out.append(e)
-    return out
 
 
 def entity_index(doc: Doc) -> tuple[list[int], list[Span], dict[tuple[int, int], Entry | None]]:

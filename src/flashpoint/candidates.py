@@ -10,11 +10,11 @@ from datetime import date
 
 from spacy.tokens import Span, Token
 
-from .actors import sentence_of
 from .context import ArticleContext
 from .lexicon import Trigger
 from .models import Actor, Location
 from .nlp import Chunk
+from .spans import sentence_of
 
 VIOLENT = {"ASSAULT", "COERCE", "PROTEST", "MOBILIZE"}
 VERBAL = {"AGREE", "CONSULT", "SUPPORT", "CONCEDE", "REQUEST", "ACCUSE", "REJECT", "THREATEN", "SANCTION"}  # said, not done

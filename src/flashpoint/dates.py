@@ -31,8 +31,8 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from functools import lru_cache
 
-from .actors import text_of
 from .lexicon import load_yaml
+from .spans import text_of
 
 WEEKDAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
 WEEKDAY = "|".join(WEEKDAYS)

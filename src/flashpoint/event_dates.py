@@ -10,8 +10,8 @@ from datetime import date, timedelta
 from spacy.tokens import Token
 
 from . import dates as dt
-from .actors import sentence_of, text_of
 from .candidates import PRECISION_RANK, Article, Candidate, same_sentence, sentence_id
+from .spans import sentence_of, text_of
 from .syntax import clause_of
 
 

@@ -8,11 +8,11 @@ from dataclasses import replace
 
 from spacy.tokens import Span, Token
 
-from .actors import sentence_of
 from .candidates import VERBAL, Article, Candidate, same_sentence
 from .lexicon import Trigger
 from .models import Actor, Location
 from .nlp import PLACE_NOUNS
+from .spans import sentence_of
 from .syntax import clause_of, has_dep
 
 PLACE_PREPS = {"in", "at", "near", "inside", "outside", "into", "across", "from"}

@@ -32,10 +32,10 @@ from typing import Any
 import numpy as np
 from spacy.tokens import Doc, Span, Token
 
-from .actors import sentence_of, text_of
-from .models import Event
 from .modality import cues
+from .models import Event
 from .nlp import Chunk
+from .spans import sentence_of, text_of
 
 LABELS = ["event", "not_event", "wrong_type", "historical", "future", "hypothetical", "negated"]
 MODALITIES = {"historical", "future", "hypothetical", "negated"}

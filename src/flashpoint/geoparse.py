@@ -483,9 +483,9 @@ def find_toponyms(doc: Doc) -> list[Toponym]:
             continue
         if words & PLACE_WORDS or _hint(span) or place_context(span, strong=True) or len(span) > 1 and e.label_ in ("LOC", "FAC"):
             add(span, None, label)
-    named = {o.mention.text for o in out if not o.mention.demonym}
+    found = {o.mention.text for o in out if not o.mention.demonym}
     for sub in buildings:
-        if sub.text in named or _major(sub.text):
+        if sub.text in found or _major(sub.text):
             add(sub, None, "GPE")
     # admin hints the NER missed, and the unknown name they follow: "Bardaale town (Buur Hakaba,Bay)",
     # "Ceel Salini settlement (Afgooye, Lower Shabelle)"

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from .actors import ents_within
 from .candidates import VIOLENT, Article, Candidate, countries
+from .spans import ents_within
 
 
 def with_a_side(art: Article, cands: list[Candidate]) -> list[Candidate]:

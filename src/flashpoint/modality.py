@@ -12,10 +12,10 @@ from functools import lru_cache
 
 from spacy.tokens import Token
 
-from .actors import text_of
 from .candidates import Article, Candidate
 from .lexicon import load_yaml
 from .models import Event
+from .spans import text_of
 
 DATE_PATH = {"prep", "agent", "pobj", "npadvmod", "nummod", "compound", "amod", "det", "nmod", "quantmod"}
 YEAR = re.compile(r"1[89]\d\d|20\d\d")

@@ -6,7 +6,6 @@ from __future__ import annotations
 from dataclasses import replace
 
 from . import acled
-from .actors import text_of
 from .candidates import PRECISION_RANK, VIOLENT, Article, Candidate, countries
 from .facts import casualty_facts
 from .lexicon import goldstein, plover_score
@@ -14,6 +13,7 @@ from .mentions import Group
 from .models import Actor, Event, Location, Span, stable_id
 from .places import country_place
 from .roles import event_roles
+from .spans import text_of
 from .syntax import SAY_VERBS
 
 

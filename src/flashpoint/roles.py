@@ -34,13 +34,14 @@ import numpy as np
 from spacy.attrs import DEP
 from spacy.tokens import Doc, Span, Token
 
-from .actors import PRONOUNS, CorefState, definite_reference, entity_at, entity_entry, ents_within, mentions_in, mentions_within, resolve_phrase, sentence_of
+from .actors import PRONOUNS, CorefState, definite_reference, entity_at, entity_entry, mentions_within, resolve_phrase
 from .candidates import Article, Candidate, same_sentence
 from .context import ArticleContext
 from .lexicon import Trigger, load_actor_dictionary, load_plover, load_triggers, load_yaml
 from .modality import cues
 from .models import Actor
 from .nlp import PLACE_NOUNS
+from .spans import ents_within, sentence_of
 from .syntax import OBJ_DEPS, SAY_VERBS, children, lemma, light_verb, prep_objects, speaker
 from .triggers import judged, matches
 

@@ -8,8 +8,8 @@ from functools import lru_cache
 
 from spacy.tokens import Token
 
-from .actors import chunk_text, sentence_of
 from .lexicon import load_yaml
+from .spans import chunk_text, sentence_of
 
 @lru_cache(maxsize=1)
 def senses() -> dict[str, frozenset[str]]:

@@ -9,8 +9,8 @@ from functools import wraps
 
 from spacy.tokens import Span, Token
 
-from .actors import sentence_of
 from .lexicon import load_yaml
+from .spans import sentence_of
 
 SAY_VERBS = frozenset(load_yaml("modality.yaml")["speech_verbs"])
 OBJ_DEPS = {"dobj", "obj", "nsubjpass", "attr", "oprd"}

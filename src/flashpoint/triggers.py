@@ -12,10 +12,10 @@ from spacy.attrs import ENT_TYPE, LEMMA, LOWER, POS
 from spacy.strings import StringStore
 from spacy.tokens import Doc, Span, Token
 
-from .actors import sentence_of
 from .candidates import Article, Candidate
 from .lexicon import Trigger, load_plover, load_triggers
 from .senses import not_an_event
+from .spans import sentence_of
 from .syntax import OBJ_DEPS, children, is_negated, lemma, light_verb, obj_lemmas, own_obj_lemmas, per_token, speaker, subject_lemmas
 
 CONFLICT_TYPES = {"ASSAULT", "COERCE", "SANCTION", "MOBILIZE"}
