@@ -20,6 +20,7 @@ const state = {
   selected: null,
   summary: null,
   loadSeq: 0,
+  busy: 0,                  // requests for events and dyads in flight
 };
 const $ = (id) => document.getElementById(id);
 
@@ -292,12 +293,17 @@ function render(refit) {
   const win = state.from || state.to ? ` · ${state.from || "…"} to ${state.to || "…"}` : "";
   status(`${visible.length} ${fusedView() ? "events" : "reports"} (${onMap} on the map, ${visible.length - onMap} without a place)${win}` +
     (state.truncated ? ` · only the first ${state.events.length} of ${state.truncated} loaded` : ""));
-  document.body.dataset.ready = "1";
+}
+
+// body[data-ready] is "1" once the events and dyads asked for are drawn: the layout is settled
+function busy(delta) {
+  state.busy += delta;
+  document.body.dataset.ready = state.busy ? "0" : "1";
 }
 
 async function loadEvents(refit = true) {
   const seq = ++state.loadSeq;
-  document.body.dataset.ready = "0";
+  busy(+1);
   status("loading events…");
   const f = serverFilters();
   const events = [];
@@ -310,19 +316,28 @@ async function loadEvents(refit = true) {
       total = r.total;
       if (page >= r.pages) break;
     }
+    state.events = events;
+    state.truncated = total > events.length ? total : 0;
+    render(refit);
+    loadDyads();
   } catch (err) {
     status(`could not load events: ${err.message}`, true);
-    document.body.dataset.ready = "1";
-    return;
+  } finally {
+    busy(-1);
   }
-  state.events = events;
-  state.truncated = total > events.length ? total : 0;
-  render(refit);
-  loadDyads();
 }
 
 /* --------------------------------------------------------------------------- dyads */
 async function loadDyads() {
+  busy(+1);
+  try {
+    await drawDyads();
+  } finally {
+    busy(-1);
+  }
+}
+
+async function drawDyads() {
   const f = serverFilters();
   const interval = $("d-interval").value;
   let r;
