@@ -71,3 +71,14 @@ def test_the_networks_on_numpys_blas_tag_parse_and_find_entities_as_with_blis(te
     assert sum(map(len, ours)) > 10_000 and ours == stock
     assert not model.get_pipe("ner").model.ops.use_blis and isinstance(model.get_pipe("ner").model.ops, NumpyOps)
     assert all(p["num_threads"] == 1 for p in threadpool_info() if p["user_api"] == "blas")
+
+
+def test_sentence_vectors_are_spacys_to_the_bit(texts):
+    from flashpoint.eventness import sentence_vector
+
+    sents = [s for doc in load_nlp().pipe(texts[:60]) for s in doc.sents]
+    assert len(sents) > 300
+    assert any(not t.has_vector for s in sents for t in s)  # words without a vector add zeros
+    for s in sents:
+        assert sentence_vector(s).tobytes() == s.vector.tobytes()
+        assert sentence_vector(s) is sentence_vector(s)  # once per sentence

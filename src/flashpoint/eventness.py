@@ -63,7 +63,7 @@ def article(chunks: list[Chunk], dateline: date | None, n_events: int) -> Articl
     """The lead's sentences are those `sentence_of` gives (their vectors are computed once, also
     for `features`); sentences are counted from the starts `sentence_index` lists."""
     starts = [(c.doc, i) for c in chunks for i in sentence_starts(c.doc)]
-    lead = [v for v in (sentence_of(doc[i]).vector for doc, i in starts[:4]) if (v * v).sum() != 0.0]  # Span.vector_norm != 0
+    lead = [v for v in (sentence_vector(sentence_of(doc[i])) for doc, i in starts[:4]) if (v * v).sum() != 0.0]  # Span.vector_norm != 0
     vec = np.mean(lead, axis=0) if lead else np.zeros(width(chunks), dtype="float32")
     return Article(dateline, vec, n_events, len(starts))
 
@@ -153,7 +153,7 @@ def features(ev: Event, tok: Token, art: Article) -> tuple[dict[str, float], np.
         if t.ent_type_ in ("DATE", "TIME") and t.ent_iob_ == "B":
             f["has_date"] = 1
             break
-    dense = np.concatenate([unit(sent.vector), unit(tok.vector), unit(art.lead)]).astype("float32")
+    dense = np.concatenate([unit(sentence_vector(sent)), unit(tok.vector), unit(art.lead)]).astype("float32")
     return f, dense
 
 
@@ -163,6 +163,25 @@ def sentence_starts(doc: Doc) -> list[int]:
     if starts is None:
         starts = doc.user_data["flashpoint_sent_starts"] = [s.start for s in doc.sents]
     return starts
+
+
+def sentence_vector(sent: Span) -> np.ndarray:
+    """`sent.vector`, the mean of its tokens' vectors, remembered per chunk and summed by numpy from
+    the rows of the vector table (`Span.vector` makes a Lexeme and looks up a vector per token, in
+    Python): the same float32 additions in the same order (a word without a vector adds zeros), so
+    the same bits."""
+    memo = sent.doc.user_data.setdefault("flashpoint_sent_vectors", {})
+    vec = memo.get(sent.start)
+    if vec is None:
+        vectors = sent.doc.vocab.vectors
+        keys = sent.doc.user_data.get("flashpoint_vector_keys")
+        if keys is None:
+            keys = sent.doc.user_data["flashpoint_vector_keys"] = sent.doc.to_array(vectors.attr).tolist()
+        rows = np.array([vectors.key2row.get(k, -1) for k in keys[sent.start : sent.end]], dtype=np.intp)
+        toks = vectors.data[rows]
+        toks[rows < 0] = 0.0
+        vec = memo[sent.start] = np.add.reduce(toks, axis=0, initial=0.0) / len(sent)
+    return vec
 
 
 def sentence_index(sent: Span) -> int:
