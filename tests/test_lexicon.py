@@ -39,3 +39,18 @@ def test_trigger_entries_are_the_same_whether_parsed_or_read_from_the_cache(tmp_
         assert cached.by_word == parsed.by_word and cached.defaults == parsed.defaults and len(parsed.by_word) > 500
     finally:
         lexicon.load_triggers.cache_clear()
+
+
+def test_words_pattern_finds_what_its_regex_finds():
+    from flashpoint.lexicon import words_pattern
+
+    p = words_pattern(["Air strike", "shelling", "u.s. forces", "anti-government", "#strike", "-led"])
+    texts = [
+        "the air strike hit a market", "an air-strike hit", "air strikes hit", "shelling, then silence", "the shellings",
+        "u.s. forces left", "us forces left", "anti-government protests", "an anti-government-style rally",
+        "the #strike trended", "a saudi-led coalition", "a saudi -led coalition", "nothing here", "",
+    ]
+    found = [t for t in texts if p.search(t)]
+    assert found == [t for t in texts if p.regex.search(t)]
+    assert found == ["the air strike hit a market", "shelling, then silence", "u.s. forces left", "anti-government protests",
+                     "the #strike trended", "a saudi -led coalition"]

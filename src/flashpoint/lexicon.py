@@ -55,17 +55,32 @@ def load_csv(name: str) -> list[dict[str, str]]:
     return list(csv.DictReader(lines))
 
 
+RUN = re.compile(r"[\w-]+")  # a run of word characters and hyphens: what the patterns' word boundaries delimit
+
+
 @dataclass(frozen=True)
 class WordsPattern:
-    """Whole-word matching of a list of words and phrases: `search` runs the regex only when one of
-    them is in the text at all (a substring test is far cheaper than the regex's scan, and most
-    texts hold none of the words)."""
+    """Whole-word matching of a list of words and phrases: `search` runs the regex only when the text
+    can hold one of them, and most texts hold none. A whole-word match of "air strike" has "air"
+    as one of the text's runs of word characters and hyphens (`runs`): a set lookup per word
+    instead of a substring scan; a word that starts with another character is looked for as a
+    substring."""
 
-    words: tuple[str, ...]
+    firsts: frozenset[str]  # the first run of each word
+    others: tuple[str, ...]  # the words that start with another character
     regex: re.Pattern
 
     def search(self, text: str) -> re.Match | None:
-        return self.regex.search(text) if any(w in text for w in self.words) else None
+        if self.firsts.isdisjoint(runs(text)) and not any(w in text for w in self.others):
+            return None
+        return self.regex.search(text)
+
+
+@lru_cache(maxsize=256)
+def runs(text: str) -> frozenset[str]:
+    """The text's runs of word characters and hyphens, once per text (an event's sentences are
+    searched for every ACLED rule and context; remembered for the last few texts only)."""
+    return frozenset(RUN.findall(text))
 
 
 def words_pattern(words: list[str] | None) -> WordsPattern | None:
@@ -73,7 +88,9 @@ def words_pattern(words: list[str] | None) -> WordsPattern | None:
     if not words:
         return None
     lowered = sorted({w.lower() for w in words}, key=len, reverse=True)
-    return WordsPattern(tuple(lowered), re.compile(r"(?<![\w-])(?:" + "|".join(map(re.escape, lowered)) + r")(?![\w-])"))
+    firsts = [RUN.match(w) for w in lowered]
+    return WordsPattern(frozenset(m.group(0) for m in firsts if m), tuple(w for w, m in zip(lowered, firsts) if not m),
+                        re.compile(r"(?<![\w-])(?:" + "|".join(map(re.escape, lowered)) + r")(?![\w-])"))
 
 
 POSSESSIVE, LEADING_THE, SPACES = re.compile(r"('s|')$"), re.compile(r"^the\s+"), re.compile(r"\s+")
