@@ -52,12 +52,11 @@ def load_rules() -> list[Rule]:
     return out
 
 
-def matches(rule: Rule, event_type: str, modes: list[str], text: str, actors: list[Actor], recipients: list[Actor]) -> bool:
-    a_sec = {a.sector for a in actors if a.sector}
-    r_sec = {a.sector for a in recipients if a.sector}
+def matches(rule: Rule, event_type: str, modes: set[str], text: str, a_sec: set[str], r_sec: set[str]) -> bool:
+    """`a_sec`, `r_sec`: the sectors of the event's actors and recipients."""
     return (
         (not rule.types or event_type in rule.types)
-        and (not rule.modes or bool(rule.modes & set(modes)))
+        and (not rule.modes or bool(rule.modes & modes))
         and (rule.cues is None or bool(rule.cues.search(text)))
         and (rule.not_cues is None or not rule.not_cues.search(text))
         and (rule.context is None or bool(rule.context.search(text)))
@@ -89,7 +88,10 @@ def classify(
     """{"event_type", "sub_event_type"} of the first matching rule, else the trigger's default pair.
     `text` and `lemmas` are the event's sentences as written and as lemmas; cues match either."""
     haystack = f"{text.lower()} \n {lemmas.lower()}"
+    mode_set = set(modes)
+    a_sec = {a.sector for a in actors if a.sector}
+    r_sec = {a.sector for a in recipients if a.sector}
     for rule in load_rules():
-        if matches(rule, event_type, modes, haystack, actors, recipients):
+        if matches(rule, event_type, mode_set, haystack, a_sec, r_sec):
             return {"event_type": rule.event, "sub_event_type": rule.sub}
     return {"event_type": default[0], "sub_event_type": default[1]} if default else None
