@@ -38,6 +38,7 @@ from spacy.tokens import Doc, Span, Token
 
 from .lexicon import load_yaml
 from .models import Claim, Count
+from .spans import text_of
 from .timing import timed
 
 # a parenthesis between a count and its verb: "nine people, all of them foreign nationals, were killed"
@@ -472,10 +473,10 @@ def has_facts(text: str) -> bool:
 
 def sentences_of(doc: Doc) -> list[tuple[Span, str]]:
     """The chunk's sentences with their text, listed once per chunk (every event of the document
-    reads them, and `Span.text` joins the tokens on each call)."""
+    reads them; cut from the chunk's text, as `Span.text` joins the tokens)."""
     out = doc.user_data.get("flashpoint_sentence_texts")
     if out is None:
-        out = doc.user_data["flashpoint_sentence_texts"] = [(s, s.text) for s in doc.sents]
+        out = doc.user_data["flashpoint_sentence_texts"] = [(s, text_of(s)) for s in doc.sents]
     return out
 
 
@@ -485,7 +486,7 @@ def sentence_facts(sent: Span) -> tuple[list[Figure], list[tuple[str, str, int, 
     memo = sent.doc.user_data.setdefault("flashpoint_sentence_facts", {})
     key = (sent.start, sent.end)
     if key not in memo:
-        text = sent.text
+        text = text_of(sent)
         memo[key] = (figures(text, sent), other_claims(text, sent))
     return memo[key]
 
@@ -540,7 +541,7 @@ def sentence_claims(sent: Span, mine: frozenset[Key] = frozenset(), others: froz
     for field_, value, s, e, victims in other:
         at = token_at(sent, s, e)
         if own(at):
-            out.append(FactClaim(field_, value, source_of(sent, at), sent.text[s:e], victims))
+            out.append(FactClaim(field_, value, source_of(sent, at), text_of(sent)[s:e], victims))
     return out
 
 
