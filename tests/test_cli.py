@@ -186,12 +186,16 @@ def test_bench_json_compares_the_full_ingest_with_a_bare_parse_of_the_same_docum
     assert set(b["stage_cpu_s"]) == {"parse", "code", "geo", "facts", "store"} and b["stage_cpu_s"]["parse"] > 0
 
 
-def test_bench_memory_measures_the_reader_and_store_path_in_a_fresh_process_per_size():
+def test_bench_memory_measures_the_writer_with_fusion_in_a_fresh_process_per_size():
     from flashpoint.evaluation import bench
 
-    r = bench.store_memory((60, 120))
+    src = [d for d in bench.source_documents() if d.date][:6]  # demo articles: events that fuse
+    r = bench.store_memory((60, 120), sources=src, per_day=10)
     assert [r[n]["documents"] for n in ("60", "120")] == [60, 120]
-    assert all(r[n]["peak_rss_mb"] > 50 for n in ("60", "120"))
+    # the coded events replayed, 10 and 20 times over: twice as many events, fused across the copies
+    assert r["120"]["events"] == 2 * r["60"]["events"] > 0
+    assert 0 < r["60"]["fused_events"] < r["60"]["events"]
+    assert all(r[n]["peak_rss_mb"] > 50 and r[n]["ms_per_doc"] > 0 for n in ("60", "120"))
     assert r["ratio"] == round(r["120"]["peak_rss_mb"] / r["60"]["peak_rss_mb"], 3)
 
 
