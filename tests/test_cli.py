@@ -199,6 +199,18 @@ def test_bench_memory_measures_the_writer_with_fusion_in_a_fresh_process_per_siz
     assert r["ratio"] == round(r["120"]["peak_rss_mb"] / r["60"]["peak_rss_mb"], 3)
 
 
+def test_bench_memory_docs_sets_the_sizes(monkeypatch):
+    from flashpoint.evaluation import bench
+
+    asked = []
+    monkeypatch.setattr(bench, "store_memory", lambda sizes: asked.append(sizes) or {"ratio": 1.0, "cpu_ratio": 1.0})
+    r = runner.invoke(cli.app, ["bench", "--memory", "--memory-docs", "6400", "--memory-docs", "1600", "--json"])
+    assert r.exit_code == 0, r.output
+    assert asked == [(1600, 6400)]
+    r = runner.invoke(cli.app, ["bench", "--memory", "--json"])
+    assert asked[-1] == bench.MEMORY_SIZES == (10_000, 100_000)
+
+
 def test_bench_corpus_cycles_the_sources_with_distinct_ids():
     from flashpoint.evaluation.bench import corpus, source_documents
 

@@ -506,6 +506,7 @@ def bench(
     geo: Annotated[bool, typer.Option("--geo", help="also: geoparsing 1,000 articles (the shared geo corpora, else the demo)")] = False,
     fusion: Annotated[bool, typer.Option("--fusion", help="also: fusing 10k and 100k synthetic reports (time, memory, B-cubed)")] = False,
     memory: Annotated[bool, typer.Option("--memory", help="also: peak RSS and CPU of ingest's writer (reader, store, fusion; coding replayed) at 10k and 100k documents")] = False,
+    memory_docs: Annotated[Optional[list[int]], typer.Option("--memory-docs", help="--memory: these sizes instead (repeat the option)", min=1)] = None,
     db: DbOpt = None,
 ) -> None:
     """Full pipeline (ingest into a fresh DuckDB) against a bare spaCy parse of the same N documents,
@@ -521,7 +522,7 @@ def bench(
         n = n or 300
         report.update(b.run(n, workers))
     if memory:
-        report["memory"] = b.store_memory()
+        report["memory"] = b.store_memory(tuple(sorted(memory_docs)) if memory_docs else b.MEMORY_SIZES)
     if fusion:
         from .evaluation.fusion import benchmark as fusion_benchmark
 

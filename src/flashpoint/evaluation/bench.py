@@ -132,6 +132,7 @@ def writer(path: str, db: str, coded: str) -> dict[str, Any]:
     from ..engine import ingest
     from ..readers import read_paths
     from ..store import Store
+    from .fusion import peak_rss_kb  # the process's own peak: VmHWM, not ru_maxrss
 
     with open(coded, "rb") as f:
         pipeline.extract = replayed(pickle.load(f))
@@ -141,7 +142,7 @@ def writer(path: str, db: str, coded: str) -> dict[str, Any]:
         fused = store.con.execute("SELECT count(*) FROM fused_events").fetchone()[0]
     cpu = cpu_s() - c0
     return {"documents": res.coded, "events": res.events, "fused_events": fused, "seconds": round(time.perf_counter() - t0, 2),
-            "cpu_s": round(cpu, 2), "ms_per_doc": round(cpu * 1000 / max(1, res.coded), 2), "peak_rss_mb": round(rss_mb())}
+            "cpu_s": round(cpu, 2), "ms_per_doc": round(cpu * 1000 / max(1, res.coded), 2), "peak_rss_mb": round(peak_rss_kb() / 1024)}
 
 
 def bare_model():
