@@ -186,13 +186,29 @@ def test_bench_json_compares_the_full_ingest_with_a_bare_parse_of_the_same_docum
     assert set(b["stage_cpu_s"]) == {"parse", "code", "geo", "facts", "store"} and b["stage_cpu_s"]["parse"] > 0
 
 
-def test_bench_memory_measures_the_reader_and_store_path_in_a_fresh_process_per_size():
+def test_bench_memory_measures_the_writer_with_fusion_in_a_fresh_process_per_size():
     from flashpoint.evaluation import bench
 
-    r = bench.store_memory((60, 120))
+    src = [d for d in bench.source_documents() if d.date][:6]  # demo articles: events that fuse
+    r = bench.store_memory((60, 120), sources=src, per_day=10)
     assert [r[n]["documents"] for n in ("60", "120")] == [60, 120]
-    assert all(r[n]["peak_rss_mb"] > 50 for n in ("60", "120"))
+    # the coded events replayed, 10 and 20 times over: twice as many events, fused across the copies
+    assert r["120"]["events"] == 2 * r["60"]["events"] > 0
+    assert 0 < r["60"]["fused_events"] < r["60"]["events"]
+    assert all(r[n]["peak_rss_mb"] > 50 and r[n]["ms_per_doc"] > 0 for n in ("60", "120"))
     assert r["ratio"] == round(r["120"]["peak_rss_mb"] / r["60"]["peak_rss_mb"], 3)
+
+
+def test_bench_memory_docs_sets_the_sizes(monkeypatch):
+    from flashpoint.evaluation import bench
+
+    asked = []
+    monkeypatch.setattr(bench, "store_memory", lambda sizes: asked.append(sizes) or {"ratio": 1.0, "cpu_ratio": 1.0})
+    r = runner.invoke(cli.app, ["bench", "--memory", "--memory-docs", "6400", "--memory-docs", "1600", "--json"])
+    assert r.exit_code == 0, r.output
+    assert asked == [(1600, 6400)]
+    r = runner.invoke(cli.app, ["bench", "--memory", "--json"])
+    assert asked[-1] == bench.MEMORY_SIZES == (10_000, 100_000)
 
 
 def test_bench_corpus_cycles_the_sources_with_distinct_ids():

@@ -505,7 +505,8 @@ def bench(
     concurrency: Annotated[int, typer.Option(help="--api: requests in flight at once", min=1)] = 200,
     geo: Annotated[bool, typer.Option("--geo", help="also: geoparsing 1,000 articles (the shared geo corpora, else the demo)")] = False,
     fusion: Annotated[bool, typer.Option("--fusion", help="also: fusing 10k and 100k synthetic reports (time, memory, B-cubed)")] = False,
-    memory: Annotated[bool, typer.Option("--memory", help="also: peak RSS of ingest's reader and store (no coding) at 10k and 100k documents")] = False,
+    memory: Annotated[bool, typer.Option("--memory", help="also: peak RSS and CPU of ingest's writer (reader, store, fusion; coding replayed) at 10k and 100k documents")] = False,
+    memory_docs: Annotated[Optional[list[int]], typer.Option("--memory-docs", help="--memory: these sizes instead (repeat the option)", min=1)] = None,
     db: DbOpt = None,
 ) -> None:
     """Full pipeline (ingest into a fresh DuckDB) against a bare spaCy parse of the same N documents,
@@ -521,7 +522,7 @@ def bench(
         n = n or 300
         report.update(b.run(n, workers))
     if memory:
-        report["memory"] = b.store_memory()
+        report["memory"] = b.store_memory(tuple(sorted(memory_docs)) if memory_docs else b.MEMORY_SIZES)
     if fusion:
         from .evaluation.fusion import benchmark as fusion_benchmark
 
@@ -560,14 +561,15 @@ def bench(
 
         show_benchmark(report["geo"], out)
     if memory:
-        t = Table(title="flashpoint bench --memory (ingest's reader and store, no coding; a fresh process per size)")
-        for col in ("documents", "seconds", "cpu_s", "peak_rss_mb"):
+        t = Table(title=f"flashpoint bench --memory (ingest's writer: reader, store, fusion; coding replayed; {b.PER_DAY} documents a day; a fresh process per size)")
+        cols = ("documents", "events", "fused_events", "seconds", "cpu_s", "ms_per_doc", "peak_rss_mb")
+        for col in cols:
             t.add_column(col.replace("_", " "), justify="right")
         for size, row in report["memory"].items():
-            if size != "ratio":
-                t.add_row(*(str(row[c]) for c in ("documents", "seconds", "cpu_s", "peak_rss_mb")))
+            if isinstance(row, dict):
+                t.add_row(*(str(row[c]) for c in cols))
         out.print(t)
-        out.print(f"peak RSS at the largest size / at the smallest: {report['memory']['ratio']}")
+        out.print(f"largest size / smallest: peak RSS {report['memory']['ratio']}, CPU per document {report['memory']['cpu_ratio']}")
     if fusion:
         from .evaluation.fusion import show_benchmark as show_fusion
 

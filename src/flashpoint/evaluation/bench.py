@@ -7,6 +7,7 @@ TR-News and LGL), cycled to N documents with distinct ids.
 
 from __future__ import annotations
 
+import copy
 import importlib.util
 import json
 import os
@@ -15,11 +16,14 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import replace
+from datetime import date, timedelta
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from ..models import Document
+from ..models import Document, Event, stable_id
 
 STAGE_NAMES = ("parse", "code", "geo", "facts", "store")
 
@@ -57,46 +61,88 @@ def corpus(n: int, shared: Path | None = None) -> list[Document]:
 
 
 MEMORY_SIZES = (10_000, 100_000)
+PER_DAY = 50  # documents a day of the feed --memory replays: a national desk's, in date order
+FEED_START = date(2015, 1, 1)
 
 
-def store_memory(sizes: tuple[int, ...] = MEMORY_SIZES) -> dict[str, Any]:
-    """Peak RSS of `ingest`'s reader and store (the coding left out: documents without events) at
-    each size, each in a fresh process reading a JSONL file of the source documents cycled with
-    distinct ids into a fresh store; `ratio` is the largest size's peak over the smallest's."""
+def store_memory(sizes: tuple[int, ...] = MEMORY_SIZES, sources: list[Document] | None = None, per_day: int = PER_DAY) -> dict[str, Any]:
+    """Peak RSS and CPU of `ingest`'s writer (reader, store and cross-article fusion) at each size,
+    each in a fresh process reading a JSONL feed of the source documents cycled with distinct ids,
+    `per_day` a day in date order, into a fresh store. Coding is replayed: the events the pipeline
+    coded once (here) from each source document, with their dates moved by as many days as the
+    document's, so that each size fuses what real coding gives. `ratio`: the largest size's peak
+    over the smallest's; `cpu_ratio`: the same of CPU milliseconds per document."""
+    import pickle
+
+    from ..pipeline import extract
+
+    src = sources if sources is not None else source_documents()
+    src = [replace(d, date=d.date or FEED_START) for d in src]  # an undated article's events are dated from it
     out: dict[str, Any] = {}
-    src = source_documents()
     with tempfile.TemporaryDirectory() as tmp:
+        coded = Path(tmp) / "coded.pkl"
+        with coded.open("wb") as f:
+            pickle.dump([(d.date, evs) for d, evs in extract(src)], f)
         for n in sizes:
             path = Path(tmp) / f"docs-{n}.jsonl"
             with path.open("w", encoding="utf-8") as f:
                 for i in range(n):
                     d = src[i % len(src)]
-                    f.write(json.dumps({"id": f"bench-{i:07d}", "text": d.text, "date": d.date.isoformat() if d.date else None,
+                    f.write(json.dumps({"id": f"bench-{i:07d}", "text": d.text, "date": (FEED_START + timedelta(days=i // per_day)).isoformat(),
                                         "title": d.title, "source": d.source}) + "\n")
-            run = subprocess.run([sys.executable, "-m", "flashpoint.evaluation.bench", str(path), str(Path(tmp) / f"{n}.duckdb")],
+            run = subprocess.run([sys.executable, "-m", "flashpoint.evaluation.bench", str(path), str(Path(tmp) / f"{n}.duckdb"), str(coded)],
                                  capture_output=True, text=True, check=True)
             out[str(n)] = json.loads(run.stdout)
             path.unlink()
     peaks = [out[str(n)]["peak_rss_mb"] for n in sizes]
     out["ratio"] = round(peaks[-1] / peaks[0], 3)
+    ms = [out[str(n)]["ms_per_doc"] for n in sizes]
+    out["cpu_ratio"] = round(ms[-1] / ms[0], 3) if ms[0] else None
     return out
 
 
-def reader_and_store(path: str, db: str) -> dict[str, Any]:
-    """`ingest` of a JSONL file as the CLI runs it in one process, with coding replaced by "no
-    events": what the reader, the de-duplication and the store cost."""
+def replayed(coded: list[tuple[date, list[Event]]]) -> Callable:
+    """pipeline.extract replaced by the events coded from the source documents: document i (its
+    id's number) gets those of source i modulo their number, with new ids and their dates moved
+    from the source's date to the document's."""
+
+    def extract(docs: Iterable[Document], **_: Any) -> Iterator[tuple[Document, list[Event]]]:
+        for d in docs:
+            day, evs = coded[int(d.id.rsplit("-", 1)[1]) % len(coded)]
+            shift = (d.date - day) if d.date else timedelta(0)
+            out = []
+            for j, e in enumerate(evs):
+                e = copy.deepcopy(e)
+                e.event_id, e.doc_id = stable_id("bench", d.id, str(j)), d.id
+                if e.date:
+                    e.date = (date.fromisoformat(e.date[:10]) + shift).isoformat()
+                out.append(e)
+            yield d, out
+
+    return extract
+
+
+def writer(path: str, db: str, coded: str) -> dict[str, Any]:
+    """`ingest` of a JSONL file as the CLI runs it in one process, with coding replayed from
+    `coded` (store_memory): what the reader, the store and fusion cost."""
+    import pickle
+
     from .. import pipeline
     from ..cli import Tally
     from ..engine import ingest
     from ..readers import read_paths
     from ..store import Store
+    from .fusion import peak_rss_kb  # the process's own peak: VmHWM, not ru_maxrss
 
-    pipeline.extract = lambda docs, **_: ((d, []) for d in docs)
+    with open(coded, "rb") as f:
+        pipeline.extract = replayed(pickle.load(f))
     t0, c0 = time.perf_counter(), cpu_s()
     with Store(db, bulk=True) as store:
         res = ingest(store, Tally().docs(read_paths([path])), pipeline.CODER_VERSION, workers=1)
-    return {"documents": res.coded, "seconds": round(time.perf_counter() - t0, 2), "cpu_s": round(cpu_s() - c0, 2),
-            "peak_rss_mb": round(rss_mb())}
+        fused = store.con.execute("SELECT count(*) FROM fused_events").fetchone()[0]
+    cpu = cpu_s() - c0
+    return {"documents": res.coded, "events": res.events, "fused_events": fused, "seconds": round(time.perf_counter() - t0, 2),
+            "cpu_s": round(cpu, 2), "ms_per_doc": round(cpu * 1000 / max(1, res.coded), 2), "peak_rss_mb": round(peak_rss_kb() / 1024)}
 
 
 def bare_model():
@@ -295,4 +341,4 @@ def geo_texts() -> list[str]:
 
 
 if __name__ == "__main__":  # store_memory's measuring process
-    print(json.dumps(reader_and_store(*sys.argv[1:3])))
+    print(json.dumps(writer(*sys.argv[1:4])))
