@@ -263,7 +263,13 @@ def report_roles(r: dict[str, Any]) -> tuple[frozenset[str], frozenset[str]]:
 LIST_WORDS = {"and", "or", "&", ",", "the", "both"}
 
 
-def countries_listed(text: str) -> set[str]:
+# The store rebuilds a component's reports from their records every batch that touches it: the
+# functions of their texts below remember the last TEXT_MEMO texts.
+TEXT_MEMO = 16_384
+
+
+@lru_cache(maxsize=TEXT_MEMO)
+def countries_listed(text: str) -> frozenset[str]:
     """The countries of a phrase that only lists countries by name, demonym, capital or seat of
     government (countries.csv) joined by "and", "or" or commas; else none."""
     from .lexicon import load_actor_dictionary
@@ -280,9 +286,9 @@ def countries_listed(text: str) -> set[str]:
                 break
         else:
             if toks[i].lower() not in LIST_WORDS:
-                return set()
+                return frozenset()
             i += 1
-    return out if len(out) > 1 else set()
+    return frozenset(out) if len(out) > 1 else frozenset()
 
 
 @lru_cache(maxsize=1)
@@ -303,6 +309,7 @@ def relative_date(text: str | None) -> bool:
 NAME = re.compile(r"(?<![.!?\n(—\"“] )(?<!^)\b[A-Z][a-z]+(?:-[A-Za-z][a-z]+)*")
 
 
+@lru_cache(maxsize=TEXT_MEMO)
 def proper_names(text: str, source: str | None = None) -> frozenset[str]:
     """Capitalised words inside a sentence (not its first word) that are not country names, common
     words or the outlet's own name: the places, people and groups a report names ("Panjgur",
@@ -317,6 +324,7 @@ def proper_names(text: str, source: str | None = None) -> frozenset[str]:
     return frozenset(out)
 
 
+@lru_cache(maxsize=TEXT_MEMO)
 def content_words(text: str) -> frozenset[str]:
     stop = rules().stopwords | country_words()
     return frozenset(w for w in WORD.findall(text.lower()) if w not in stop)
