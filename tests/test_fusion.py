@@ -619,3 +619,8 @@ def test_the_store_fuses_batches_in_any_order_as_all_at_once(demo_coded, tmp_pat
             s.write(gone, "t")
             s.fuse()
             assert stored_partition(s.con) == everything
+    if blocks:  # blocks of another size: the store fuses everything anew
+        monkeypatch.undo()
+        with Store(db) as s:
+            s.fuse()
+            assert stored_partition(s.con) == partition(demo_coded) != everything

@@ -367,11 +367,25 @@ class Store:
                         touched |= comps  # type: ignore[arg-type]
         return touched
 
+    def check_blocks(self) -> None:
+        """The stored fused state holds for the time blocks it was made with (`block_days`,
+        `edge_days` of data/fusion.yaml); when they change, every report is fused anew."""
+        blocks = f"{rules().block_days}/{rules().edge_days}"
+        row = self.con.execute("SELECT value FROM meta WHERE key = 'fusion_blocks'").fetchone()
+        if row and row[0] == blocks:
+            return
+        self.con.execute("BEGIN TRANSACTION")
+        for table in ("fused_links", "fused_events", "fused_stale") if row else ():
+            self.con.execute(f"DELETE FROM {table}")
+        self.con.execute("INSERT OR REPLACE INTO meta VALUES ('fusion_blocks', ?)", [blocks])
+        self.con.execute("COMMIT")
+
     def fuse(self) -> int:
         """Link every report not yet fused to its fused event (fusion.py); returns the fused events
         written. Only the components (inside a block's run) the new reports link to and those of
         re-coded or removed reports are clustered again, and only the clusters near a block's edge
         that changed, or were paired with one that changed, are paired again."""
+        self.check_blocks()
         new = [r for r, _ in self.reports("l.event_id IS NULL", [])]
         stale = self.con.execute("SELECT DISTINCT component, anchor, fused_id FROM fused_stale").fetchall()
         if not new and not stale:
