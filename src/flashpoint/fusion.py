@@ -86,8 +86,8 @@ class Rules:
     attach: float
     attach_mean: float
     margin: float
-    block_days: int  # reports are linked only inside fixed blocks of this many days (by the middle of their interval)
-    edge_days: int  # the clusters within this many days of a block's edge may be paired across it
+    block_days: int  # reports are clustered in fixed blocks of this many days (by the middle of their interval)
+    edge_days: int  # a block's run takes its neighbours' reports this close to its edges; clusters this close are paired across
 
 
 @lru_cache(maxsize=1)
@@ -211,7 +211,7 @@ class Report:
 
     @cached_property
     def block(self) -> int | None:
-        """The time block it is linked in (see `block_days`): only reports of one block are linked."""
+        """The time block it belongs to (see `block_days`): it is clustered in that block's run."""
         return None if self.mid is None else self.mid // rules().block_days
 
     @cached_property
@@ -724,7 +724,7 @@ def greedy(members: list[Report], edges: dict[str, dict[str, float]]) -> list[li
 
 @dataclass
 class Cluster:
-    component: str  # the smallest event id of its connected component (inside one block)
+    component: str  # its connected component in its block's run ("block/smallest event id")
     reports: list[Report]  # canonical order: the representative first
     parts: tuple["Cluster", ...] = ()  # a fused event paired across a block's edge: its two clusters
 
