@@ -556,3 +556,71 @@ def test_a_meeting_told_from_either_side_is_one_meeting():
     retaliation = report(4, actor="PAK", recipient="IRN", day=18, words="missile strike border villages")
     assert evidence(strike, retaliation)["dyad"] == -1.0
     assert conflict(strike, retaliation) is not None
+
+
+@pytest.fixture(scope="module")
+def demo_coded():
+    from importlib import resources
+
+    from flashpoint.readers import read_paths
+
+    docs = [d for d in read_paths([str(resources.files("flashpoint").joinpath("data", "demo"))]) if isinstance(d, Document)]
+    return list(extract(docs))
+
+
+def stored_partition(con) -> set[frozenset[str]]:
+    """The fused events of a store as sets of report ids; every report is linked to a stored fused event."""
+    def rows(sql):
+        return con.execute(sql).fetchall()
+
+    groups = rows("SELECT l.fused_id, list(l.event_id), any_value(f.n_reports) FROM fused_links l "
+                      "LEFT JOIN fused_events f ON f.event_id = l.fused_id GROUP BY l.fused_id")
+    assert all(n == len(ids) for _, ids, n in groups), "a link without its fused event, or a stale count"
+    assert rows("SELECT count(*) FROM fused_events")[0][0] == len(groups)
+    assert rows("SELECT count(*) FROM events e ANTI JOIN fused_links l USING (event_id)")[0][0] == 0
+    return {frozenset(ids) for _, ids, _ in groups}
+
+
+@pytest.mark.parametrize("blocks", [None, (4, 2), (6, 3)])
+def test_the_store_fuses_batches_in_any_order_as_all_at_once(demo_coded, tmp_path, monkeypatch, blocks):
+    """The demo's month crosses block edges (7 and 21 January; every few days with small blocks):
+    components inside block runs, clusters paired across edges, re-coded and removed documents,
+    batches in two random orders."""
+    import random
+
+    from flashpoint import fusion, store
+    from flashpoint.store import Store
+
+    if blocks:
+        small = dataclasses.replace(fusion.rules(), block_days=blocks[0], edge_days=blocks[1])
+        monkeypatch.setattr(fusion, "rules", lambda: small)
+        monkeypatch.setattr(store, "rules", lambda: small)
+
+    def partition(coded):
+        return {frozenset(r.event_id for r in c.reports)
+                for c in cluster(Report.from_record(e.to_dict(), d.source, d.date) for d, evs in coded for e in evs)}
+
+    everything = partition(demo_coded)
+    assert any(len({r.block for r in c.reports}) > 1 for c in cluster(
+        Report.from_record(e.to_dict(), d.source, d.date) for d, evs in demo_coded for e in evs)), "no event paired across an edge"
+    for seed in (1, 2):
+        order = demo_coded[:]
+        random.Random(seed).shuffle(order)
+        db = tmp_path / f"{seed}.duckdb"
+        with Store(db) as s:
+            for k in range(0, len(order), 4):
+                s.write(order[k:k + 4], "t")
+                s.fuse()
+            assert stored_partition(s.con) == everything
+            gone = order[:6]
+            s.write([(d, []) for d, _ in gone], "t")  # re-coded with no events: their reports leave
+            s.fuse()
+            assert stored_partition(s.con) == partition(order[6:])
+            s.write(gone, "t")
+            s.fuse()
+            assert stored_partition(s.con) == everything
+    if blocks:  # blocks of another size: the store fuses everything anew
+        monkeypatch.undo()
+        with Store(db) as s:
+            s.fuse()
+            assert stored_partition(s.con) == partition(demo_coded) != everything

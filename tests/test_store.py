@@ -138,6 +138,25 @@ def test_a_version_1_database_is_migrated_and_keeps_its_rows(tmp_path):
         assert s.con.execute("SELECT count(*) FROM evidence WHERE doc_id = 'd1'").fetchone()[0] == 1
 
 
+def test_a_version_3_database_drops_its_fused_events_and_fuses_again_in_time_blocks(tmp_path):
+    path = tmp_path / "v3.duckdb"
+    con = duckdb.connect(str(path))
+    for m in store_mod.MIGRATIONS[:3]:
+        con.execute(m)
+    con.execute("INSERT INTO meta VALUES ('schema_version', '3')")
+    con.execute("INSERT INTO fused_links VALUES ('e-old', 'fz-old', 'e-old', 'd-old')")
+    con.execute("INSERT INTO fused_stale VALUES ('e-old')")
+    con.close()
+    with Store(path) as s:
+        assert s.version() == SCHEMA_VERSION == 4
+        assert s.con.execute("SELECT count(*) FROM fused_links").fetchone()[0] == 0
+        d = doc(1)
+        s.write([(d, [event(d)])], "v1")
+        assert s.fuse() == 1
+        (link,) = s.con.execute("SELECT event_id, fused_id, component, part FROM fused_links").fetchall()
+        assert link[0] == link[3] and link[1].startswith("fz")
+
+
 def test_a_bulk_store_writes_small_row_groups_and_reopens_with_the_same_rows(tmp_path, monkeypatch):
     """Ingest's store (bulk): row groups of BULK_ROW_GROUP rows and the database reopened every
     REOPEN_DOCS documents, so a checkpoint never rewrites more than one small row group and DuckDB

@@ -21,20 +21,25 @@ country names, proper names, dyad, countries, place, date, casualties, type, one
 mention; weights in `data/fusion.yaml`); a field a report leaves out says nothing. Pairs scoring
 at least `link` are *linked*.
 
-Clustering is order-independent by construction: the links form a graph, and each connected
-component of it is clustered on its own in a canonical order (members sorted by a key of their
-content). First average linkage: the two clusters with the best mean pair value merge first,
-never across an absolute conflict, until no pair reaches `join`. Then `attach`: a cluster (mostly
-a weak mention) joins the one it has its strongest pair with when that pair reaches `attach`, the
-mean is not dominated by conflicts, and no cluster that excludes the chosen one is nearly as close.
-Neither the graph nor the canonical passes depend on the order in which reports arrived, so
-adding articles one by one gives the same clusters as clustering everything at once.
+Clustering is order-independent by construction and bounded in time. Reports fall in fixed blocks
+of `block_days` by the middle day of their date interval; each block is clustered in its run (its
+reports and, as context, its neighbours' within `edge_days` of its edges): the links form a graph,
+and each connected component of it is clustered on its own in a canonical order (members sorted by
+a key of their content). First average linkage: the two clusters with the best mean pair value
+merge first, never across an absolute conflict, until no pair reaches `join`. Then `attach`: a
+cluster (mostly a weak mention) joins the one it has its strongest pair with when that pair reaches
+`attach`, the mean is not dominated by conflicts, and no cluster that excludes the chosen one is
+nearly as close. Each cluster keeps its own block's reports; then the clusters near an edge are
+paired across it (`pair`). Neither the graph nor the canonical passes depend on the order in which
+reports arrived, so adding articles one by one gives the same clusters as clustering everything at
+once, and no component outgrows its run however long the feed.
 
 Incremental updates touch only what can change: new reports are looked up through a blocking
-index (type group x week x country), the components they link to (and those of re-coded or
-removed reports) are re-clustered, everything else stays as it is. Cost: each report is compared
-with the reports of its blocks only, so fusing n reports is about n log n (`flashpoint bench
---fusion`).
+index (type group x week x country), the components they link to in a run they share (and those of
+re-coded or removed reports) are re-clustered, and the clusters near an edge that changed are paired
+again; everything else stays as it is. Cost: each report is compared with the reports of its blocks
+only, so fusing n reports is about n log n (`flashpoint bench --fusion`), and a batch's work is
+bounded by a block's run (`flashpoint bench --memory`).
 """
 
 from __future__ import annotations
@@ -81,6 +86,8 @@ class Rules:
     attach: float
     attach_mean: float
     margin: float
+    block_days: int  # reports are clustered in fixed blocks of this many days (by the middle of their interval)
+    edge_days: int  # a block's run takes its neighbours' reports this close to its edges; clusters this close are paired across
 
 
 @lru_cache(maxsize=1)
@@ -90,6 +97,8 @@ def rules() -> Rules:
     for a, b in y["compatible_types"]:
         pairs[a].add(b)
         pairs[b].add(a)
+    if not 0 < 2 * int(y["edge_days"]) <= int(y["block_days"]):
+        raise ValueError(f"fusion.yaml: edge_days ({y['edge_days']}) must be positive and at most half of block_days ({y['block_days']})")
     near = {t: frozenset(ps | {t}) for t, ps in pairs.items()}
     near2 = {t: frozenset(x for p in ps for x in pairs[p]) - near[t] for t, ps in pairs.items()}
     return Rules(
@@ -101,6 +110,7 @@ def rules() -> Rules:
         max_linkage=int(y["max_linkage"]), relative_words=frozenset(y["relative_date_words"]),
         relative_days=int(y["relative_days"]), conflict_penalty=float(y["conflict_penalty"]),
         attach=float(y["attach"]), attach_mean=float(y["attach_mean"]), margin=float(y["margin"]),
+        block_days=int(y["block_days"]), edge_days=int(y["edge_days"]),
     )
 
 
@@ -193,6 +203,16 @@ class Report:
             end = d.replace(month=12, day=31)
         slack = rules().relative_days if self.relative else 0
         return d.toordinal() - slack, end.toordinal() + slack
+
+    @cached_property
+    def mid(self) -> int | None:
+        """The middle day (ordinal) of its interval, for a report that can be fused (it has blocking keys)."""
+        return (self.span[0] + self.span[1]) // 2 if self.blocks else None  # type: ignore[index]
+
+    @cached_property
+    def block(self) -> int | None:
+        """The time block it belongs to (see `block_days`): it is clustered in that block's run."""
+        return None if self.mid is None else self.mid // rules().block_days
 
     @cached_property
     def weak(self) -> bool:
@@ -704,24 +724,187 @@ def greedy(members: list[Report], edges: dict[str, dict[str, float]]) -> list[li
 
 @dataclass
 class Cluster:
-    component: str  # the smallest event id of its connected component
+    component: str  # its connected component in its block's run ("block/smallest event id")
     reports: list[Report]  # canonical order: the representative first
+    parts: tuple["Cluster", ...] = ()  # a fused event paired across a block's edge: its two clusters
 
     @property
     def fused_id(self) -> str:
         first = min(self.reports, key=lambda r: (r.doc_date or date.max, r.doc_id, r.event_id))
         return "fz" + stable_id("fused", first.event_id)
 
+    @cached_property
+    def part_id(self) -> str:
+        return min(r.event_id for r in self.reports)
+
+    @property
+    def pieces(self) -> tuple["Cluster", ...]:
+        """The clusters of one block it is made of (itself, or the two paired across an edge)."""
+        return self.parts or (self,)
+
+    @cached_property
+    def anchor(self) -> int | None:
+        """The median of its reports' middle days (ordinals): where it sits in its block."""
+        mids = sorted(r.mid for r in self.reports if r.mid is not None)
+        return mids[(len(mids) - 1) // 2] if mids else None
+
+    @property
+    def edge(self) -> int | None:
+        return edge_of(self.anchor)
+
+
+def edge_of(anchor: int | None) -> int | None:
+    """The block edge (the number of the block it opens) that a cluster anchored on this day may be
+    paired across: the nearer one, when it is less than `edge_days` away (at most `edge_days` on its right)."""
+    if anchor is None:
+        return None
+    R = rules()
+    b = anchor // R.block_days
+    if anchor - b * R.block_days < R.edge_days:
+        return b
+    if (b + 1) * R.block_days - anchor <= R.edge_days:
+        return b + 1
+    return None
+
+
+def edge_window(edge: int) -> tuple[int, int]:
+    """The anchors (ordinals, end excluded) of the clusters an edge pairs."""
+    R = rules()
+    return edge * R.block_days - R.edge_days, edge * R.block_days + R.edge_days
+
+
+def run_days(b: int) -> tuple[int, int]:
+    """The middle days (ordinals, end excluded) of the reports in block b's run."""
+    R = rules()
+    return b * R.block_days - R.edge_days, (b + 1) * R.block_days + R.edge_days
+
+
+def runs_of(r: Report) -> tuple[int, ...]:
+    """The blocks whose run a report is clustered in: its own, and the neighbour across the edge it
+    is within `edge_days` of (there it is context: it holds that block's reports apart or together)."""
+    if r.block is None:
+        return ()
+    e = edge_of(r.mid)
+    return (r.block,) if e is None else (r.block, r.block - 1 if e == r.block else r.block + 1)
+
+
+@dataclass
+class Component:
+    """A connected component of the links among one block's run: its id, block, members and the
+    clusters of its own reports (those whose middle day falls in the block)."""
+
+    id: str
+    block: int
+    members: list[Report]
+    parts: list[Cluster]
+
+
+def recluster(runs: dict[int, list[Report]]) -> list[Component]:
+    """Stage 1: link and cluster the reports of each block's run (a set closed under its links: whole
+    components), and keep each cluster's own reports as a part of a fused event."""
+    out = []
+    for b, reports in sorted(runs.items()):
+        run = list({r.event_id: r for r in reports}.values())
+        edges = links(run)
+        for comp in components(run, edges):
+            cid = f"{b}/{min(r.event_id for r in comp)}"
+            own = [r for r in comp if r.block == b]
+            kept = [[r for r in c if r.block == b] for c in cluster_component(comp, edges)] if own else []
+            out.append(Component(cid, b, comp, [Cluster(cid, c) for c in kept if c]))
+    return out
+
+
+def parts(reports: Iterable[Report]) -> list[Cluster]:
+    """Stage 1 on a closed set of reports: every block's run clustered whole."""
+    runs: dict[int, list[Report]] = defaultdict(list)
+    out = []
+    for r in {r.event_id: r for r in reports}.values():
+        if r.block is None:
+            out.append(Cluster(r.event_id, [r]))  # never fused
+        for b in runs_of(r):
+            runs[b].append(r)
+    return out + [c for comp in recluster(runs) for c in comp.parts]
+
+
+def pair(clusters: Iterable[Cluster], seeds: set[str] | None = None, index: Index | None = None) -> list[tuple[Cluster, ...]]:
+    """Stage 2: pair the clusters of one event that a block's edge split. The clusters anchored
+    within `edge_days` of an edge meet those on its other side to which one of their reports is
+    linked; a pair qualifies as average linkage or `attach` would join it (no absolute conflict, a
+    mean pair value of at least `join`, or a best pair of at least `attach` with a mean of at least
+    `attach_mean`), and the best pairs are taken first, each cluster at most once. An edge's pairs
+    depend only on the clusters in its window, and each linked group of them is paired on its own,
+    so the pairing is canonical. Returns the clusters given, alone or in pairs; with `seeds` (part
+    ids: the clusters that changed, and those paired with one that is gone) only the linked groups
+    that hold one of them (the rest keep their pairs). `index`: one that holds at least the reports
+    of these clusters (else one is built for each edge)."""
+    R = rules()
+    out: list[tuple[Cluster, ...]] = []
+    by_edge: dict[int, list[Cluster]] = defaultdict(list)
+    for c in clusters:
+        e = c.edge
+        if e is None:
+            if seeds is None or c.part_id in seeds:
+                out.append((c,))
+        else:
+            by_edge[e].append(c)
+    for e, cs in sorted(by_edge.items()):
+        start = e * R.block_days
+        by_part = {c.part_id: c for c in cs}
+        right = {pid: c.anchor >= start for pid, c in by_part.items()}  # type: ignore[operator]
+        owner, by_id = {}, {}
+        for pid, c in by_part.items():
+            for r in c.reports:
+                owner[r.event_id], by_id[r.event_id] = pid, r
+        idx = index
+        if idx is None:
+            idx = Index()
+            for r in by_id.values():
+                idx.add(r)
+        near: dict[str, set[str]] = {}
+        todo = sorted(by_part if seeds is None else seeds & by_part.keys())
+        reached = set(todo)
+        while todo:  # the linked groups of the seeds (links across the edge go both ways)
+            pid = todo.pop()
+            near[pid] = set()
+            for r in by_part[pid].reports:
+                for o in idx.candidates(r):
+                    q = owner.get(o)
+                    if q is not None and right[q] != right[pid] and q not in near[pid]:
+                        s = score(r, by_id[o])
+                        if s is not None and s >= R.link:
+                            near[pid].add(q)
+                            if q not in reached:
+                                reached.add(q)
+                                todo.append(q)
+        candidates = []
+        for pid in sorted(reached):
+            if right[pid]:
+                continue
+            for q in sorted(near[pid]):
+                values = [pair_value(a, b) for a in by_part[pid].reports for b in by_part[q].reports]
+                if None in values:
+                    continue
+                mean = sum(values) / len(values)  # type: ignore[arg-type]
+                if mean >= R.join or max(values) >= R.attach and mean >= R.attach_mean:  # type: ignore[type-var]
+                    candidates.append((-mean, pid, q))
+        paired: set[str] = set()
+        for _, pid, q in sorted(candidates):
+            if pid not in paired and q not in paired:
+                paired |= {pid, q}
+                out.append((by_part[pid], by_part[q]))
+        out += [(by_part[pid],) for pid in sorted(reached - paired)]
+    return out
+
+
+def fuse_group(group: tuple[Cluster, ...]) -> Cluster:
+    if len(group) == 1:
+        return group[0]
+    return Cluster(group[0].component, sorted((r for c in group for r in c.reports), key=quality), parts=group)
+
 
 def cluster(reports: Iterable[Report]) -> list[Cluster]:
-    """Fuse a closed set of reports (one that holds every linked neighbour of its members)."""
-    reports = list({r.event_id: r for r in reports}.values())
-    edges = links(reports)
-    out = []
-    for comp in components(reports, edges):
-        cid = min(r.event_id for r in comp)
-        out += [Cluster(cid, c) for c in cluster_component(comp, edges)]
-    return out
+    """Fuse a closed set of reports: cluster each block (`parts`), then pair across the edges (`pair`)."""
+    return [fuse_group(g) for g in pair(parts(reports))]
 
 
 class Fuser:
@@ -731,44 +914,78 @@ class Fuser:
     def __init__(self) -> None:
         self.reports: dict[str, Report] = {}
         self.index = Index()
-        self.component_of: dict[str, str] = {}
-        self.members: dict[str, set[str]] = {}
-        self.clusters: dict[str, list[Cluster]] = {}
+        self.component_of: dict[tuple[int, str], str] = {}  # (block, event id) -> its component in that block's run
+        self.components: dict[str, Component] = {}
+        self.by_edge: dict[int, dict[str, Cluster]] = defaultdict(dict)  # edge -> part id -> cluster
+        self.fused: dict[str, Cluster] = {}  # part id -> the fused event it is part of
 
     def update(self, add: Iterable[Report] = (), remove: Iterable[str] = ()) -> list[Cluster]:
-        """Add (or replace) and remove reports; returns the clusters of the re-clustered components."""
+        """Add (or replace) and remove reports; returns the fused events that were rebuilt."""
         add = list(add)
         touched: set[str] = set()
         for eid in [*remove, *(r.event_id for r in add)]:
             if eid in self.reports:
-                touched.add(self.component_of[eid])
-                self.index.remove(self.reports.pop(eid))
+                r = self.reports.pop(eid)
+                touched |= {self.component_of[b, eid] for b in runs_of(r)}
+                self.index.remove(r)
+                if r.block is None:
+                    self.fused.pop(eid, None)
         link = rules().link
         for r in add:
             for o in self.index.candidates(r):
-                if self.component_of[o] not in touched:
+                comps = {self.component_of[b, o] for b in set(runs_of(r)) & set(runs_of(self.reports[o]))} - touched
+                if comps:
                     s = score(r, self.reports[o])
                     if s is not None and s >= link:
-                        touched.add(self.component_of[o])
+                        touched |= comps
         for r in add:
             self.reports[r.event_id] = r
             self.index.add(r)
-        pool = [self.reports[e] for c in touched for e in self.members.pop(c, ()) if e in self.reports] + add
-        for c in touched:
-            self.clusters.pop(c, None)
-        new = cluster(pool)
-        for cl in new:
-            self.clusters.setdefault(cl.component, []).append(cl)
-            self.members.setdefault(cl.component, set()).update(r.event_id for r in cl.reports)
-            for r in cl.reports:
-                self.component_of[r.event_id] = cl.component
-        for eid in remove:
-            if eid not in self.reports:
-                self.component_of.pop(eid, None)
-        return new
+        runs: dict[int, list[Report]] = defaultdict(list)
+        old = []
+        for cid in touched:
+            comp = self.components.pop(cid)
+            old += comp.parts
+            for m in comp.members:
+                del self.component_of[comp.block, m.event_id]
+                if m.event_id in self.reports:
+                    runs[comp.block].append(self.reports[m.event_id])
+        for r in add:
+            for b in runs_of(r):
+                runs[b].append(r)
+        released = set()  # the parts paired with one that is gone
+        for c in old:
+            f = self.fused.pop(c.part_id, None)
+            released |= {p.part_id for p in f.pieces} if f is not None else set()
+            if c.edge is not None:
+                self.by_edge[c.edge].pop(c.part_id, None)
+        new = []
+        for comp in recluster(runs):
+            self.components[comp.id] = comp
+            for m in comp.members:
+                self.component_of[comp.block, m.event_id] = comp.id
+            new += comp.parts
+            for c in comp.parts:
+                if c.edge is not None:
+                    self.by_edge[c.edge][c.part_id] = c
+        seeds = {c.part_id for c in new} | (released - {c.part_id for c in old})
+        edges = sorted({c.edge for c in old + new} - {None})
+        groups = [(c,) for c in new if c.edge is None] + pair((c for e in edges for c in self.by_edge[e].values()), seeds, self.index)
+        groups += [(Cluster(r.event_id, [r]),) for r in add if r.block is None]  # never fused
+        out = []
+        for g in groups:
+            f = fuse_group(g)
+            out.append(f)
+            for c in g:
+                self.fused[c.part_id] = f
+        return out
+
+    def clusters(self) -> list[Cluster]:
+        """The fused events."""
+        return list({id(f): f for f in self.fused.values()}.values())
 
     def partition(self) -> set[frozenset[str]]:
-        return {frozenset(r.event_id for r in cl.reports) for cls in self.clusters.values() for cl in cls}
+        return {frozenset(r.event_id for r in f.reports) for f in self.clusters()}
 
 
 # ---------------------------------------------------------------------------- fused record

@@ -9,14 +9,16 @@ from __future__ import annotations
 
 import json
 import os
+from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import duckdb
 
-from .fusion import Index, Report, cluster, fused_record, rules, score
+from .fusion import (Cluster, Index, Report, edge_of, edge_window, fuse_group, fused_record, pair, quality, recluster, rules,
+                     run_days, runs_of, score)
 from .models import Document, Event
 
 DEFAULT_DB = "flashpoint.duckdb"
@@ -72,11 +74,42 @@ MIGRATIONS: list[str] = [
     CREATE INDEX fused_links_doc ON fused_links (doc_id);
     CREATE TABLE fused_stale (component VARCHAR);
     """,
+    # fusion in time blocks (fusion.py): a report's components in its block's run and as context in
+    # its neighbour's, the cluster of its block it is part of, that cluster's anchor day and the
+    # report's middle day (the runs it is in: new reports look up the stored ones by it); stale
+    # components keep the anchor and fused event of the clusters they held. Everything is fused anew.
+    """
+    DROP TABLE fused_links;
+    DROP TABLE fused_stale;
+    DELETE FROM fused_events;
+    CREATE TABLE fused_links (event_id VARCHAR PRIMARY KEY, fused_id VARCHAR NOT NULL, component VARCHAR NOT NULL,
+        doc_id VARCHAR NOT NULL, context_component VARCHAR, part VARCHAR NOT NULL, anchor INTEGER, mid INTEGER);
+    CREATE INDEX fused_links_fused ON fused_links (fused_id);
+    CREATE INDEX fused_links_component ON fused_links (component);
+    CREATE INDEX fused_links_context ON fused_links (context_component);
+    CREATE INDEX fused_links_doc ON fused_links (doc_id);
+    CREATE TABLE fused_stale (component VARCHAR, anchor INTEGER, fused_id VARCHAR);
+    """,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 BULK_ROW_GROUP = 8192  # rows per row group written by a bulk store (a multiple of DuckDB's 2,048-row vector)
 REOPEN_DOCS = 8192  # documents a bulk store writes between reopening its database
 CHECKPOINT_HEADROOM = 32 << 20  # bytes a bulk store's checkpoint may cache beyond what DuckDB holds before it
+
+
+class Link(NamedTuple):
+    """A stored report's place in the fused state (a row of fused_links)."""
+
+    fused_id: str
+    component: str  # in its own block's run
+    doc_id: str
+    context_component: str | None  # in the neighbour block's run it is context of
+    part: str  # the cluster of its block (its smallest event id)
+    anchor: int | None
+    mid: int | None
+
+    def component_in(self, block: int, r: Report) -> str | None:
+        return self.component if block == r.block else self.context_component
 
 
 class StoreError(Exception):
@@ -215,7 +248,9 @@ class Store:
             ids = [d.id for d, _ in batch]
             ids += self.superseded([r for d, _ in batch for r in d.replaces if r not in ids])
             # the fused events these documents took part in are re-clustered by fuse()
-            self.con.execute("INSERT INTO fused_stale SELECT DISTINCT component FROM fused_links WHERE doc_id IN (SELECT unnest(?))", [ids])
+            self.con.execute("INSERT INTO fused_stale SELECT DISTINCT component, anchor, fused_id FROM fused_links WHERE doc_id IN (SELECT unnest(?)) "
+                             "UNION SELECT DISTINCT context_component, NULL, NULL FROM fused_links "
+                             "WHERE doc_id IN (SELECT unnest(?)) AND context_component IS NOT NULL", [ids, ids])
             self.con.execute("DELETE FROM fused_links WHERE doc_id IN (SELECT unnest(?))", [ids])
             for table in ("evidence", "claims", "actors", "events", "documents"):
                 self.con.execute(f"DELETE FROM {table} WHERE doc_id IN (SELECT unnest(?))", [ids])
@@ -280,79 +315,152 @@ class Store:
         return self._schemas[table]
 
     # ------------------------------------------------------------------ fusion
-    def reports(self, where: str, args: list[Any]) -> list[tuple[Report, str | None]]:
-        """Per-report events (as fusion.Report) with their fused component, if any."""
-        return [(Report.from_record(json.loads(rec), source, d), comp) for rec, source, d, comp in self.report_rows(where, args)]
+    def reports(self, where: str, args: list[Any]) -> list[tuple[Report, Link | None]]:
+        """Per-report events (as fusion.Report) with their place in the fused state, if any."""
+        return [(Report.from_record(json.loads(rec), source, d), Link(*link) if link[0] else None)
+                for rec, source, d, *link in self.report_rows(where, args)]
 
     def report_rows(self, where: str, args: list[Any]) -> list[tuple]:
-        """(record JSON, source, article date, fused component) of the per-report events `where` selects."""
-        return self.con.execute(
-            "SELECT e.record, d.source, d.date, l.component FROM events e JOIN documents d USING (doc_id) "
-            f"LEFT JOIN fused_links l USING (event_id) WHERE {where}", args).fetchall()
+        """(record JSON, source, article date, *Link) of the per-report events `where` selects. The
+        selection reads narrow columns only; the records are then fetched by row id, so that a batch
+        never reads the records of the whole store (nor keeps them in DuckDB's buffers)."""
+        rows = self.con.execute(
+            "SELECT e.rowid, d.source, d.date, l.fused_id, l.component, l.doc_id, l.context_component, l.part, l.anchor, l.mid "
+            f"FROM events e JOIN documents d USING (doc_id) LEFT JOIN fused_links l USING (event_id) WHERE {where}", args).fetchall()
+        records = dict(self.con.execute("SELECT rowid, record FROM events WHERE rowid = ANY(?)", [[r[0] for r in rows]]).fetchall())
+        return [(records[r[0]], *r[1:]) for r in rows]
 
-    def candidate_reports(self, new: list[Report], where: str, args: list[Any]) -> list[tuple[Report, str | None]]:
+    def candidate_reports(self, new: list[Report], where: str, args: list[Any]) -> list[tuple[Report, Link]]:
         """The stored reports `where` says may be linked to a new one (as `reports`, without their
         records), built in full only where their blocking keys meet a new report's probes: with
         dates spread over years, the window holds a share of the whole store that grows with it."""
         probed = {k for r in new for k in r.probes}
         rows = self.report_rows(f"e.event_type IN (SELECT unnest(?)) AND ({where})", [sorted({t for t, _, _ in probed}), *args])
         out = []
-        for rec, source, d, comp in rows:
+        for rec, source, d, *link in rows:
             r = json.loads(rec)
             if any(k in probed for k in Report.from_record(r, source, d, keep=False, words=False).blocks):
-                out.append((Report.from_record(r, source, d, keep=False), comp))
+                out.append((Report.from_record(r, source, d, keep=False), Link(*link)))
         return out
 
+    def touched_components(self, new: list[Report]) -> set[str]:
+        """The components (in the runs both share) of the stored reports a new one is linked to."""
+        ranges = merged(run_days(b) for r in new for b in runs_of(r))
+        if not ranges:
+            return set()
+        # the stored reports in a run a new one is in: their middle days fall in its range
+        cond = " OR ".join("l.mid >= ? AND l.mid < ?" for _ in ranges)
+        args = [x for lo_hi in ranges for x in lo_hi]
+        idx, by_id = Index(), {}
+        for r, link in self.candidate_reports(new, f"({cond})", args):
+            idx.add(r)
+            by_id[r.event_id] = (r, link)
+        touched: set[str] = set()
+        for r in new:
+            runs = set(runs_of(r))
+            for o in idx.candidates(r):
+                other, link = by_id[o]
+                comps = {link.component_in(b, other) for b in runs & set(runs_of(other))} - touched - {None}
+                if comps:
+                    sc = score(r, other)
+                    if sc is not None and sc >= rules().link:
+                        touched |= comps  # type: ignore[arg-type]
+        return touched
+
+    def check_blocks(self) -> None:
+        """The stored fused state holds for the time blocks it was made with (`block_days`,
+        `edge_days` of data/fusion.yaml); when they change, every report is fused anew."""
+        blocks = f"{rules().block_days}/{rules().edge_days}"
+        row = self.con.execute("SELECT value FROM meta WHERE key = 'fusion_blocks'").fetchone()
+        if row and row[0] == blocks:
+            return
+        self.con.execute("BEGIN TRANSACTION")
+        for table in ("fused_links", "fused_events", "fused_stale") if row else ():
+            self.con.execute(f"DELETE FROM {table}")
+        self.con.execute("INSERT OR REPLACE INTO meta VALUES ('fusion_blocks', ?)", [blocks])
+        self.con.execute("COMMIT")
+
     def fuse(self) -> int:
-        """Link every report not yet fused to its fused event and re-cluster the components that
-        changed (fusion.py); returns the fused events written. Only the components the new reports
-        link to, and those of re-coded or removed reports, are touched."""
+        """Link every report not yet fused to its fused event (fusion.py); returns the fused events
+        written. Only the components (inside a block's run) the new reports link to and those of
+        re-coded or removed reports are clustered again, and only the clusters near a block's edge
+        that changed, or were paired with one that changed, are paired again."""
+        self.check_blocks()
         new = [r for r, _ in self.reports("l.event_id IS NULL", [])]
-        stale = {c for (c,) in self.con.execute("SELECT DISTINCT component FROM fused_stale").fetchall()}
+        stale = self.con.execute("SELECT DISTINCT component, anchor, fused_id FROM fused_stale").fetchall()
         if not new and not stale:
             return 0
-        touched = set(stale)
-        spans = merged(r.span for r in new if r.blocks)
-        if spans:
-            # the fused reports whose interval can meet a new one: a week, month or year interval
-            # starts on its stored date, up to a year before the window it reaches into; an undated
-            # report's ends on its article's date, `undated_days` after the window's start; a relative
-            # date reaches `relative_days` either side of its stored date
-            tol, back, cond, args = rules().tolerance + rules().relative_days, rules().undated_days, [], []
-            for a, b in spans:
-                lo, hi = date.fromordinal(a - tol), date.fromordinal(b + tol)
-                cond.append("(e.date BETWEEN ? AND ? OR e.date_precision IN ('week', 'month', 'year') AND e.date BETWEEN ? AND ?"
-                            " OR d.date BETWEEN ? AND ?)")
-                args += [lo, hi, lo - timedelta(days=366), hi, lo, hi + timedelta(days=back)]
-            pool = self.candidate_reports(new, f"l.event_id IS NOT NULL AND ({' OR '.join(cond)})", args)
-            idx, by_id = Index(), {}
-            for r, comp in pool:
-                if comp not in touched:
-                    idx.add(r)
-                    by_id[r.event_id] = (r, comp)
-            link = rules().link
-            for r in new:
-                for o in idx.candidates(r):
-                    other, comp = by_id[o]
-                    if comp not in touched:
-                        sc = score(r, other)
-                        if sc is not None and sc >= link:
-                            touched.add(comp)
-        members = [r for r, _ in self.reports("l.component IN (SELECT unnest(?))", [sorted(touched)])] if touched else []
-        clusters = cluster(members + new)
-        fused_rows, link_rows = [], []
-        for cl in clusters:
-            rec = fused_record(cl)
-            fused_rows.append(fused_row(rec, cl.component))
-            link_rows += [(r.event_id, rec["event_id"], cl.component, r.doc_id) for r in cl.reports]
+        touched = {c for c, _, _ in stale} | self.touched_components(new)
+        loaded: dict[str, tuple[Report, Link | None]] = {}
+        runs: dict[int, list[Report]] = defaultdict(list)
+        if touched:
+            for r, link in self.reports("l.component IN (SELECT unnest(?)) OR l.context_component IN (SELECT unnest(?))",
+                                        [sorted(touched)] * 2):
+                loaded[r.event_id] = (r, link)
+                for b in runs_of(r):
+                    if link.component_in(b, r) in touched:  # type: ignore[union-attr]
+                        runs[b].append(r)
+        for r in new:
+            loaded[r.event_id] = (r, None)
+            for b in runs_of(r):
+                runs[b].append(r)
+        comps = recluster(runs)
+        # what changed: the clusters that are not exactly as before, those gone, and their partners
+        old: dict[str, tuple[int | None, str, set[str]]] = {}
+        for eid, (r, link) in loaded.items():
+            if link is not None and link.component in touched:
+                old.setdefault(link.part, (link.anchor, link.fused_id, set()))[2].add(eid)
+        fresh = [c for comp in comps for c in comp.parts] + [Cluster(r.event_id, [r]) for r in new if r.block is None]
+        same = {c.part_id for c in fresh if c.part_id in old and old[c.part_id][2] == {r.event_id for r in c.reports}}
+        gone = [(a, f) for p, (a, f, _) in old.items() if p not in same] + [(a, f) for _, a, f in stale if f is not None]
+        changed = [c for c in fresh if c.part_id not in same]
+        released = {p for (p,) in self.con.execute(
+            "SELECT DISTINCT part FROM fused_links WHERE fused_id IN (SELECT unnest(?))", [sorted({f for _, f in gone})]).fetchall()}
+        released -= {p for p in old if p not in same}
+        edges = sorted(({edge_of(a) for a, _ in gone} | {c.edge for c in changed}) - {None})
+        window = [c for comp in comps for c in comp.parts if c.edge in edges]
+        for e in edges:
+            lo, hi = edge_window(e)
+            rows = self.reports("l.anchor >= ? AND l.anchor < ? AND NOT (l.component IN (SELECT unnest(?)))", [lo, hi, sorted(touched)])
+            members: dict[str, list[Report]] = defaultdict(list)
+            for r, link in rows:
+                r = loaded.setdefault(r.event_id, (r, link))[0]
+                members[link.part].append(r)  # type: ignore[union-attr]
+            window += [Cluster(loaded[p][1].component, sorted(ms, key=quality)) for p, ms in members.items()]  # type: ignore[union-attr]
+        groups = [(c,) for c in changed if c.edge is None] + pair(window, {c.part_id for c in changed} | released)
+        # the rows to write: each report's new components, cluster and fused event, else its old ones
+        rows: dict[str, list] = {eid: list(link) for eid, (_, link) in loaded.items() if link is not None}
+        for comp in comps:
+            for r in comp.members:
+                row = rows.setdefault(r.event_id, [None, None, r.doc_id, None, None, None, r.mid])
+                row[1 if r.block == comp.block else 3] = comp.id
+            for c in comp.parts:
+                for r in c.reports:
+                    rows[r.event_id][4:6] = [c.part_id, c.anchor]
+        for r in new:
+            if r.block is None:
+                rows[r.event_id] = [None, r.event_id, r.doc_id, None, r.event_id, None, None]
+        dropped = {f for _, f in gone}
+        fused_rows = []
+        for g in groups:
+            f = fuse_group(g)
+            rec = fused_record(f)
+            fused_rows.append(fused_row(rec, f.component))
+            for c in g:
+                for r in c.reports:
+                    if rows[r.event_id][0] is not None:
+                        dropped.add(rows[r.event_id][0])
+                    rows[r.event_id][0] = rec["event_id"]
+        dirty = [eid for eid, (r, link) in loaded.items() if link is None or rows[eid] != list(link)]
+        link_rows = [tuple(rows[eid]) for eid in dirty]
+        dropped -= {r[0] for r in fused_rows}
         try:
             self.con.execute("BEGIN TRANSACTION")
-            self.con.execute("DELETE FROM fused_events WHERE component IN (SELECT unnest(?))", [sorted(touched)])
-            self.con.execute("DELETE FROM fused_links WHERE component IN (SELECT unnest(?)) OR event_id IN (SELECT unnest(?))",
-                             [sorted(touched), [r.event_id for r in new]])
+            self.con.execute("DELETE FROM fused_events WHERE event_id IN (SELECT unnest(?))", [sorted(dropped | {r[0] for r in fused_rows})])
+            self.con.execute("DELETE FROM fused_links WHERE event_id IN (SELECT unnest(?))", [dirty])
             self.con.execute("DELETE FROM fused_stale")
             self.insert("fused_events", fused_rows)
-            self.insert("fused_links", link_rows)
+            self.insert("fused_links", [(eid, *row) for eid, row in zip(dirty, link_rows)])
             self.con.execute("COMMIT")
         except (duckdb.Error, OSError) as e:
             try:
