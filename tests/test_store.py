@@ -150,6 +150,9 @@ def test_a_version_3_database_drops_its_fused_events_and_fuses_again_in_time_blo
     with Store(path) as s:
         assert s.version() == SCHEMA_VERSION == 4
         assert s.con.execute("SELECT count(*) FROM fused_links").fetchone()[0] == 0
+        indexes = {n for (n,) in s.con.execute("SELECT index_name FROM duckdb_indexes()").fetchall()}
+        assert {"fused_links_fused", "fused_links_doc", "fused_events_date"} <= indexes
+        assert not indexes & {"fused_links_component", "fused_links_context", "fused_events_component"}
         d = doc(1)
         s.write([(d, [event(d)])], "v1")
         assert s.fuse() == 1
