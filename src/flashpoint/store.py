@@ -422,9 +422,8 @@ class Store:
         window = [c for comp in comps for c in comp.parts if c.edge in edges]
         for e in edges:
             lo, hi = edge_window(e)
-            rows = self.reports("l.anchor >= ? AND l.anchor < ? AND NOT (l.component IN (SELECT unnest(?)))", [lo, hi, sorted(touched)])
             members: dict[str, list[Report]] = defaultdict(list)
-            for r, link in rows:
+            for r, link in self.reports("l.anchor >= ? AND l.anchor < ? AND NOT (l.component IN (SELECT unnest(?)))", [lo, hi, sorted(touched)]):
                 r = loaded.setdefault(r.event_id, (r, link))[0]
                 members[link.part].append(r)  # type: ignore[union-attr]
             window += [Cluster(loaded[p][1].component, sorted(ms, key=quality)) for p, ms in members.items()]  # type: ignore[union-attr]
