@@ -98,6 +98,7 @@ BULK_ROW_GROUP = 8192  # rows per row group written by a bulk store (a multiple 
 REOPEN_DOCS = 8192  # documents a bulk store writes between reopening its database
 CHECKPOINT_HEADROOM = 32 << 20  # bytes a bulk store's checkpoint may cache beyond what DuckDB holds before it
 BULK_MEMORY_MB = 128  # DuckDB's buffer pool for a bulk store, in MB ($FLASHPOINT_DB_MEMORY_MB)
+M_TRIM_THRESHOLD, M_MMAP_THRESHOLD = -1, -3  # mallopt's parameters (malloc.h)
 
 
 def bulk_memory() -> int:
@@ -117,17 +118,14 @@ def lean_allocator() -> None:
     (DuckDB's 256 KB blocks) each on its own, unmapped when freed, and to give back free memory at
     the top of a heap beyond 1 MB. By default glibc raises both thresholds as large allocations are
     freed (up to 32 and 64 MB), after which the blocks DuckDB's buffer pool reads and evicts stay
-    inside its heaps, and what they free is kept: a bulk store's RSS then grew by ~50 MB per 8,192
-    documents with its buffer pool at its budget. Process-wide; a no-op without glibc."""
+    inside its heaps, and what they free is kept: a bulk store's RSS then grew by ~30 MB per 8,192
+    documents with its buffer pool within its budget. Process-wide; a no-op without glibc."""
     try:
         mallopt = ctypes.CDLL("libc.so.6").mallopt
     except (OSError, AttributeError):
         return
     mallopt(M_MMAP_THRESHOLD, 128 << 10)
     mallopt(M_TRIM_THRESHOLD, 1 << 20)
-
-
-M_TRIM_THRESHOLD, M_MMAP_THRESHOLD = -1, -3  # mallopt's parameters (malloc.h)
 
 
 class Link(NamedTuple):
@@ -169,7 +167,7 @@ class Store:
         self.path = db_path(path)
         self.bulk = bulk
         self.written = 0  # documents written since the database was opened
-        self.memory = bulk_memory() if bulk and not read_only else None  # DuckDB's memory limit; None: its default
+        self.memory: int | None = None  # DuckDB's memory limit (a bulk store's budget); None: DuckDB's default
         self._schemas: dict = {}
         if read_only and not self.path.exists():
             raise StoreError(f"{self.path}: no such database (run `flashpoint ingest` first)")
@@ -442,9 +440,9 @@ class Store:
             raise StoreError(f"{self.path}: cannot fuse (the reports are kept; the next ingest fuses them): {e}") from None
 
     def link(self) -> int:
-        """Fuse the reports not yet fused. Only the components (inside a block's run) the new reports link to and those of
-        re-coded or removed reports are clustered again, and only the clusters near a block's edge
-        that changed, or were paired with one that changed, are paired again."""
+        """Fuse the reports not yet fused. Only the components (inside a block's run) the new reports
+        link to and those of re-coded or removed reports are clustered again, and only the clusters
+        near a block's edge that changed, or were paired with one that changed, are paired again."""
         self.check_blocks()
         new = [r for r, _ in self.reports("l.event_id IS NULL", [])]
         stale = self.con.execute("SELECT DISTINCT component, anchor, fused_id FROM fused_stale").fetchall()
