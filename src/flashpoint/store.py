@@ -7,6 +7,7 @@ coder version). Schema changes are numbered migrations recorded in `meta.schema_
 
 from __future__ import annotations
 
+import ctypes
 import json
 import os
 from collections import defaultdict
@@ -96,6 +97,35 @@ SCHEMA_VERSION = len(MIGRATIONS)
 BULK_ROW_GROUP = 8192  # rows per row group written by a bulk store (a multiple of DuckDB's 2,048-row vector)
 REOPEN_DOCS = 8192  # documents a bulk store writes between reopening its database
 CHECKPOINT_HEADROOM = 32 << 20  # bytes a bulk store's checkpoint may cache beyond what DuckDB holds before it
+BULK_MEMORY_MB = 128  # DuckDB's buffer pool for a bulk store, in MB ($FLASHPOINT_DB_MEMORY_MB)
+M_TRIM_THRESHOLD, M_MMAP_THRESHOLD = -1, -3  # mallopt's parameters (malloc.h)
+
+
+def bulk_memory() -> int:
+    """The bytes of DuckDB's buffer pool for a bulk store: $FLASHPOINT_DB_MEMORY_MB or BULK_MEMORY_MB."""
+    raw = os.environ.get("FLASHPOINT_DB_MEMORY_MB", "").strip()
+    try:
+        mb = int(raw) if raw else BULK_MEMORY_MB
+    except ValueError:
+        raise StoreError(f"FLASHPOINT_DB_MEMORY_MB={raw!r}: not a number of megabytes") from None
+    if mb < 16:
+        raise StoreError(f"FLASHPOINT_DB_MEMORY_MB={raw!r}: DuckDB needs at least 16 MB")
+    return mb << 20
+
+
+def lean_allocator() -> None:
+    """glibc's malloc (where DuckDB's buffers come from) told to map allocations of 128 KB and more
+    (DuckDB's 256 KB blocks) each on its own, unmapped when freed, and to give back free memory at
+    the top of a heap beyond 1 MB. By default glibc raises both thresholds as large allocations are
+    freed (up to 32 and 64 MB), after which the blocks DuckDB's buffer pool reads and evicts stay
+    inside its heaps, and what they free is kept: a bulk store's RSS then grew by ~30 MB per 8,192
+    documents with its buffer pool within its budget. Process-wide; a no-op without glibc."""
+    try:
+        mallopt = ctypes.CDLL("libc.so.6").mallopt
+    except (OSError, AttributeError):
+        return
+    mallopt(M_MMAP_THRESHOLD, 128 << 10)
+    mallopt(M_TRIM_THRESHOLD, 1 << 20)
 
 
 class Link(NamedTuple):
@@ -127,13 +157,17 @@ class Store:
     ingest runs in flat memory: a checkpoint rewrites the row group that is being filled, whole
     (with DuckDB's 122,880-row groups, up to the text of 122,880 documents: +100 MB at 50,000), and
     what DuckDB keeps of a database it writes grows with it until the database is closed (~1 KB a
-    document with checkpoints). A bulk store attaches its file exclusively: no second Store on the
-    same file in this process."""
+    document with checkpoints). Its buffer pool is held to `bulk_memory()` (128 MB): by default
+    DuckDB keeps every block a query reads until 80% of the machine's memory is in use, and fusion's
+    queries read more of the store as it grows. A batch that needs more (an out-of-memory error) is
+    rolled back and run again with DuckDB's default limit, kept until the next reopening. A bulk
+    store attaches its file exclusively: no second Store on the same file in this process."""
 
     def __init__(self, path: str | os.PathLike | None = None, read_only: bool = False, bulk: bool = False):
         self.path = db_path(path)
         self.bulk = bulk
         self.written = 0  # documents written since the database was opened
+        self.memory: int | None = None  # DuckDB's memory limit (a bulk store's budget); None: DuckDB's default
         self._schemas: dict = {}
         if read_only and not self.path.exists():
             raise StoreError(f"{self.path}: no such database (run `flashpoint ingest` first)")
@@ -147,7 +181,10 @@ class Store:
         try:
             if not self.bulk or read_only:
                 return duckdb.connect(str(self.path), read_only=read_only)
-            con = duckdb.connect(config={"temp_directory": f"{self.path}.tmp"})  # where DuckDB spills for this file, not ./.tmp
+            self.memory = bulk_memory()
+            lean_allocator()
+            # where DuckDB spills for this file (not ./.tmp), and its buffer pool's budget
+            con = duckdb.connect(config={"temp_directory": f"{self.path}.tmp", "memory_limit": f"{self.memory}B"})
             path = str(self.path).replace("'", "''")
             con.execute(f"ATTACH '{path}' AS store (ROW_GROUP_SIZE {BULK_ROW_GROUP})")
             con.execute("USE store")
@@ -163,10 +200,10 @@ class Store:
 
     def lean_checkpoint(self) -> None:
         """A checkpoint with DuckDB's buffer pool held to what it holds now plus CHECKPOINT_HEADROOM:
-        otherwise the blocks a checkpoint reads and writes stay cached up to the memory limit (80% of
-        the machine's memory): +60 to +130 MB at each reopening after 20,000 documents of news text,
-        which made a long ingest's peak its checkpoints'. If that is too little, the checkpoint is
-        left to the close, with the whole budget (what was committed is in the WAL either way)."""
+        otherwise the blocks a checkpoint reads and writes stay cached up to the memory limit (with
+        DuckDB's default limit, +60 to +130 MB at each reopening after 20,000 documents of news text,
+        which made a long ingest's peak its checkpoints'). If that is too little, the checkpoint is
+        left to the close, with the store's limit (what was committed is in the WAL either way)."""
         try:
             used = self.con.execute("SELECT sum(memory_usage_bytes) FROM duckdb_memory()").fetchone()[0] or 0
             self.con.execute(f"SET memory_limit = '{int(used) + CHECKPOINT_HEADROOM}B'")
@@ -175,9 +212,22 @@ class Store:
             pass
         finally:
             try:
-                self.con.execute("RESET memory_limit")
+                self.limit_memory(self.memory)
             except duckdb.Error:
                 pass
+
+    def limit_memory(self, limit: int | None) -> None:
+        """Hold DuckDB's buffer pool to `limit` bytes (None: DuckDB's default, 80% of the machine's memory)."""
+        self.con.execute("RESET memory_limit" if limit is None else f"SET memory_limit = '{limit}B'")
+        self.memory = limit
+
+    def over_budget(self, e: Exception) -> bool:
+        """After a rolled-back transaction: whether it ran out of the bulk budget, which is then lifted
+        (until the next reopening) so that the transaction can run again."""
+        if not isinstance(e, duckdb.OutOfMemoryException) or self.memory is None:
+            return False
+        self.limit_memory(None)
+        return True
 
     def __enter__(self) -> "Store":
         return self
@@ -282,11 +332,13 @@ class Store:
                 self.con.execute("ROLLBACK")
             except duckdb.Error:
                 pass
+            if self.over_budget(e):
+                return self.write(batch, coder_version)
             raise StoreError(f"{self.path}: cannot write (nothing of this batch was stored): {e}") from None
         return n
 
     def insert(self, table: str, rows: list[tuple]) -> None:
-        """Bulk insert: the rows as one Arrow table, then `INSERT ... SELECT` (per-row
+        """Bulk insert: the rows as one Arrow table inserted whole (per-row
         `executemany` costs ~70x more CPU)."""
         if not rows:
             return
@@ -295,11 +347,7 @@ class Store:
         schema = self.arrow_schema(table)
         columns = list(zip(*rows))
         data = pa.Table.from_arrays([pa.array(list(c), type=f.type) for c, f in zip(columns, schema)], schema=schema)
-        self.con.register("flashpoint_rows", data)
-        try:
-            self.con.execute(f"INSERT INTO {table} SELECT * FROM flashpoint_rows")
-        finally:
-            self.con.unregister("flashpoint_rows")
+        self.con.from_arrow(data).insert_into(table)
 
     def arrow_schema(self, table: str):
         """The Arrow schema of a table's columns, in table order (JSON is written as text)."""
@@ -383,9 +431,18 @@ class Store:
 
     def fuse(self) -> int:
         """Link every report not yet fused to its fused event (fusion.py); returns the fused events
-        written. Only the components (inside a block's run) the new reports link to and those of
-        re-coded or removed reports are clustered again, and only the clusters near a block's edge
-        that changed, or were paired with one that changed, are paired again."""
+        written (`link`; again without the bulk budget if it ran out of it)."""
+        try:
+            return self.link()
+        except duckdb.OutOfMemoryException as e:
+            if self.over_budget(e):
+                return self.link()
+            raise StoreError(f"{self.path}: cannot fuse (the reports are kept; the next ingest fuses them): {e}") from None
+
+    def link(self) -> int:
+        """Fuse the reports not yet fused. Only the components (inside a block's run) the new reports
+        link to and those of re-coded or removed reports are clustered again, and only the clusters
+        near a block's edge that changed, or were paired with one that changed, are paired again."""
         self.check_blocks()
         new = [r for r, _ in self.reports("l.event_id IS NULL", [])]
         stale = self.con.execute("SELECT DISTINCT component, anchor, fused_id FROM fused_stale").fetchall()
@@ -467,6 +524,8 @@ class Store:
                 self.con.execute("ROLLBACK")
             except duckdb.Error:
                 pass
+            if isinstance(e, duckdb.OutOfMemoryException):
+                raise
             raise StoreError(f"{self.path}: cannot write the fused events (the reports are kept; the next ingest fuses them): {e}") from None
         return len(fused_rows)
 
