@@ -113,6 +113,14 @@ def bulk_memory() -> int:
     return mb << 20
 
 
+def memory_ceiling() -> int:
+    """80% of the machine's memory (DuckDB's default limit), the most a bulk store's budget grows to."""
+    try:
+        return int(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") * 0.8)
+    except (ValueError, OSError, AttributeError):
+        return 8 << 30
+
+
 def lean_allocator() -> None:
     """glibc's malloc (where DuckDB's buffers come from) told to map allocations of 128 KB and more
     (DuckDB's 256 KB blocks) each on its own, unmapped when freed, and to give back free memory at
@@ -160,7 +168,7 @@ class Store:
     document with checkpoints). Its buffer pool is held to `bulk_memory()` (128 MB): by default
     DuckDB keeps every block a query reads until 80% of the machine's memory is in use, and fusion's
     queries read more of the store as it grows. A batch that needs more (an out-of-memory error) is
-    rolled back and run again with DuckDB's default limit, kept until the next reopening. A bulk
+    rolled back and run again with twice the limit (and again), then the budget is set back. A bulk
     store attaches its file exclusively: no second Store on the same file in this process."""
 
     def __init__(self, path: str | os.PathLike | None = None, read_only: bool = False, bulk: bool = False):
@@ -222,12 +230,20 @@ class Store:
         self.memory = limit
 
     def over_budget(self, e: Exception) -> bool:
-        """After a rolled-back transaction: whether it ran out of the bulk budget, which is then lifted
-        (until the next reopening) so that the transaction can run again."""
-        if not isinstance(e, duckdb.OutOfMemoryException) or self.memory is None:
+        """After a rolled-back transaction: whether it ran out of the bulk budget, which is then
+        doubled so that it can run again (up to 80% of the machine's memory, DuckDB's default)."""
+        if not isinstance(e, duckdb.OutOfMemoryException) or self.memory is None or self.memory * 2 > memory_ceiling():
             return False
-        self.limit_memory(None)
+        self.limit_memory(self.memory * 2)
         return True
+
+    def within_budget(self) -> None:
+        """The budget again after a transaction that needed more: DuckDB evicts what it cached beyond
+        it (if it cannot, the larger limit stays until it can)."""
+        try:
+            self.limit_memory(bulk_memory())
+        except duckdb.Error:
+            pass
 
     def __enter__(self) -> "Store":
         return self
@@ -333,7 +349,10 @@ class Store:
             except duckdb.Error:
                 pass
             if self.over_budget(e):
-                return self.write(batch, coder_version)
+                try:
+                    return self.write(batch, coder_version)
+                finally:
+                    self.within_budget()
             raise StoreError(f"{self.path}: cannot write (nothing of this batch was stored): {e}") from None
         return n
 
@@ -431,12 +450,15 @@ class Store:
 
     def fuse(self) -> int:
         """Link every report not yet fused to its fused event (fusion.py); returns the fused events
-        written (`link`; again without the bulk budget if it ran out of it)."""
+        written (`link`; again with twice the bulk budget if it ran out of it)."""
         try:
             return self.link()
         except duckdb.OutOfMemoryException as e:
             if self.over_budget(e):
-                return self.link()
+                try:
+                    return self.fuse()
+                finally:
+                    self.within_budget()
             raise StoreError(f"{self.path}: cannot fuse (the reports are kept; the next ingest fuses them): {e}") from None
 
     def link(self) -> int:
