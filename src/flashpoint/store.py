@@ -168,7 +168,7 @@ class Store:
     document with checkpoints). Its buffer pool is held to `bulk_memory()` (128 MB): by default
     DuckDB keeps every block a query reads until 80% of the machine's memory is in use, and fusion's
     queries read more of the store as it grows. A batch that needs more (an out-of-memory error) is
-    rolled back and run again with twice the limit (and again), then the budget is set back. A bulk
+    rolled back and run again with twice the limit (and again), kept until the next reopening. A bulk
     store attaches its file exclusively: no second Store on the same file in this process."""
 
     def __init__(self, path: str | os.PathLike | None = None, read_only: bool = False, bulk: bool = False):
@@ -231,19 +231,13 @@ class Store:
 
     def over_budget(self, e: Exception) -> bool:
         """After a rolled-back transaction: whether it ran out of the bulk budget, which is then
-        doubled so that it can run again (up to 80% of the machine's memory, DuckDB's default)."""
+        doubled so that it can run again (up to 80% of the machine's memory, DuckDB's default) and
+        stays so until the next reopening: what a batch needs grows with the store (its indexes),
+        and setting it back made every later batch fail once."""
         if not isinstance(e, duckdb.OutOfMemoryException) or self.memory is None or self.memory * 2 > memory_ceiling():
             return False
         self.limit_memory(self.memory * 2)
         return True
-
-    def within_budget(self) -> None:
-        """The budget again after a transaction that needed more: DuckDB evicts what it cached beyond
-        it (if it cannot, the larger limit stays until it can)."""
-        try:
-            self.limit_memory(bulk_memory())
-        except duckdb.Error:
-            pass
 
     def __enter__(self) -> "Store":
         return self
@@ -349,10 +343,7 @@ class Store:
             except duckdb.Error:
                 pass
             if self.over_budget(e):
-                try:
-                    return self.write(batch, coder_version)
-                finally:
-                    self.within_budget()
+                return self.write(batch, coder_version)
             raise StoreError(f"{self.path}: cannot write (nothing of this batch was stored): {e}") from None
         return n
 
@@ -454,11 +445,12 @@ class Store:
         try:
             return self.link()
         except duckdb.OutOfMemoryException as e:
+            try:
+                self.con.execute("ROLLBACK")  # one left open where it ran out (check_blocks)
+            except duckdb.Error:
+                pass
             if self.over_budget(e):
-                try:
-                    return self.fuse()
-                finally:
-                    self.within_budget()
+                return self.fuse()
             raise StoreError(f"{self.path}: cannot fuse (the reports are kept; the next ingest fuses them): {e}") from None
 
     def link(self) -> int:
