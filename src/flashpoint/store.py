@@ -232,8 +232,8 @@ class Store:
     def over_budget(self, e: Exception) -> bool:
         """After a rolled-back transaction: whether it ran out of the bulk budget, which is then
         doubled so that it can run again (up to 80% of the machine's memory, DuckDB's default) and
-        stays so until the next reopening: what a batch needs grows with the store (its indexes),
-        and setting it back made every later batch fail once."""
+        stays so until the next reopening: what a batch needs grows with the store,
+        and setting it back would make each later batch that needs as much fail once first."""
         if not isinstance(e, duckdb.OutOfMemoryException) or self.memory is None or self.memory * 2 > memory_ceiling():
             return False
         self.limit_memory(self.memory * 2)
