@@ -229,6 +229,13 @@ class Store:
         self.con.execute("RESET memory_limit" if limit is None else f"SET memory_limit = '{limit}B'")
         self.memory = limit
 
+    def rollback(self) -> None:
+        """Roll back the open transaction, if any (after a failed statement)."""
+        try:
+            self.con.execute("ROLLBACK")
+        except duckdb.Error:
+            pass
+
     def over_budget(self, e: Exception) -> bool:
         """After a rolled-back transaction: whether it ran out of the bulk budget, which is then
         doubled so that it can run again (up to 80% of the machine's memory, DuckDB's default) and
@@ -338,10 +345,7 @@ class Store:
             n = len(ev_rows)
             self.written += len(batch)
         except (duckdb.Error, OSError) as e:
-            try:
-                self.con.execute("ROLLBACK")
-            except duckdb.Error:
-                pass
+            self.rollback()
             if self.over_budget(e):
                 return self.write(batch, coder_version)
             raise StoreError(f"{self.path}: cannot write (nothing of this batch was stored): {e}") from None
@@ -445,10 +449,7 @@ class Store:
         try:
             return self.link()
         except duckdb.OutOfMemoryException as e:
-            try:
-                self.con.execute("ROLLBACK")  # one left open where it ran out (check_blocks)
-            except duckdb.Error:
-                pass
+            self.rollback()  # one left open where it ran out (check_blocks)
             if self.over_budget(e):
                 return self.fuse()
             raise StoreError(f"{self.path}: cannot fuse (the reports are kept; the next ingest fuses them): {e}") from None
@@ -534,10 +535,7 @@ class Store:
             self.insert("fused_links", [(eid, *row) for eid, row in zip(dirty, link_rows)])
             self.con.execute("COMMIT")
         except (duckdb.Error, OSError) as e:
-            try:
-                self.con.execute("ROLLBACK")
-            except duckdb.Error:
-                pass
+            self.rollback()
             if isinstance(e, duckdb.OutOfMemoryException):
                 raise
             raise StoreError(f"{self.path}: cannot write the fused events (the reports are kept; the next ingest fuses them): {e}") from None
