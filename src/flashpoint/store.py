@@ -92,6 +92,54 @@ MIGRATIONS: list[str] = [
     DROP INDEX IF EXISTS fused_events_component;
     CREATE TABLE fused_stale (component VARCHAR, anchor INTEGER, fused_id VARCHAR);
     """,
+    # no ART index (primary key or index) on the tables that grow with the store: DuckDB keeps an
+    # index in its buffer pool, pinned, and each batch's deletes and inserts touch all of it (random
+    # keys), so a bulk store's memory grew with the store (the indexes: 28 MB at 32,000 documents; a
+    # batch outgrew the 128 MB budget at ~80,000). Nothing needs them: fusion and the writer select
+    # by semi-join and by row id, and a point query scans one column (a few ms at 400k rows);
+    # `write` replaces a document's rows whole, so ids stay unique
+    """
+    DROP INDEX IF EXISTS events_doc;
+    DROP INDEX IF EXISTS events_date;
+    DROP INDEX IF EXISTS fused_events_date;
+    DROP INDEX IF EXISTS fused_links_fused;
+    DROP INDEX IF EXISTS fused_links_doc;
+    ALTER TABLE documents RENAME TO documents_v4;
+    CREATE TABLE documents (
+        doc_id VARCHAR NOT NULL, content_hash VARCHAR NOT NULL, coder_version VARCHAR NOT NULL,
+        title VARCHAR, source VARCHAR, url VARCHAR, date DATE, origin VARCHAR, text VARCHAR NOT NULL,
+        n_events INTEGER NOT NULL, ingested_at TIMESTAMP NOT NULL);
+    INSERT INTO documents SELECT * FROM documents_v4;
+    DROP TABLE documents_v4;
+    ALTER TABLE events RENAME TO events_v4;
+    CREATE TABLE events (
+        event_id VARCHAR NOT NULL, doc_id VARCHAR NOT NULL, event_type VARCHAR NOT NULL,
+        mode VARCHAR[], context VARCHAR[], cameo VARCHAR, goldstein DOUBLE, plover_score DOUBLE,
+        acled_event_type VARCHAR, acled_sub_event_type VARCHAR,
+        date DATE, date_precision VARCHAR, date_text VARCHAR,
+        location_name VARCHAR, country VARCHAR, admin1 VARCHAR, admin2 VARCHAR, lat DOUBLE, lon DOUBLE,
+        geonameid BIGINT, geo_precision INTEGER,
+        fatalities_best INTEGER, fatalities_low INTEGER, fatalities_high INTEGER,
+        injuries_best INTEGER, injuries_low INTEGER, injuries_high INTEGER,
+        contested BOOLEAN, modality VARCHAR, confidence DOUBLE,
+        actor_countries VARCHAR[], recipient_countries VARCHAR[], record JSON NOT NULL);
+    INSERT INTO events SELECT * FROM events_v4;
+    DROP TABLE events_v4;
+    ALTER TABLE fused_events RENAME TO fused_events_v4;
+    CREATE TABLE fused_events (
+        event_id VARCHAR NOT NULL, component VARCHAR NOT NULL, event_type VARCHAR NOT NULL,
+        date DATE, date_precision VARCHAR, country VARCHAR, lat DOUBLE, lon DOUBLE,
+        fatalities_best INTEGER, fatalities_low INTEGER, fatalities_high INTEGER, contested BOOLEAN,
+        modality VARCHAR, goldstein DOUBLE, n_reports INTEGER NOT NULL, n_sources INTEGER NOT NULL,
+        first_reported DATE, actor_countries VARCHAR[], recipient_countries VARCHAR[], record JSON NOT NULL);
+    INSERT INTO fused_events SELECT * FROM fused_events_v4;
+    DROP TABLE fused_events_v4;
+    ALTER TABLE fused_links RENAME TO fused_links_v4;
+    CREATE TABLE fused_links (event_id VARCHAR NOT NULL, fused_id VARCHAR NOT NULL, component VARCHAR NOT NULL,
+        doc_id VARCHAR NOT NULL, context_component VARCHAR, part VARCHAR NOT NULL, anchor INTEGER, mid INTEGER);
+    INSERT INTO fused_links SELECT * FROM fused_links_v4;
+    DROP TABLE fused_links_v4;
+    """,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 BULK_ROW_GROUP = 8192  # rows per row group written by a bulk store (a multiple of DuckDB's 2,048-row vector)
@@ -306,8 +354,9 @@ class Store:
         return [r[0] for r in rows]
 
     def write(self, batch: Iterable[tuple[Document, list[Event]]], coder_version: str) -> int:
-        """Replace the given documents and their events in one transaction; returns events written."""
-        batch = list(batch)
+        """Replace the given documents and their events in one transaction (a document given twice:
+        the last); returns events written."""
+        batch = list({d.id: (d, evs) for d, evs in batch}.values())
         if self.bulk and self.written >= REOPEN_DOCS:
             self.reopen()
         n = 0
