@@ -10,8 +10,9 @@ from __future__ import annotations
 import ctypes
 import json
 import os
+import warnings
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -25,7 +26,32 @@ from .models import Document, Event
 DEFAULT_DB = "flashpoint.duckdb"
 LEGACY_FILE_ORIGIN = r"\.(txt|text|md|html?)$"  # one-article files (readers.TEXT_EXT, HTML_EXT)
 
-MIGRATIONS: list[str] = [
+GROWING = ("documents", "events", "fused_events", "fused_links")  # the tables with a primary key until schema 5
+
+
+def without_indexes(con: duckdb.DuckDBPyConnection) -> None:
+    """Schema 5: no ART index (an index or a primary key) on the tables that grow with the store.
+    DuckDB keeps an index in its buffer pool, pinned, and each batch's deletes and inserts touch all
+    of it (the keys are hashes), so a bulk store's memory grew with the store (its indexes: 28 MB at
+    32,000 documents; a batch outgrew the 128 MB budget at ~80,000). Nothing needs them: fusion and
+    the writer select by semi-join and by row id, a point query scans one column (a few ms at 400k
+    rows), and `write` replaces a document's rows whole, so its ids stay unique. Every index found
+    is dropped (stores made during schema 4's development have others); a primary key cannot be,
+    so its table is made again with the key's column NOT NULL."""
+    names = ", ".join(f"'{t}'" for t in GROWING)
+    for (name,) in con.execute(f"SELECT index_name FROM duckdb_indexes() WHERE database_name = current_database() "
+                               f"AND schema_name = current_schema() AND table_name IN ({names})").fetchall():
+        con.execute(f'DROP INDEX "{name}"')
+    for t in GROWING:
+        (ddl,) = con.execute("SELECT sql FROM duckdb_tables() WHERE database_name = current_database() "
+                             "AND schema_name = current_schema() AND table_name = ?", [t]).fetchone()
+        con.execute(f"ALTER TABLE {t} RENAME TO {t}_v4")
+        con.execute(ddl.replace(" PRIMARY KEY", " NOT NULL"))
+        con.execute(f"INSERT INTO {t} SELECT * FROM {t}_v4")
+        con.execute(f"DROP TABLE {t}_v4")
+
+
+MIGRATIONS: list[str | Callable[[duckdb.DuckDBPyConnection], None]] = [
     # 1: the initial schema
     """
     CREATE TABLE meta (key VARCHAR PRIMARY KEY, value VARCHAR);
@@ -92,54 +118,7 @@ MIGRATIONS: list[str] = [
     DROP INDEX IF EXISTS fused_events_component;
     CREATE TABLE fused_stale (component VARCHAR, anchor INTEGER, fused_id VARCHAR);
     """,
-    # no ART index (primary key or index) on the tables that grow with the store: DuckDB keeps an
-    # index in its buffer pool, pinned, and each batch's deletes and inserts touch all of it (random
-    # keys), so a bulk store's memory grew with the store (the indexes: 28 MB at 32,000 documents; a
-    # batch outgrew the 128 MB budget at ~80,000). Nothing needs them: fusion and the writer select
-    # by semi-join and by row id, and a point query scans one column (a few ms at 400k rows);
-    # `write` replaces a document's rows whole, so ids stay unique
-    """
-    DROP INDEX IF EXISTS events_doc;
-    DROP INDEX IF EXISTS events_date;
-    DROP INDEX IF EXISTS fused_events_date;
-    DROP INDEX IF EXISTS fused_links_fused;
-    DROP INDEX IF EXISTS fused_links_doc;
-    ALTER TABLE documents RENAME TO documents_v4;
-    CREATE TABLE documents (
-        doc_id VARCHAR NOT NULL, content_hash VARCHAR NOT NULL, coder_version VARCHAR NOT NULL,
-        title VARCHAR, source VARCHAR, url VARCHAR, date DATE, origin VARCHAR, text VARCHAR NOT NULL,
-        n_events INTEGER NOT NULL, ingested_at TIMESTAMP NOT NULL);
-    INSERT INTO documents SELECT * FROM documents_v4;
-    DROP TABLE documents_v4;
-    ALTER TABLE events RENAME TO events_v4;
-    CREATE TABLE events (
-        event_id VARCHAR NOT NULL, doc_id VARCHAR NOT NULL, event_type VARCHAR NOT NULL,
-        mode VARCHAR[], context VARCHAR[], cameo VARCHAR, goldstein DOUBLE, plover_score DOUBLE,
-        acled_event_type VARCHAR, acled_sub_event_type VARCHAR,
-        date DATE, date_precision VARCHAR, date_text VARCHAR,
-        location_name VARCHAR, country VARCHAR, admin1 VARCHAR, admin2 VARCHAR, lat DOUBLE, lon DOUBLE,
-        geonameid BIGINT, geo_precision INTEGER,
-        fatalities_best INTEGER, fatalities_low INTEGER, fatalities_high INTEGER,
-        injuries_best INTEGER, injuries_low INTEGER, injuries_high INTEGER,
-        contested BOOLEAN, modality VARCHAR, confidence DOUBLE,
-        actor_countries VARCHAR[], recipient_countries VARCHAR[], record JSON NOT NULL);
-    INSERT INTO events SELECT * FROM events_v4;
-    DROP TABLE events_v4;
-    ALTER TABLE fused_events RENAME TO fused_events_v4;
-    CREATE TABLE fused_events (
-        event_id VARCHAR NOT NULL, component VARCHAR NOT NULL, event_type VARCHAR NOT NULL,
-        date DATE, date_precision VARCHAR, country VARCHAR, lat DOUBLE, lon DOUBLE,
-        fatalities_best INTEGER, fatalities_low INTEGER, fatalities_high INTEGER, contested BOOLEAN,
-        modality VARCHAR, goldstein DOUBLE, n_reports INTEGER NOT NULL, n_sources INTEGER NOT NULL,
-        first_reported DATE, actor_countries VARCHAR[], recipient_countries VARCHAR[], record JSON NOT NULL);
-    INSERT INTO fused_events SELECT * FROM fused_events_v4;
-    DROP TABLE fused_events_v4;
-    ALTER TABLE fused_links RENAME TO fused_links_v4;
-    CREATE TABLE fused_links (event_id VARCHAR NOT NULL, fused_id VARCHAR NOT NULL, component VARCHAR NOT NULL,
-        doc_id VARCHAR NOT NULL, context_component VARCHAR, part VARCHAR NOT NULL, anchor INTEGER, mid INTEGER);
-    INSERT INTO fused_links SELECT * FROM fused_links_v4;
-    DROP TABLE fused_links_v4;
-    """,
+    without_indexes,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 BULK_ROW_GROUP = 8192  # rows per row group written by a bulk store (a multiple of DuckDB's 2,048-row vector)
@@ -292,6 +271,8 @@ class Store:
         if not isinstance(e, duckdb.OutOfMemoryException) or self.memory is None or self.memory * 2 > memory_ceiling():
             return False
         self.limit_memory(self.memory * 2)
+        warnings.warn(f"{self.path}: a batch needed more than the database's memory budget of {self.memory >> 21} MB; "
+                      f"{self.memory >> 20} MB until it is reopened (FLASHPOINT_DB_MEMORY_MB sets the budget)", RuntimeWarning, stacklevel=1)
         return True
 
     def __enter__(self) -> "Store":
@@ -321,7 +302,11 @@ class Store:
         for n in range(current, SCHEMA_VERSION):
             try:
                 self.con.execute("BEGIN TRANSACTION")
-                self.con.execute(MIGRATIONS[n])
+                step = MIGRATIONS[n]
+                if callable(step):
+                    step(self.con)
+                else:
+                    self.con.execute(step)
                 self.con.execute("INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", [str(n + 1)])
                 self.con.execute("COMMIT")
             except (duckdb.Error, OSError) as e:
