@@ -31,13 +31,14 @@ GROWING = ("documents", "events", "fused_events", "fused_links")  # the tables w
 
 def without_indexes(con: duckdb.DuckDBPyConnection) -> None:
     """Schema 5: no ART index (an index or a primary key) on the tables that grow with the store.
-    DuckDB keeps an index in its buffer pool, pinned, and each batch's deletes and inserts touch all
-    of it (the keys are hashes), so a bulk store's memory grew with the store (its indexes: 28 MB at
-    32,000 documents; a batch outgrew the 128 MB budget at ~80,000). Nothing needs them: fusion and
-    the writer select by semi-join and by row id, a point query scans one column (a few ms at 400k
-    rows), and `write` replaces a document's rows whole, so its ids stay unique. Every index found
-    is dropped (stores made during schema 4's development have others); a primary key cannot be,
-    so its table is made again with the key's column NOT NULL."""
+    DuckDB holds an index in its buffer pool, and each batch's deletes and inserts reach all of it
+    (the keys are hashes), so what a bulk store's batch needs grew with the store (`ART_INDEX` 28 MB
+    at 32,000 documents; batches outgrew the 128 MB budget from ~80,000; 80 of a 164 MB file at
+    404k events). Nothing needs them: fusion and the writer select by semi-join and by row id, a
+    point query scans the column (an event's detail from the API +6-8 ms at 404k events), and
+    `write` replaces a document's rows whole, so its ids stay unique. Every index found is dropped
+    (stores made during schema 4's development have others); a primary key cannot be, so its
+    table is made again from its own DDL with the key's column NOT NULL."""
     names = ", ".join(f"'{t}'" for t in GROWING)
     for (name,) in con.execute(f"SELECT index_name FROM duckdb_indexes() WHERE database_name = current_database() "
                                f"AND schema_name = current_schema() AND table_name IN ({names})").fetchall():
