@@ -11,6 +11,7 @@ import re
 import struct
 import sys
 import time
+import warnings
 from collections.abc import Iterator
 from importlib import resources
 from pathlib import Path
@@ -28,6 +29,16 @@ from .readers import read_paths
 app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__.split("\n")[0])
 err = Console(stderr=True, soft_wrap=True)  # one line per message: `file:line: ...` stays greppable
 out = Console()
+
+
+def show_warning(message, category, filename, lineno, file=None, line=None) -> None:
+    """Python warnings (a store's memory budget raised, a cache that cannot be written) as the CLI's own."""
+    err.print(f"[yellow]warning[/] {message}", markup=True, highlight=False)
+
+
+@app.callback()
+def main() -> None:
+    warnings.showwarning = show_warning
 
 TABLE_ROWS = 200  # `events` prints at most this many rows as a table unless --limit says otherwise
 DbOpt = Annotated[Optional[Path], typer.Option("--db", help="DuckDB file [env FLASHPOINT_DB, default flashpoint.duckdb]")]
@@ -562,7 +573,7 @@ def bench(
         show_benchmark(report["geo"], out)
     if memory:
         t = Table(title=f"flashpoint bench --memory (ingest's writer: reader, store, fusion; coding replayed; {b.PER_DAY} documents a day; a fresh process per size)")
-        cols = ("documents", "events", "fused_events", "seconds", "cpu_s", "ms_per_doc", "peak_rss_mb")
+        cols = ("documents", "events", "fused_events", "seconds", "cpu_s", "ms_per_doc", "peak_rss_mb", "budget_raised")
         for col in cols:
             t.add_column(col.replace("_", " "), justify="right")
         for size, row in report["memory"].items():

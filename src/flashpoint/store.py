@@ -10,8 +10,9 @@ from __future__ import annotations
 import ctypes
 import json
 import os
+import warnings
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -25,7 +26,33 @@ from .models import Document, Event
 DEFAULT_DB = "flashpoint.duckdb"
 LEGACY_FILE_ORIGIN = r"\.(txt|text|md|html?)$"  # one-article files (readers.TEXT_EXT, HTML_EXT)
 
-MIGRATIONS: list[str] = [
+GROWING = ("documents", "events", "fused_events", "fused_links")  # the tables with a primary key until schema 5
+
+
+def without_indexes(con: duckdb.DuckDBPyConnection) -> None:
+    """Schema 5: no ART index (an index or a primary key) on the tables that grow with the store.
+    DuckDB holds an index in its buffer pool, and each batch's deletes and inserts reach all of it
+    (the keys are hashes), so what a bulk store's batch needs grew with the store (`ART_INDEX` 28 MB
+    at 32,000 documents; batches outgrew the 128 MB budget from ~80,000; 80 of a 164 MB file at
+    404k events). Nothing needs them: fusion and the writer select by semi-join and by row id, a
+    point query scans the column (an event's detail from the API +6-8 ms at 404k events), and
+    `write` replaces a document's rows whole, so its ids stay unique. Every index found is dropped
+    (stores made during schema 4's development have others); a primary key cannot be, so its
+    table is made again from its own DDL with the key's column NOT NULL."""
+    names = ", ".join(f"'{t}'" for t in GROWING)
+    for (name,) in con.execute(f"SELECT index_name FROM duckdb_indexes() WHERE database_name = current_database() "
+                               f"AND schema_name = current_schema() AND table_name IN ({names})").fetchall():
+        con.execute(f'DROP INDEX "{name}"')
+    for t in GROWING:
+        (ddl,) = con.execute("SELECT sql FROM duckdb_tables() WHERE database_name = current_database() "
+                             "AND schema_name = current_schema() AND table_name = ?", [t]).fetchone()
+        con.execute(f"ALTER TABLE {t} RENAME TO {t}_v4")
+        con.execute(ddl.replace(" PRIMARY KEY", " NOT NULL"))
+        con.execute(f"INSERT INTO {t} SELECT * FROM {t}_v4")
+        con.execute(f"DROP TABLE {t}_v4")
+
+
+MIGRATIONS: list[str | Callable[[duckdb.DuckDBPyConnection], None]] = [
     # 1: the initial schema
     """
     CREATE TABLE meta (key VARCHAR PRIMARY KEY, value VARCHAR);
@@ -92,6 +119,7 @@ MIGRATIONS: list[str] = [
     DROP INDEX IF EXISTS fused_events_component;
     CREATE TABLE fused_stale (component VARCHAR, anchor INTEGER, fused_id VARCHAR);
     """,
+    without_indexes,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 BULK_ROW_GROUP = 8192  # rows per row group written by a bulk store (a multiple of DuckDB's 2,048-row vector)
@@ -244,6 +272,8 @@ class Store:
         if not isinstance(e, duckdb.OutOfMemoryException) or self.memory is None or self.memory * 2 > memory_ceiling():
             return False
         self.limit_memory(self.memory * 2)
+        warnings.warn(f"{self.path}: a batch needed more than the database's memory budget of {self.memory >> 21} MB; "
+                      f"{self.memory >> 20} MB until it is reopened (FLASHPOINT_DB_MEMORY_MB sets the budget)", RuntimeWarning, stacklevel=1)
         return True
 
     def __enter__(self) -> "Store":
@@ -273,7 +303,11 @@ class Store:
         for n in range(current, SCHEMA_VERSION):
             try:
                 self.con.execute("BEGIN TRANSACTION")
-                self.con.execute(MIGRATIONS[n])
+                step = MIGRATIONS[n]
+                if callable(step):
+                    step(self.con)
+                else:
+                    self.con.execute(step)
                 self.con.execute("INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", [str(n + 1)])
                 self.con.execute("COMMIT")
             except (duckdb.Error, OSError) as e:
@@ -306,8 +340,9 @@ class Store:
         return [r[0] for r in rows]
 
     def write(self, batch: Iterable[tuple[Document, list[Event]]], coder_version: str) -> int:
-        """Replace the given documents and their events in one transaction; returns events written."""
-        batch = list(batch)
+        """Replace the given documents and their events in one transaction (a document given twice:
+        the last); returns events written."""
+        batch = list({d.id: (d, evs) for d, evs in batch}.values())
         if self.bulk and self.written >= REOPEN_DOCS:
             self.reopen()
         n = 0

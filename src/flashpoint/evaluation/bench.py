@@ -16,6 +16,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import warnings
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import replace
 from datetime import date, timedelta
@@ -91,7 +92,7 @@ def store_memory(sizes: tuple[int, ...] = MEMORY_SIZES, sources: list[Document] 
                     f.write(json.dumps({"id": f"bench-{i:07d}", "text": d.text, "date": (FEED_START + timedelta(days=i // per_day)).isoformat(),
                                         "title": d.title, "source": d.source}) + "\n")
             run = subprocess.run([sys.executable, "-m", "flashpoint.evaluation.bench", str(path), str(Path(tmp) / f"{n}.duckdb"), str(coded)],
-                                 capture_output=True, text=True, check=True)
+                                 stdout=subprocess.PIPE, text=True, check=True)  # its warnings on stderr
             out[str(n)] = json.loads(run.stdout)
             path.unlink()
     peaks = [out[str(n)]["peak_rss_mb"] for n in sizes]
@@ -137,12 +138,16 @@ def writer(path: str, db: str, coded: str) -> dict[str, Any]:
     with open(coded, "rb") as f:
         pipeline.extract = replayed(pickle.load(f))
     t0, c0 = time.perf_counter(), cpu_s()
-    with Store(db, bulk=True) as store:
+    with warnings.catch_warnings(record=True) as raised, Store(db, bulk=True) as store:
+        warnings.simplefilter("always", RuntimeWarning)  # each batch that outgrew the store's memory budget
         res = ingest(store, Tally().docs(read_paths([path])), pipeline.CODER_VERSION, workers=1)
         fused = store.con.execute("SELECT count(*) FROM fused_events").fetchone()[0]
     cpu = cpu_s() - c0
+    for w in raised:
+        print(w.message, file=sys.stderr)
     return {"documents": res.coded, "events": res.events, "fused_events": fused, "seconds": round(time.perf_counter() - t0, 2),
-            "cpu_s": round(cpu, 2), "ms_per_doc": round(cpu * 1000 / max(1, res.coded), 2), "peak_rss_mb": round(peak_rss_kb() / 1024)}
+            "cpu_s": round(cpu, 2), "ms_per_doc": round(cpu * 1000 / max(1, res.coded), 2), "peak_rss_mb": round(peak_rss_kb() / 1024),
+            "budget_raised": sum("memory budget" in str(w.message) for w in raised)}
 
 
 def bare_model():
